@@ -1,0 +1,17 @@
+namespace SvdWeb.Inference;
+
+/// <summary>
+/// A request the pipeline cannot run as given: a parameter out of range, an image that cannot be decoded or is too
+/// large. <see cref="Field"/> names the input (the CLI's parameter name in camelCase, e.g. "numFrames", "image"), and
+/// the message says what was given, what is allowed and how to fix it.
+/// </summary>
+public sealed class SvdInputException : Exception
+{
+    public SvdInputException(string field, string message)
+        : base(message) => Field = field;
+
+    public SvdInputException(string field, string message, Exception innerException)
+        : base(message, innerException) => Field = field;
+
+    public string Field { get; }
+}
