@@ -1,0 +1,214 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace SvdWeb.Inference.Models;
+
+/// <summary>
+/// A validated model pack: a folder in diffusers' layout with the four ONNX graphs (spec §1). Loading reads the configs
+/// and the graphs' signatures only (no ONNX Runtime session, no weights), so it takes milliseconds even for a 6 GB
+/// UNet; <see cref="SvdPipeline.Load"/> creates the sessions.
+/// </summary>
+/// <remarks>
+/// Layout: <c>model_index.json</c>, <c>feature_extractor/preprocessor_config.json</c>, <c>image_encoder/config.json</c>
+/// + <c>model.onnx</c>, <c>vae/config.json</c>, <c>vae_encoder/model.onnx</c>, <c>vae_decoder/model.onnx</c>,
+/// <c>unet/config.json</c> + <c>model.onnx</c>, <c>scheduler/scheduler_config.json</c>, and optionally
+/// <c>svdweb.json</c> (SvdWeb's extension: <c>{"default_height": 576, "default_width": 1024}</c>).
+/// </remarks>
+public sealed class ModelPack
+{
+    /// <summary>diffusers' <c>__call__</c> defaults (height=576, width=1024) for every SVD checkpoint, used unless svdweb.json overrides them.</summary>
+    public const int DiffusersDefaultHeight = 576, DiffusersDefaultWidth = 1024;
+
+    /// <summary>The optional file, in the pack root, that overrides the default output size.</summary>
+    public const string SettingsFileName = "svdweb.json";
+
+    private const int HashBufferBytes = 1 << 20;
+
+    internal ModelPack(string folder, FeatureExtractorConfig featureExtractor, ImageEncoderConfig imageEncoder, VaeConfig vae,
+        UNetConfig unet, int defaultHeight, int defaultWidth, string precision, long parameterCount, long sizeOnDiskBytes)
+    {
+        Folder = folder;
+        Name = Path.GetFileName(folder);
+        FeatureExtractor = featureExtractor;
+        ImageEncoder = imageEncoder;
+        Vae = vae;
+        UNet = unet;
+        DefaultHeight = defaultHeight;
+        DefaultWidth = defaultWidth;
+        Precision = precision;
+        ParameterCount = parameterCount;
+        SizeOnDiskBytes = sizeOnDiskBytes;
+    }
+
+    /// <summary>The pack folder's full path, without a trailing separator.</summary>
+    public string Folder { get; }
+
+    /// <summary>The folder's name, e.g. "tiny-svd"; how the app, the CLI and recipes refer to the pack.</summary>
+    public string Name { get; }
+
+    public FeatureExtractorConfig FeatureExtractor { get; }
+
+    public ImageEncoderConfig ImageEncoder { get; }
+
+    public VaeConfig Vae { get; }
+
+    public UNetConfig UNet { get; }
+
+    public string SchedulerConfigPath => Path.Combine(Folder, "scheduler", "scheduler_config.json");
+
+    /// <summary>The frames the UNet was trained on (unet num_frames: 14 for SVD, 25 for XT).</summary>
+    public int DefaultFrames => UNet.NumFrames;
+
+    /// <summary>576 (diffusers' default) unless svdweb.json sets default_height.</summary>
+    public int DefaultHeight { get; }
+
+    /// <summary>1024 (diffusers' default) unless svdweb.json sets default_width.</summary>
+    public int DefaultWidth { get; }
+
+    /// <summary>
+    /// The weights' element type: "float32", "float16", or the UNet's type followed by the components that differ, e.g.
+    /// "float16 (VAE encoder float32)" for a faithful fp16 pack (diffusers upcasts the VAE encoder; spec §1).
+    /// </summary>
+    public string Precision { get; }
+
+    /// <summary>Numbers stored in the four graphs' initializers, summed (see <see cref="Onnx.OnnxGraphInfo"/> for what that counts).</summary>
+    public long ParameterCount { get; }
+
+    /// <summary>Bytes of every file in the folder, recursively, external-data files included, when the pack was loaded.</summary>
+    public long SizeOnDiskBytes { get; }
+
+    /// <summary>The ONNX file of a component.</summary>
+    public string ModelPath(PackComponent component) => Path.Combine(Folder, RelativeModelPath(component));
+
+    /// <summary>Validates the pack and returns it.</summary>
+    /// <exception cref="ModelPackException">The pack has problems; <see cref="ModelPackException.Problems"/> lists every one.</exception>
+    public static ModelPack Load(string folder)
+    {
+        var validation = Validate(folder);
+        return validation.Pack ?? throw new ModelPackException(FullFolder(folder), validation.Problems);
+    }
+
+    /// <summary>
+    /// Checks the folder against the pack contract: required files, configs, the ONNX graphs' inputs and outputs against
+    /// the configs, and the components against each other. Never throws for a bad pack: every problem found is listed.
+    /// </summary>
+    public static PackValidation Validate(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        if (string.IsNullOrWhiteSpace(folder))
+            return new PackValidation(null, ["No model pack folder was given. Give the path of a folder holding model_index.json."]);
+        return new ModelPackValidator(FullFolder(folder)).Run();
+    }
+
+    /// <summary>
+    /// SHA-256, lowercase hex, over every file in the pack folder in ordinal order of its '/'-separated relative path:
+    /// for each file, the UTF-8 path, a 0 byte, the length as 8 bytes little-endian, then the contents. Two folders
+    /// with the same files hash the same wherever they are. Streams the files (gigabytes), reporting the fraction of
+    /// bytes done to <paramref name="progress"/>.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled.</exception>
+    /// <exception cref="IOException">A file cannot be read, or changed size while being hashed.</exception>
+    public async Task<string> ComputeHashAsync(IProgress<double>? progress, CancellationToken ct)
+    {
+        var files = ListFiles(Folder);
+        var totalBytes = files.Sum(f => f.Length);
+        long doneBytes = 0;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(HashBufferBytes);
+        try
+        {
+            foreach (var (relativePath, fullPath, _) in files)
+            {
+                ct.ThrowIfCancellationRequested();
+                await using var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0,
+                    FileOptions.Asynchronous | FileOptions.SequentialScan);
+                // The length written is the one read now, so a file replaced since listing still hashes consistently.
+                var length = stream.Length;
+                hash.AppendData(Encoding.UTF8.GetBytes(relativePath));
+                hash.AppendData([0]);
+                BinaryPrimitives.WriteInt64LittleEndian(buffer, length);
+                hash.AppendData(buffer, 0, sizeof(long));
+                for (long remaining = length; remaining > 0;)
+                {
+                    var read = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, remaining)), ct).ConfigureAwait(false);
+                    if (read == 0)
+                        throw new IOException($"{relativePath} in model pack '{Folder}' got shorter while being hashed; hash it again once it is copied completely.");
+                    hash.AppendData(buffer, 0, read);
+                    remaining -= read;
+                    doneBytes += read;
+                    progress?.Report(totalBytes == 0 ? 1 : Math.Min(1, (double)doneBytes / totalBytes));
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        progress?.Report(1);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    internal static string RelativeModelPath(PackComponent component) => component switch
+    {
+        PackComponent.ImageEncoder => "image_encoder/model.onnx",
+        PackComponent.VaeEncoder => "vae_encoder/model.onnx",
+        PackComponent.VaeDecoder => "vae_decoder/model.onnx",
+        PackComponent.UNet => "unet/model.onnx",
+        _ => throw new ArgumentOutOfRangeException(nameof(component), component, "Not a pack component."),
+    };
+
+    /// <summary>What a component is called in messages and <see cref="Precision"/>.</summary>
+    internal static string DisplayName(PackComponent component) => component switch
+    {
+        PackComponent.ImageEncoder => "image encoder",
+        PackComponent.VaeEncoder => "VAE encoder",
+        PackComponent.VaeDecoder => "VAE decoder",
+        PackComponent.UNet => "UNet",
+        _ => throw new ArgumentOutOfRangeException(nameof(component), component, "Not a pack component."),
+    };
+
+    /// <summary>
+    /// The pack's precision in words: the UNet's weight type (most of the parameters), then every component stored
+    /// differently, e.g. "float16 (VAE encoder float32)".
+    /// </summary>
+    internal static string DescribePrecision(IReadOnlyDictionary<PackComponent, string> weightTypes)
+    {
+        var main = weightTypes[PackComponent.UNet];
+        var others = Enum.GetValues<PackComponent>()
+            .Where(c => weightTypes.TryGetValue(c, out var type) && type != main)
+            .Select(c => $"{DisplayName(c)} {weightTypes[c]}")
+            .ToArray();
+        return others.Length == 0 ? main : $"{main} ({string.Join(", ", others)})";
+    }
+
+    /// <summary>Every file below the folder with its '/'-separated relative path, in ordinal order of that path.</summary>
+    /// <exception cref="IOException">The folder cannot be listed, or a symbolic link points at nothing.</exception>
+    internal static List<(string RelativePath, string FullPath, long Length)> ListFiles(string folder)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
+        return new DirectoryInfo(folder).EnumerateFiles("*", options)
+            .Select(f =>
+            {
+                var relativePath = Path.GetRelativePath(folder, f.FullName).Replace(Path.DirectorySeparatorChar, '/');
+                return (RelativePath: relativePath, FullPath: f.FullName, Length: ContentLength(f, relativePath));
+            })
+            .OrderBy(f => f.RelativePath, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    // A pack made from the Hugging Face cache is symbolic links into blobs/: what counts is the target's size, the
+    // bytes that are read and hashed, not the link's own few bytes.
+    private static long ContentLength(FileInfo file, string relativePath)
+    {
+        if (file.LinkTarget is null)
+            return file.Length;
+        var target = file.ResolveLinkTarget(returnFinalTarget: true) as FileInfo;
+        return target is { Exists: true }
+            ? target.Length
+            : throw new FileNotFoundException($"{relativePath} is a symbolic link to '{file.LinkTarget}', which does not exist", relativePath);
+    }
+
+    private static string FullFolder(string folder) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+}

@@ -1,0 +1,12 @@
+namespace SvdWeb.Inference.Onnx;
+
+/// <summary>The execution provider the sessions use and why, in words fit for a log line and the UI's device badge.</summary>
+/// <param name="Provider">"CUDA" or "CPU".</param>
+/// <param name="DeviceId">The CUDA device ordinal, or null on CPU.</param>
+/// <param name="Reason">Why this provider, e.g. "CUDA unavailable (libcublasLt.so.13: cannot open shared object file); running on CPU."</param>
+public sealed record ExecutionProviderInfo(string Provider, int? DeviceId, string Reason)
+{
+    public bool IsCuda => Provider == "CUDA";
+
+    public override string ToString() => DeviceId is { } id ? $"{Provider}:{id}" : Provider;
+}

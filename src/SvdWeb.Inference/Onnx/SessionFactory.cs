@@ -1,0 +1,100 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace SvdWeb.Inference.Onnx;
+
+/// <summary>
+/// Creates ONNX Runtime sessions on CUDA or CPU. <c>OrtEnv.GetAvailableProviders()</c> lists every provider compiled
+/// into the native library, CUDA included even when its libraries cannot load, so CUDA is probed by appending it to
+/// session options and catching the loader's error (toolchain.md §1a). The probe result is the provider for every
+/// session made with the same settings, so all four models always run on one device.
+/// </summary>
+internal sealed class SessionFactory
+{
+    private readonly ExecutionSettings _settings;
+
+    public SessionFactory(ExecutionSettings settings)
+    {
+        _settings = settings;
+        Provider = Probe(settings);
+    }
+
+    public ExecutionProviderInfo Provider { get; }
+
+    public InferenceSession Create(string modelPath)
+    {
+        using var options = CreateOptions();
+        return new InferenceSession(modelPath, options);
+    }
+
+    private SessionOptions CreateOptions()
+    {
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = _settings.GraphOptimizationLevel,
+            IntraOpNumThreads = _settings.IntraOpNumThreads,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        try
+        {
+            if (Provider.IsCuda)
+                AppendCuda(options, _settings.CudaDeviceId);
+            return options;
+        }
+        catch
+        {
+            options.Dispose();
+            throw;
+        }
+    }
+
+    private static ExecutionProviderInfo Probe(ExecutionSettings settings)
+    {
+        if (settings.Device == ExecutionDevice.Cpu)
+            return new ExecutionProviderInfo("CPU", null, "CPU selected in settings.");
+
+        string failure;
+        try
+        {
+            using var options = new SessionOptions();
+            AppendCuda(options, settings.CudaDeviceId);
+            return new ExecutionProviderInfo("CUDA", settings.CudaDeviceId, $"CUDA provider loaded on device {settings.CudaDeviceId}.");
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            failure = FirstLine(ex.Message);
+        }
+        catch (EntryPointNotFoundException)
+        {
+            failure = "this build uses the CPU-only ONNX Runtime package (built with -p:OrtFlavor=Cpu)";
+        }
+
+        if (settings.Device == ExecutionDevice.Cuda)
+        {
+            throw new InvalidOperationException(
+                $"CUDA was requested but its provider did not load: {failure}. Install CUDA 13 and cuDNN 9 (and an NVIDIA driver >= 580), " +
+                "or set the device to Auto or Cpu.");
+        }
+        return new ExecutionProviderInfo("CPU", null, $"CUDA unavailable ({failure}); running on CPU.");
+    }
+
+    private static void AppendCuda(SessionOptions options, int deviceId)
+    {
+        using var cuda = new OrtCUDAProviderOptions();
+        cuda.UpdateOptions(new Dictionary<string, string>
+        {
+            ["device_id"] = deviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // EXHAUSTIVE would pick the fastest convolution per shape, but costs seconds per new shape; HEURISTIC is
+            // what a shared server with varying sizes wants.
+            ["cudnn_conv_algo_search"] = "HEURISTIC",
+            ["arena_extend_strategy"] = "kSameAsRequested",
+        });
+        options.AppendExecutionProvider_CUDA(cuda);
+    }
+
+    private static string FirstLine(string message)
+    {
+        var line = message.Split('\n', 2)[0].Trim();
+        return line.Length > 300 ? line[..300] + "…" : line;
+    }
+}

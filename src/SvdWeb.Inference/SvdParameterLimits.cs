@@ -1,0 +1,81 @@
+using System.Globalization;
+using SvdWeb.Inference.Models;
+
+namespace SvdWeb.Inference;
+
+/// <summary>
+/// The allowed range of every recipe parameter, shared by the pipeline, the CLI, the REST API and the Create form so
+/// they can never disagree. diffusers' own checks (sizes multiple of 8, min ≤ max guidance) plus bounds that keep one
+/// request from monopolising a shared server.
+/// </summary>
+public static class SvdParameterLimits
+{
+    public const int MinSide = 64, MaxSide = 2048;
+    public const int MinFrames = 1, MaxFrames = 128;
+    public const int MinSteps = 1, MaxSteps = 200;
+    public const float MinGuidance = 0f, MaxGuidance = 50f;
+    public const int MinFps = 1, MaxFps = 120;
+    public const int MinMotionBucketId = 0, MaxMotionBucketId = 1023;
+    public const float MinNoiseAugStrength = 0f, MaxNoiseAugStrength = 1f;
+    public const int MinDecodeChunkSize = 1, MaxDecodeChunkSize = 1024;
+    public const int MinVideosPerPrompt = 1, MaxVideosPerPrompt = 8;
+
+    /// <summary>
+    /// Side lengths must be multiples of this: 8 (diffusers' check) times the UNet's down-sampling (2 per level after
+    /// the first), because the exported UNet cannot pad odd latent sizes: 64 for SVD, 16 for the tiny pack.
+    /// </summary>
+    public static int SideMultiple(ModelPack pack)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        return 8 * (1 << Math.Max(0, pack.UNet.BlockOutChannels.Count - 1));
+    }
+
+    /// <summary>Throws <see cref="SvdInputException"/> for the first parameter out of range, naming it, the value, the range and the fix.</summary>
+    public static void Validate(SvdRecipe recipe, ModelPack pack)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        var multiple = SideMultiple(pack);
+        var height = recipe.Height ?? pack.DefaultHeight;
+        var width = recipe.Width ?? pack.DefaultWidth;
+        CheckSide("height", height, multiple, pack);
+        CheckSide("width", width, multiple, pack);
+        var frames = recipe.NumFrames ?? pack.DefaultFrames;
+        CheckRange("numFrames", frames, MinFrames, MaxFrames, $"the pack was trained on {pack.DefaultFrames}");
+        CheckRange("numInferenceSteps", recipe.NumInferenceSteps, MinSteps, MaxSteps, "25 is diffusers' default");
+        CheckRange("minGuidanceScale", recipe.MinGuidanceScale, MinGuidance, MaxGuidance);
+        CheckRange("maxGuidanceScale", recipe.MaxGuidanceScale, MinGuidance, MaxGuidance);
+        if (recipe.MinGuidanceScale > recipe.MaxGuidanceScale)
+        {
+            throw new SvdInputException("minGuidanceScale", Invariant(
+                $"minGuidanceScale ({recipe.MinGuidanceScale}) is above maxGuidanceScale ({recipe.MaxGuidanceScale}). The scale ramps from the first frame's minimum to the last frame's maximum; make min ≤ max."));
+        }
+        CheckRange("fps", recipe.Fps, MinFps, MaxFps, "the model is conditioned on fps − 1; SVD was trained around 7");
+        CheckRange("motionBucketId", recipe.MotionBucketId, MinMotionBucketId, MaxMotionBucketId, "SVD was trained on 0–255");
+        CheckRange("noiseAugStrength", recipe.NoiseAugStrength, MinNoiseAugStrength, MaxNoiseAugStrength, "0.02 is the default");
+        if (recipe.DecodeChunkSize is { } chunk)
+            CheckRange("decodeChunkSize", chunk, MinDecodeChunkSize, MaxDecodeChunkSize, "smaller uses less memory");
+        CheckRange("numVideosPerPrompt", recipe.NumVideosPerPrompt, MinVideosPerPrompt, MaxVideosPerPrompt);
+        if (!Enum.IsDefined(recipe.Fit))
+            throw new SvdInputException("fit", Invariant($"fit '{recipe.Fit}' is not one of stretch, crop, pad."));
+    }
+
+    private static void CheckSide(string field, int value, int multiple, ModelPack pack)
+    {
+        CheckRange(field, value, MinSide, MaxSide);
+        if (value % multiple != 0)
+        {
+            var lower = Math.Max(multiple, value / multiple * multiple);
+            throw new SvdInputException(field, Invariant(
+                $"{field} must be a multiple of {multiple} for pack '{pack.Name}' (8 for the VAE × {multiple / 8} for the UNet's down-sampling), but is {value}. Use {lower} or {lower + multiple}."));
+        }
+    }
+
+    private static void CheckRange(string field, double value, double min, double max, string? hint = null)
+    {
+        if (value >= min && value <= max) return;
+        var why = hint is null ? "" : $" ({hint})";
+        throw new SvdInputException(field, Invariant($"{field} must be between {min} and {max}{why}, but is {value}."));
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

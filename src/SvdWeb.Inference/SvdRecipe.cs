@@ -1,0 +1,100 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SvdWeb.Inference.Imaging;
+using SvdWeb.Inference.Models;
+using SvdWeb.Inference.Rng;
+
+namespace SvdWeb.Inference;
+
+/// <summary>
+/// Every setting that shapes a video, named as in diffusers' <c>StableVideoDiffusionPipeline.__call__</c> (camelCase in
+/// JSON, as the CLI and REST API spell them). Null means "the pack's default"; <see cref="Resolve"/> fills those in, and
+/// the resolved recipe stored with a video reproduces it exactly on the same pack and execution provider.
+/// </summary>
+public sealed record SvdRecipe
+{
+    /// <summary>Model pack name (informational; the caller picks the pack).</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Output height in pixels, a multiple of 8 (and of the UNet's down-sampling factor). Defaults to the pack's (576).</summary>
+    public int? Height { get; init; }
+
+    /// <summary>Output width in pixels. Defaults to the pack's (1024).</summary>
+    public int? Width { get; init; }
+
+    /// <summary>Frames per video. Defaults to the UNet's num_frames (14 for SVD, 25 for SVD-XT).</summary>
+    public int? NumFrames { get; init; }
+
+    /// <summary>Denoising steps. Defaults to 25.</summary>
+    public int NumInferenceSteps { get; init; } = 25;
+
+    /// <summary>Guidance scale of the first frame. Defaults to 1.0.</summary>
+    public float MinGuidanceScale { get; init; } = 1.0f;
+
+    /// <summary>Guidance scale of the last frame; classifier-free guidance is on when it is above 1. Defaults to 3.0.</summary>
+    public float MaxGuidanceScale { get; init; } = 3.0f;
+
+    /// <summary>Frames per second. The model is conditioned on fps − 1 (as SVD was trained); the video plays at fps. Defaults to 7.</summary>
+    public int Fps { get; init; } = 7;
+
+    /// <summary>How much motion to ask for: higher means more movement. Trained on 0–255. Defaults to 127.</summary>
+    public int MotionBucketId { get; init; } = 127;
+
+    /// <summary>Noise added to the input image before encoding: more lets the video stray further from it. Defaults to 0.02.</summary>
+    public float NoiseAugStrength { get; init; } = 0.02f;
+
+    /// <summary>Frames decoded per VAE call: smaller needs less memory but changes the video (the decoder mixes frames
+    /// within a chunk). Defaults to all frames at once.</summary>
+    public int? DecodeChunkSize { get; init; }
+
+    /// <summary>Videos made from the one image. Defaults to 1.</summary>
+    public int NumVideosPerPrompt { get; init; } = 1;
+
+    /// <summary>torch.manual_seed value. Only the low 32 bits reach torch's generator, as in torch.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>How the image is brought to the output aspect ratio. Defaults to stretch (diffusers' behaviour).</summary>
+    public FitMode Fit { get; init; } = FitMode.Stretch;
+
+    /// <summary>For float16 packs only: which torch half-precision randn to reproduce. Defaults to legacy (torch ≤ 2.11).</summary>
+    public HalfRandnMode HalfRandn { get; init; } = HalfRandnMode.Legacy;
+
+    /// <summary>Fills pack-dependent defaults (size, frames, decode chunk) and the pack name.</summary>
+    public SvdRecipe Resolve(ModelPack pack)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        var frames = NumFrames ?? pack.DefaultFrames;
+        return this with
+        {
+            Model = Model ?? pack.Name,
+            Height = Height ?? pack.DefaultHeight,
+            Width = Width ?? pack.DefaultWidth,
+            NumFrames = frames,
+            DecodeChunkSize = DecodeChunkSize ?? frames,
+        };
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public static SvdRecipe FromJson(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<SvdRecipe>(json, JsonOptions)
+                ?? throw new SvdInputException("recipe", "The recipe is empty (JSON null). Give an object such as {\"seed\": 42}.");
+        }
+        catch (JsonException ex)
+        {
+            var field = ex.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "recipe";
+            throw new SvdInputException(field, $"The recipe is not valid JSON for SvdWeb: {ex.Message}", ex);
+        }
+    }
+
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+}

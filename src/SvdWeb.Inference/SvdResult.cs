@@ -1,0 +1,6 @@
+using SvdWeb.Inference.Onnx;
+
+namespace SvdWeb.Inference;
+
+/// <summary>What a run produced, with the fully resolved recipe that reproduces it and where it ran.</summary>
+public sealed record SvdResult(SvdRecipe Recipe, IReadOnlyList<SvdVideo> Videos, ExecutionProviderInfo Provider, SvdTimings Timings);
