@@ -1,1 +1,9 @@
-return 0;
+using System.CommandLine;
+using SvdWeb.Cli.Commands;
+
+var root = new RootCommand("SvdWeb: Stable Video Diffusion image-to-video on ONNX Runtime, frame-exact with diffusers.")
+{
+    GenerateCommand.Create(),
+    ModelsCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration()).ConfigureAwait(false);

@@ -1,0 +1,135 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using SvdWeb.Inference;
+using SvdWeb.Inference.Imaging;
+using SvdWeb.Inference.Models;
+using SvdWeb.Inference.Onnx;
+using SvdWeb.Inference.Rng;
+using SvdWeb.Inference.Video;
+
+namespace SvdWeb.Cli.Commands;
+
+/// <summary>
+/// <c>svdweb generate</c>: one image to MP4 (plus optional PNG frames) and the recipe JSON that reproduces it.
+/// Parameters are diffusers' names in kebab case; a value given on the command line overrides the --recipe file.
+/// </summary>
+internal static class GenerateCommand
+{
+    private sealed record Options(
+        Option<string> Model, Option<string> Image, Option<string> Out, Option<string?> FramesDir, Option<string?> Recipe,
+        Option<int?> Height, Option<int?> Width, Option<int?> NumFrames, Option<int?> Steps, Option<float?> MinGuidance,
+        Option<float?> MaxGuidance, Option<int?> Fps, Option<int?> MotionBucketId, Option<float?> NoiseAugStrength,
+        Option<int?> DecodeChunkSize, Option<int?> VideosPerPrompt, Option<long?> Seed, Option<FitMode?> Fit,
+        Option<HalfRandnMode?> HalfRandn, Option<ExecutionDevice> Device, Option<int> Threads, Option<int> Crf);
+
+    public static Command Create()
+    {
+        var o = new Options(
+            new("--model") { Description = "Model pack folder (e.g. models/tiny-svd).", Required = true },
+            new("--image") { Description = "Input image (PNG, JPEG, WebP, BMP, GIF, TIFF).", Required = true },
+            new("--out") { Description = "Output MP4 path (H.264, yuv420p, faststart). With several videos: NAME_0.mp4, NAME_1.mp4, …", Required = true },
+            new("--frames-dir") { Description = "Also write lossless PNG frames frame_0000.png, … here (one subfolder per video when several)." },
+            new("--recipe") { Description = "Read settings from a recipe JSON (as written beside every video); options given here override it." },
+            new("--height") { Description = "Output height, multiple of 8 × the UNet's down-sampling (default: the pack's, 576)." },
+            new("--width") { Description = "Output width (default: the pack's, 1024)." },
+            new("--num-frames") { Description = "Frames per video (default: the pack's num_frames: 14 SVD, 25 SVD-XT)." },
+            new("--num-inference-steps") { Description = "Denoising steps (default 25)." },
+            new("--min-guidance-scale") { Description = "Guidance of the first frame (default 1.0)." },
+            new("--max-guidance-scale") { Description = "Guidance of the last frame; > 1 turns guidance on (default 3.0)." },
+            new("--fps") { Description = "Frames per second of the video; the model is conditioned on fps − 1 (default 7)." },
+            new("--motion-bucket-id") { Description = "Amount of motion; higher moves more (default 127, trained 0–255)." },
+            new("--noise-aug-strength") { Description = "Noise added to the image; higher strays further from it (default 0.02)." },
+            new("--decode-chunk-size") { Description = "Frames decoded at once; smaller saves memory but changes the video (default: all)." },
+            new("--num-videos-per-prompt") { Description = "Videos from the one image (default 1)." },
+            new("--seed") { Description = "torch.manual_seed value (default: a random one, printed and saved in the recipe)." },
+            new("--fit") { Description = "stretch (diffusers' behaviour), crop (center crop to the output aspect) or pad." },
+            new("--half-randn") { Description = "float16 packs: which torch half randn to reproduce, legacy (torch ≤ 2.11) or new." },
+            new("--device") { Description = "auto (CUDA when it loads, else CPU), cpu or cuda.", DefaultValueFactory = _ => ExecutionDevice.Auto },
+            new("--threads") { Description = "CPU threads per operator (0: one per core).", DefaultValueFactory = _ => 0 },
+            new("--crf") { Description = "x264 quality, 0 (lossless) to 51 (default 17).", DefaultValueFactory = _ => 17 });
+
+        var command = new Command("generate", "Turn one image into a video with a model pack.");
+        foreach (var option in new Option[] { o.Model, o.Image, o.Out, o.FramesDir, o.Recipe, o.Height, o.Width, o.NumFrames, o.Steps, o.MinGuidance, o.MaxGuidance, o.Fps, o.MotionBucketId, o.NoiseAugStrength, o.DecodeChunkSize, o.VideosPerPrompt, o.Seed, o.Fit, o.HalfRandn, o.Device, o.Threads, o.Crf })
+            command.Add(option);
+        command.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(parse, o, ct)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, Options o, CancellationToken ct)
+    {
+        var output = parse.GetRequiredValue(o.Out);
+        // Fail on a missing ffmpeg before minutes of inference, not after.
+        FfmpegTool.RequireFolder();
+        var recipe = BuildRecipe(parse, o);
+        var pack = ModelPack.Load(parse.GetRequiredValue(o.Model));
+        var image = ImageLoader.Load(parse.GetRequiredValue(o.Image), ImageLimits.Default);
+
+        using var pipeline = SvdPipeline.Load(pack, new ExecutionSettings(parse.GetValue(o.Device), IntraOpNumThreads: parse.GetValue(o.Threads)));
+        Console.Error.WriteLine($"{pack} on {pipeline.Provider}: {pipeline.Provider.Reason}");
+        Console.Error.WriteLine($"seed {recipe.Seed}");
+        var result = await pipeline.RunAsync(image, recipe, new SvdRunOptions(new ConsoleProgress()), ct).ConfigureAwait(false);
+
+        var videos = result.Videos;
+        for (var v = 0; v < videos.Count; v++)
+        {
+            var video = videos[v];
+            var frames = Enumerable.Range(0, video.NumFrames).Select(video.FrameRgb24).ToArray();
+            var videoPath = videos.Count == 1 ? output : Path.Combine(Path.GetDirectoryName(output) ?? "", $"{Path.GetFileNameWithoutExtension(output)}_{v}{Path.GetExtension(output)}");
+            await Mp4Writer.WriteAsync(videoPath, frames, video.Width, video.Height, result.Recipe.Fps, ct, parse.GetValue(o.Crf)).ConfigureAwait(false);
+            Console.Error.WriteLine($"wrote {videoPath}");
+            if (parse.GetValue(o.FramesDir) is { } framesDir)
+            {
+                var folder = videos.Count == 1 ? framesDir : Path.Combine(framesDir, $"video_{v}");
+                await PngFrameWriter.WriteAsync(folder, frames, video.Width, video.Height, ct).ConfigureAwait(false);
+                Console.Error.WriteLine($"wrote {video.NumFrames} PNG frames to {folder}");
+            }
+        }
+        var recipePath = Path.ChangeExtension(output, ".recipe.json");
+        await File.WriteAllTextAsync(recipePath, result.Recipe.ToJson(), ct).ConfigureAwait(false);
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"wrote {recipePath}; {result.Timings.Total.TotalSeconds:F2} s ({result.Timings.InOnnxRuntime.TotalSeconds:F2} s in ONNX Runtime) on {result.Provider}"));
+        return 0;
+    }
+
+    private static SvdRecipe BuildRecipe(ParseResult parse, Options o)
+    {
+        var recipe = parse.GetValue(o.Recipe) is { } recipeFile
+            ? SvdRecipe.FromJson(ReadRecipe(recipeFile))
+            : new SvdRecipe { Seed = RandomSeed() };
+        return recipe with
+        {
+            Height = parse.GetValue(o.Height) ?? recipe.Height,
+            Width = parse.GetValue(o.Width) ?? recipe.Width,
+            NumFrames = parse.GetValue(o.NumFrames) ?? recipe.NumFrames,
+            NumInferenceSteps = parse.GetValue(o.Steps) ?? recipe.NumInferenceSteps,
+            MinGuidanceScale = parse.GetValue(o.MinGuidance) ?? recipe.MinGuidanceScale,
+            MaxGuidanceScale = parse.GetValue(o.MaxGuidance) ?? recipe.MaxGuidanceScale,
+            Fps = parse.GetValue(o.Fps) ?? recipe.Fps,
+            MotionBucketId = parse.GetValue(o.MotionBucketId) ?? recipe.MotionBucketId,
+            NoiseAugStrength = parse.GetValue(o.NoiseAugStrength) ?? recipe.NoiseAugStrength,
+            DecodeChunkSize = parse.GetValue(o.DecodeChunkSize) ?? recipe.DecodeChunkSize,
+            NumVideosPerPrompt = parse.GetValue(o.VideosPerPrompt) ?? recipe.NumVideosPerPrompt,
+            Seed = parse.GetValue(o.Seed) ?? recipe.Seed,
+            Fit = parse.GetValue(o.Fit) ?? recipe.Fit,
+            HalfRandn = parse.GetValue(o.HalfRandn) ?? recipe.HalfRandn,
+            // The model is chosen by --model; a recipe's pack name is informational and refreshed by the run.
+            Model = null,
+        };
+    }
+
+    private static string ReadRecipe(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SvdInputException("recipe", $"The recipe file '{path}' cannot be read: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>A fresh seed in [0, 2³²): only the low 32 bits reach torch's generator, so larger seeds would only alias.</summary>
+    private static long RandomSeed() => RandomNumberGenerator.GetInt32(int.MaxValue) * 2L + RandomNumberGenerator.GetInt32(2);
+}

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Globalization;
+using SvdWeb.Inference.Models;
+
+namespace SvdWeb.Cli.Commands;
+
+/// <summary><c>svdweb models [DIR]</c>: lists the packs in a folder (or one pack) with their validation result.</summary>
+internal static class ModelsCommand
+{
+    public static Command Create()
+    {
+        var folder = new Argument<string>("DIR")
+        {
+            Description = "A models folder (each subfolder a pack) or one pack folder.",
+            DefaultValueFactory = _ => "models",
+        };
+        var command = new Command("models", "List model packs and check each against the pipeline's contract.") { folder };
+        command.SetAction(parse => CliErrors.RunAsync(() => Task.FromResult(Run(parse.GetRequiredValue(folder)))));
+        return command;
+    }
+
+    private static int Run(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            Console.Error.WriteLine($"error: the folder '{Path.GetFullPath(folder)}' does not exist. Give a models folder, e.g. 'svdweb models models'.");
+            return 1;
+        }
+        var packs = File.Exists(Path.Combine(folder, "model_index.json"))
+            ? [folder]
+            : Directory.GetDirectories(folder).Where(d => File.Exists(Path.Combine(d, "model_index.json"))).Order(StringComparer.Ordinal).ToArray();
+        if (packs.Length == 0)
+        {
+            Console.Error.WriteLine($"error: no model pack (a folder with model_index.json) in '{Path.GetFullPath(folder)}'. See README, 'Using real weights'.");
+            return 1;
+        }
+        var invalid = 0;
+        foreach (var packFolder in packs)
+        {
+            var validation = ModelPack.Validate(packFolder);
+            if (validation.Pack is { } pack)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{pack.Name}: ok — {pack.DefaultFrames} frames, {pack.DefaultWidth}x{pack.DefaultHeight}, {pack.Precision}, {pack.ParameterCount:N0} parameters, {pack.SizeOnDiskBytes / 1048576.0:F1} MiB ({Path.GetFullPath(packFolder)})"));
+            }
+            else
+            {
+                invalid++;
+                Console.WriteLine($"{Path.GetFileName(Path.GetFullPath(packFolder))}: INVALID ({Path.GetFullPath(packFolder)})");
+                foreach (var problem in validation.Problems) Console.WriteLine($"  - {problem}");
+            }
+        }
+        return invalid == 0 ? 0 : 1;
+    }
+}
