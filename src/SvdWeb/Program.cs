@@ -1,4 +1,24 @@
+using SvdWeb;
+using SvdWeb.Api;
+using SvdWeb.Components;
+using SvdWeb.Jobs;
+
 var builder = WebApplication.CreateBuilder(args);
+// Serves MudBlazor's and Blazor's assets from the build output in any environment (README runs the built app).
+builder.WebHost.UseStaticWebAssets();
+builder.AddSvdWeb();
+
 var app = builder.Build();
-app.MapGet("/", () => "SvdWeb");
+if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseStatusCodePages();
+app.UseAntiforgery();
+app.UseStaticFiles();
+app.MapStaticAssets();
+app.MapOpenApi();
+app.MapSvdWebApi();
+app.MapHub<ProgressHub>(ProgressHub.Path);
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();
+
+/// <summary>Entry point, public for WebApplicationFactory in the tests.</summary>
+public partial class Program;

@@ -48,7 +48,8 @@ internal sealed class SessionFactory
         }
     }
 
-    private static ExecutionProviderInfo Probe(ExecutionSettings settings)
+    /// <summary>Where sessions made with these settings would run, and why; cheap (no model is loaded).</summary>
+    public static ExecutionProviderInfo Probe(ExecutionSettings settings)
     {
         if (settings.Device == ExecutionDevice.Cpu)
             return new ExecutionProviderInfo("CPU", null, "CPU selected in settings.");
@@ -92,9 +93,16 @@ internal sealed class SessionFactory
         options.AppendExecutionProvider_CUDA(cuda);
     }
 
+    /// <summary>
+    /// The part of ORT's loader message a person can act on: after "with error:" it names the missing library
+    /// (e.g. "libcublasLt.so.13: cannot open shared object file"); otherwise its first line.
+    /// </summary>
     private static string FirstLine(string message)
     {
         var line = message.Split('\n', 2)[0].Trim();
+        const string marker = "with error: ";
+        var at = line.LastIndexOf(marker, StringComparison.Ordinal);
+        if (at >= 0) line = line[(at + marker.Length)..];
         return line.Length > 300 ? line[..300] + "…" : line;
     }
 }

@@ -1,0 +1,42 @@
+using SvdWeb.Gallery;
+using SvdWeb.Inference;
+using SvdWeb.Jobs;
+
+namespace SvdWeb.Api;
+
+/// <summary>A job as the REST API shows it.</summary>
+public sealed record JobDto(
+    Guid Id,
+    GenerationStatus Status,
+    DateTime CreatedUtc,
+    DateTime? StartedUtc,
+    DateTime? FinishedUtc,
+    string Model,
+    string ModelHash,
+    SvdRecipe Recipe,
+    string InputFileName,
+    string? Error,
+    string? Provider,
+    double? DurationSeconds,
+    int VideoCount,
+    JobProgressDto? Progress,
+    int? QueuePosition,
+    double? EstimatedSecondsLeft,
+    Guid? SourceId)
+{
+    public static JobDto From(Generation job, JobProgress? progress, QueueEntry? queued)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return new(job.Id, job.Status, job.CreatedUtc, job.StartedUtc, job.FinishedUtc, job.ModelName, job.ModelHash, job.ToRecipe(),
+            job.InputFileName, job.Error, job.Provider, job.DurationSeconds, job.VideoCount,
+            progress is null || job.IsFinished ? null : new JobProgressDto(progress.Stage, progress.Step, progress.TotalSteps, progress.Fraction, progress.ElapsedSeconds, progress.RemainingSeconds),
+            queued?.Position, queued?.EstimatedSecondsLeft, job.SourceId);
+    }
+}
+
+public sealed record JobProgressDto(SvdStage Stage, int Step, int TotalSteps, double Fraction, double ElapsedSeconds, double? RemainingSeconds);
+
+public sealed record PackDto(string Name, bool Valid, IReadOnlyList<string> Problems, int? DefaultFrames, int? DefaultHeight, int? DefaultWidth,
+    string? Precision, long? ParameterCount, long? SizeOnDiskBytes, bool IsDefault);
+
+public sealed record PageDto<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);

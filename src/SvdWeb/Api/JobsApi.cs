@@ -1,0 +1,204 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SvdWeb.Gallery;
+using SvdWeb.Inference;
+using SvdWeb.Jobs;
+using SvdWeb.Models;
+using SvdWeb.Options;
+using SvdWeb.Storage;
+
+namespace SvdWeb.Api;
+
+/// <summary>
+/// The REST API (OpenAPI at /openapi/v1.json). Same validation and messages as the UI, since both go through
+/// <see cref="GenerationService"/>; errors are RFC 7807 problem details, and input errors name the field.
+/// Media are served with fixed content types and nosniff, from app-generated paths only.
+/// </summary>
+public static class JobsApi
+{
+    public static IEndpointRouteBuilder MapSvdWebApi(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        // Kestrel stops reading past this many bytes (413) rather than buffering an oversized upload; the slack is
+        // the multipart envelope and the recipe field.
+        var bodyLimit = app.ServiceProvider.GetRequiredService<IOptions<SvdWebOptions>>().Value.MaxUploadBytes + 1024 * 1024;
+        var api = app.MapGroup("/api").WithTags("SvdWeb").DisableAntiforgery();
+        api.MapPost("/jobs", SubmitAsync).WithName("SubmitJob").Accepts<IFormFile>("multipart/form-data")
+            .WithMetadata(new RequestSizeLimitAttribute(bodyLimit), new RequestFormLimitsAttribute { MultipartBodyLengthLimit = bodyLimit });
+        api.MapGet("/jobs/{id:guid}", GetAsync).WithName("GetJob");
+        api.MapPost("/jobs/{id:guid}/cancel", CancelAsync).WithName("CancelJob");
+        api.MapGet("/jobs/{id:guid}/video", VideoAsync).WithName("GetJobVideo");
+        api.MapGet("/jobs/{id:guid}/frames.zip", FramesAsync).WithName("GetJobFrames");
+        api.MapGet("/jobs/{id:guid}/input.png", InputAsync).WithName("GetJobInput");
+        api.MapGet("/jobs/{id:guid}/thumbnail.png", (Guid id, GenerationService s, MediaStore m, HttpContext c, CancellationToken ct) =>
+            PictureAsync(id, MediaStore.ThumbnailFile, "image/png", s, m, c, ct)).WithName("GetJobThumbnail");
+        api.MapGet("/jobs/{id:guid}/preview.gif", (Guid id, GenerationService s, MediaStore m, HttpContext c, CancellationToken ct) =>
+            PictureAsync(id, MediaStore.PreviewFile, "image/gif", s, m, c, ct)).WithName("GetJobPreview");
+        api.MapDelete("/jobs/{id:guid}", DeleteAsync).WithName("DeleteJob");
+        api.MapGet("/gallery", GalleryAsync).WithName("ListGallery");
+        api.MapGet("/models", Models).WithName("ListModels");
+        return app;
+    }
+
+    private static async Task<IResult> SubmitAsync(HttpRequest request, GenerationService service, IOptions<SvdWebOptions> options, CancellationToken ct)
+    {
+        // The declared length is checked before reading anything, and ReadImageAsync stops at the limit while
+        // streaming, so an oversized upload is never buffered.
+        var limit = options.Value.MaxUploadBytes;
+        if (request.ContentLength > limit + (1024 * 1024))
+            return FieldProblem("image", $"The upload is {request.ContentLength / 1048576.0:F1} MB; the limit is {limit / 1048576.0:F0} MB (SvdWeb:MaxUploadBytes).", StatusCodes.Status413PayloadTooLarge);
+        if (!request.HasFormContentType)
+            return FieldProblem("image", "Send multipart/form-data with an 'image' file and an optional 'recipe' JSON field.");
+
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
+        {
+            return FieldProblem("image", $"The form could not be read: {ex.Message}", ex is BadHttpRequestException bad ? bad.StatusCode : 400);
+        }
+        if (form.Files.GetFile("image") is not { } image)
+            return FieldProblem("image", "The form has no 'image' file. Add the picture as a file field named 'image'.");
+
+        SvdRecipe recipe;
+        try
+        {
+            recipe = form.TryGetValue("recipe", out var json) && !string.IsNullOrWhiteSpace(json) ? SvdRecipe.FromJson(json!) : new SvdRecipe();
+        }
+        catch (SvdInputException ex)
+        {
+            return FieldProblem(ex.Field, ex.Message);
+        }
+        if (!form.ContainsKey("recipe") || !RecipeHasSeed(form["recipe"]))
+            recipe = recipe with { Seed = RandomSeed() };
+
+        try
+        {
+            await using var stream = image.OpenReadStream();
+            var job = await service.SubmitAsync(stream, image.FileName, recipe, ct).ConfigureAwait(false);
+            return TypedResults.Accepted($"/api/jobs/{job.Id}", JobDto.From(job, null, null));
+        }
+        catch (SvdInputException ex)
+        {
+            return FieldProblem(ex.Field, ex.Message);
+        }
+        catch (ModelPackException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The model pack cannot be used");
+        }
+        catch (QueueFullException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Queue full");
+        }
+    }
+
+    private static async Task<Results<Ok<JobDto>, NotFound<ProblemDetails>>> GetAsync(Guid id, GenerationService service, JobProgressBroadcaster broadcaster, QueueEstimator estimator, CancellationToken ct)
+    {
+        var job = await service.FindAsync(id, ct).ConfigureAwait(false);
+        if (job is null) return NotFound(id);
+        var queued = job.IsFinished ? null : (await estimator.SnapshotAsync(ct).ConfigureAwait(false)).FirstOrDefault(e => e.Job.Id == id);
+        return TypedResults.Ok(JobDto.From(job, broadcaster.Latest(id), queued));
+    }
+
+    private static async Task<IResult> CancelAsync(Guid id, GenerationService service, CancellationToken ct)
+    {
+        var job = await service.FindAsync(id, ct).ConfigureAwait(false);
+        if (job is null) return NotFound(id);
+        if (!await service.CancelAsync(id, ct).ConfigureAwait(false))
+            return TypedResults.Problem($"Job {id} has already ended ({job.Status}); there is nothing to cancel.", statusCode: StatusCodes.Status409Conflict, title: "Not cancellable");
+        return TypedResults.Accepted($"/api/jobs/{id}");
+    }
+
+    private static async Task<IResult> VideoAsync(Guid id, GenerationService service, MediaStore media, HttpContext context, CancellationToken ct, int index = 0) =>
+        await MediaAsync(id, index, service, media, context, MediaStore.VideoFile, "video/mp4", null, ct).ConfigureAwait(false);
+
+    private static async Task<IResult> FramesAsync(Guid id, GenerationService service, MediaStore media, HttpContext context, CancellationToken ct, int index = 0) =>
+        await MediaAsync(id, index, service, media, context, MediaStore.FramesZipFile, "application/zip", $"frames-{id:N}-{index}.zip", ct).ConfigureAwait(false);
+
+    private static async Task<IResult> MediaAsync(Guid id, int index, GenerationService service, MediaStore media, HttpContext context,
+        Func<int, string> file, string contentType, string? downloadName, CancellationToken ct)
+    {
+        var job = await service.FindAsync(id, ct).ConfigureAwait(false);
+        if (job is null) return NotFound(id);
+        if (job.Status != GenerationStatus.Succeeded)
+            return TypedResults.Problem($"Job {id} is {job.Status}; its files exist once it has succeeded.", statusCode: StatusCodes.Status409Conflict, title: "Not ready");
+        if (index < 0 || index >= job.VideoCount)
+            return FieldProblem("index", $"index must be between 0 and {job.VideoCount - 1} (this job made {job.VideoCount} video(s)), but is {index}.");
+        var path = media.PathOf(job.MediaFolder, file(index));
+        if (!File.Exists(path))
+            return TypedResults.Problem($"The file of job {id} is missing from the data folder; the item should be regenerated.", statusCode: StatusCodes.Status410Gone, title: "File missing");
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        return TypedResults.PhysicalFile(path, contentType, downloadName, enableRangeProcessing: true);
+    }
+
+    private static Task<IResult> InputAsync(Guid id, GenerationService service, MediaStore media, HttpContext context, CancellationToken ct) =>
+        PictureAsync(id, GenerationService.InputFile, "image/png", service, media, context, ct);
+
+    /// <summary>Input, thumbnail and animated preview: small pictures, served whenever they exist.</summary>
+    private static async Task<IResult> PictureAsync(Guid id, string file, string contentType, GenerationService service, MediaStore media, HttpContext context, CancellationToken ct)
+    {
+        var job = await service.FindAsync(id, ct).ConfigureAwait(false);
+        if (job is null) return NotFound(id);
+        var path = media.PathOf(job.MediaFolder, file);
+        if (!File.Exists(path))
+            return TypedResults.Problem($"Job {id} has no {file} (yet).", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        context.Response.Headers.CacheControl = "private, max-age=3600";
+        return TypedResults.PhysicalFile(path, contentType);
+    }
+
+    private static async Task<IResult> DeleteAsync(Guid id, GenerationService service, CancellationToken ct) =>
+        await service.DeleteAsync(id, ct).ConfigureAwait(false) ? TypedResults.NoContent() : NotFound(id);
+
+    private static async Task<Ok<PageDto<JobDto>>> GalleryAsync(IDbContextFactory<GalleryDbContext> dbFactory, CancellationToken ct,
+        int page = 1, int pageSize = 24, string? model = null, GenerationStatus? status = null)
+    {
+        page = Math.Max(1, page);
+        pageSize = Math.Clamp(pageSize, 1, 200);
+        await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+        var query = db.Generations.AsNoTracking();
+        if (!string.IsNullOrEmpty(model)) query = query.Where(g => g.ModelName == model);
+        if (status is { } s) query = query.Where(g => g.Status == s);
+        var total = await query.CountAsync(ct).ConfigureAwait(false);
+        var items = await query.OrderByDescending(g => g.CreatedUtc).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct).ConfigureAwait(false);
+        return TypedResults.Ok(new PageDto<JobDto>(items.Select(g => JobDto.From(g, null, null)).ToArray(), page, pageSize, total));
+    }
+
+    private static Ok<PackDto[]> Models(PackCatalog catalog) => TypedResults.Ok(catalog.List().Select(e => new PackDto(
+        e.Name, e.IsValid, e.Problems, e.Pack?.DefaultFrames, e.Pack?.DefaultHeight, e.Pack?.DefaultWidth, e.Pack?.Precision.ToString(),
+        e.Pack?.ParameterCount, e.Pack?.SizeOnDiskBytes, e.Name == catalog.DefaultPack)).ToArray());
+
+    private static NotFound<ProblemDetails> NotFound(Guid id) =>
+        TypedResults.NotFound(new ProblemDetails { Title = "Not found", Detail = $"There is no job {id}.", Status = StatusCodes.Status404NotFound });
+
+    private static ProblemHttpResult FieldProblem(string field, string message, int status = StatusCodes.Status400BadRequest) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+        {
+            Title = "Invalid request",
+            Detail = message,
+            Status = status,
+        });
+
+    private static bool RecipeHasSeed(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json)) return false;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.EnumerateObject().Any(p => string.Equals(p.Name, "seed", StringComparison.OrdinalIgnoreCase));
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A seed in [0, 2³²): only the low 32 bits reach torch's generator.</summary>
+    public static long RandomSeed() => System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue) * 2L + System.Security.Cryptography.RandomNumberGenerator.GetInt32(2);
+}

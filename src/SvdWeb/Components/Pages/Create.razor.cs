@@ -1,0 +1,212 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.Extensions.Options;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using SvdWeb.Inference;
+using SvdWeb.Inference.Imaging;
+using SvdWeb.Inference.Models;
+using SvdWeb.Jobs;
+using SvdWeb.Models;
+using SvdWeb.Options;
+using SvdWeb.Storage;
+
+namespace SvdWeb.Components.Pages;
+
+/// <summary>
+/// Upload an image, pick a pack, size, fit and every pipeline parameter (pack defaults, the shared bounds, one-line
+/// help), see exactly what the model will see, and queue the job. Validation is the pipeline's own
+/// (<see cref="SvdParameterLimits"/>), so the messages match the CLI and the API. "?remix={id}" prefills everything
+/// from a gallery item.
+/// </summary>
+public sealed partial class Create
+{
+    private const int PreviewMaxSide = 512;
+    private readonly Dictionary<string, string> _errors = new(StringComparer.Ordinal);
+    private CreateForm _form = new();
+    private IReadOnlyList<PackEntry> _packs = [];
+    private RgbImage? _image;
+    private byte[]? _upload;
+    private string? _fileName, _inputPreview, _modelView, _imageError, _submitError;
+    private bool _dragging, _submitting;
+
+    [Inject] private GenerationService Generations { get; set; } = default!;
+
+    [Inject] private PackCatalog Catalog { get; set; } = default!;
+
+    [Inject] private MediaStore Media { get; set; } = default!;
+
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+
+    [Inject] private IOptions<SvdWebOptions> Options { get; set; } = default!;
+
+    /// <summary>Gallery item to prefill from (Remix).</summary>
+    [SupplyParameterFromQuery(Name = "remix")]
+    public Guid? Remix { get; set; }
+
+    private ModelPack? Pack => _packs.FirstOrDefault(p => p.Name == _form.Model)?.Pack;
+
+    private int SideStep => Pack is { } pack ? SvdParameterLimits.SideMultiple(pack) : 8;
+
+    private int DefaultFrames => Pack?.DefaultFrames ?? 14;
+
+    private string Limit => $"{Options.Value.MaxUploadBytes / 1048576.0:F0} MB";
+
+    private string PackHelp => _packs.FirstOrDefault(p => p.Name == _form.Model) is { } entry
+        ? entry.IsValid ? $"{entry.Pack!.DefaultFrames} frames, {entry.Pack.DefaultWidth}×{entry.Pack.DefaultHeight}, {entry.Pack.Precision}, {entry.Pack.ParameterCount / 1e6:F1} M parameters" : string.Join(" ", entry.Problems)
+        : "No model pack found in the models folder.";
+
+    protected override async Task OnInitializedAsync()
+    {
+        _packs = Catalog.List();
+        _form.Model = _packs.FirstOrDefault(p => p.Name == Catalog.DefaultPack && p.IsValid)?.Name ?? _packs.FirstOrDefault(p => p.IsValid)?.Name;
+        ResetDefaults();
+        if (Remix is { } id && await Generations.FindAsync(id, CancellationToken.None) is { } source)
+        {
+            _form.Load(source.ToRecipe());
+            _fileName = source.InputFileName;
+            _upload = await File.ReadAllBytesAsync(Media.PathOf(source.MediaFolder, source.InputFile));
+            _image = ImageLoader.Load(new MemoryStream(_upload), Generations.Limits, source.InputFileName);
+            _inputPreview = DataUrl(_image, PreviewMaxSide);
+            UpdateModelView();
+        }
+    }
+
+    private void ResetDefaults()
+    {
+        var keep = (_form.Model, _form.Seed, _form.SeedLocked);
+        _form = new CreateForm { Model = keep.Model, Seed = keep.Seed, SeedLocked = keep.SeedLocked };
+        if (Pack is { } pack)
+        {
+            _form.Width = pack.DefaultWidth;
+            _form.Height = pack.DefaultHeight;
+            _form.SizePreset = CreateForm.Presets.FirstOrDefault(p => p.Width == pack.DefaultWidth && p.Height == pack.DefaultHeight).Key ?? "custom";
+            _form.NumFrames = _form.DecodeChunkSize = pack.DefaultFrames;
+        }
+        if (!_form.SeedLocked) _form.Seed = Api.JobsApi.RandomSeed();
+        _errors.Clear();
+        UpdateModelView();
+    }
+
+    private void OnModelChanged(string model)
+    {
+        _form.Model = model;
+        ResetDefaults();
+    }
+
+    private void OnPresetChanged(string preset)
+    {
+        _form.ApplyPreset(preset);
+        UpdateModelView();
+    }
+
+    private void OnFitChanged(FitMode fit)
+    {
+        _form.Fit = fit;
+        UpdateModelView();
+    }
+
+    private void RandomizeSeed()
+    {
+        _form.Seed = Api.JobsApi.RandomSeed();
+        _form.SeedLocked = true;
+    }
+
+    private void LockSeed() => _form.SeedLocked = true;
+
+    private async Task OnFileChangedAsync(IBrowserFile? file)
+    {
+        _imageError = null;
+        if (file is null) return;
+        var limit = Options.Value.MaxUploadBytes;
+        if (file.Size > limit)
+        {
+            _imageError = $"'{GenerationService.DisplayName(file.Name)}' is {file.Size / 1048576.0:F1} MB, over the {Limit} upload limit (SvdWeb:MaxUploadBytes). Choose a smaller file.";
+            return;
+        }
+        try
+        {
+            // Blazor's default read limit is 500 KB; ours comes from the options.
+            await using var stream = file.OpenReadStream(limit);
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer);
+            var bytes = buffer.ToArray();
+            var image = await Generations.ReadImageAsync(new MemoryStream(bytes), file.Name, CancellationToken.None);
+            (_upload, _image, _fileName) = (bytes, image, GenerationService.DisplayName(file.Name));
+            _inputPreview = DataUrl(image, PreviewMaxSide);
+            UpdateModelView();
+        }
+        catch (SvdInputException ex)
+        {
+            _imageError = ex.Message;
+        }
+        catch (IOException ex)
+        {
+            _imageError = $"'{GenerationService.DisplayName(file.Name)}' could not be read from the browser: {ex.Message}";
+        }
+    }
+
+    private void UpdateModelView()
+    {
+        _modelView = null;
+        if (_image is null || _form.Width % 8 != 0 || _form.Height % 8 != 0 || _form.Width < SvdParameterLimits.MinSide || _form.Height < SvdParameterLimits.MinSide
+            || _form.Width > SvdParameterLimits.MaxSide || _form.Height > SvdParameterLimits.MaxSide)
+            return;
+        // Exactly the pipeline's VAE input: the fit, then Pillow's Lanczos to the output size.
+        var fitted = ImageFit.Apply(_image, _form.Width, _form.Height, _form.Fit);
+        var modelInput = fitted.Width == _form.Width && fitted.Height == _form.Height ? fitted : PillowResize.Lanczos(fitted, _form.Width, _form.Height);
+        _modelView = DataUrl(modelInput, int.MaxValue);
+    }
+
+    private async Task GenerateAsync()
+    {
+        _errors.Clear();
+        _submitError = null;
+        if (_image is null || _upload is null)
+        {
+            _imageError = "Choose an image first.";
+            return;
+        }
+        if (!_form.SeedLocked) _form.Seed = Api.JobsApi.RandomSeed();
+        var recipe = _form.ToRecipe();
+        _submitting = true;
+        try
+        {
+            if (Pack is { } pack) SvdParameterLimits.Validate(recipe, pack);
+            var job = await Generations.SubmitAsync(new MemoryStream(_upload), _fileName ?? "image", recipe, CancellationToken.None);
+            Navigation.NavigateTo($"/gallery/{job.Id}");
+        }
+        catch (SvdInputException ex) when (ex.Field == "image")
+        {
+            _imageError = ex.Message;
+        }
+        catch (SvdInputException ex)
+        {
+            _errors[ex.Field] = ex.Message;
+            _submitError = ex.Message;
+        }
+        catch (Exception ex) when (ex is QueueFullException or ModelPackException)
+        {
+            _submitError = ex.Message;
+        }
+        finally
+        {
+            _submitting = false;
+        }
+    }
+
+    private bool HasError(string field) => _errors.ContainsKey(field);
+
+    private string? ErrorFor(string field) => _errors.GetValueOrDefault(field);
+
+    private static string DataUrl(RgbImage image, int maxSide)
+    {
+        using var picture = Image.LoadPixelData<Rgb24>(image.Pixels, image.Width, image.Height);
+        if (Math.Max(image.Width, image.Height) > maxSide)
+            picture.Mutate(x => x.Resize(new ResizeOptions { Size = new Size(maxSide, maxSide), Mode = ResizeMode.Max }));
+        using var stream = new MemoryStream();
+        picture.SaveAsPng(stream);
+        return "data:image/png;base64," + Convert.ToBase64String(stream.ToArray());
+    }
+}

@@ -1,0 +1,110 @@
+using SvdWeb.Inference;
+using SvdWeb.Inference.Imaging;
+using SvdWeb.Inference.Rng;
+
+namespace SvdWeb.Gallery;
+
+/// <summary>
+/// One generation: a job while it waits and runs, then a gallery item. Every setting that shapes the video has its own
+/// column, so the gallery can sort and filter on it and regenerating is copying one row. Media files live under the
+/// data folder in <see cref="MediaFolder"/> (relative), named by the app, never by the user.
+/// </summary>
+public sealed class Generation
+{
+    public Guid Id { get; init; }
+
+    public DateTime CreatedUtc { get; init; }
+
+    public DateTime? StartedUtc { get; set; }
+
+    public DateTime? FinishedUtc { get; set; }
+
+    public GenerationStatus Status { get; set; }
+
+    /// <summary>The message the user saw when it failed, was cancelled or interrupted.</summary>
+    public string? Error { get; set; }
+
+    /// <summary>The generation this one regenerates or remixes, if any.</summary>
+    public Guid? SourceId { get; init; }
+
+    public required string ModelName { get; init; }
+
+    /// <summary>SHA-256 of the pack's files when queued; a run on a changed pack is detected and named.</summary>
+    public required string ModelHash { get; init; }
+
+    public int Height { get; init; }
+
+    public int Width { get; init; }
+
+    public int NumFrames { get; init; }
+
+    public int NumInferenceSteps { get; init; }
+
+    public float MinGuidanceScale { get; init; }
+
+    public float MaxGuidanceScale { get; init; }
+
+    public int Fps { get; init; }
+
+    public int MotionBucketId { get; init; }
+
+    public float NoiseAugStrength { get; init; }
+
+    public int DecodeChunkSize { get; init; }
+
+    public int NumVideosPerPrompt { get; init; }
+
+    /// <summary>long, not ulong: SQLite integers are signed.</summary>
+    public long Seed { get; init; }
+
+    public FitMode Fit { get; init; }
+
+    public HalfRandnMode HalfRandn { get; init; }
+
+    /// <summary>Folder below the data folder holding input, videos, frames, thumbnail and preview.</summary>
+    public required string MediaFolder { get; init; }
+
+    /// <summary>The uploaded file's name, for display only; never used in a path.</summary>
+    public required string InputFileName { get; init; }
+
+    /// <summary>Stored input file name inside <see cref="MediaFolder"/> (e.g. "input.png").</summary>
+    public required string InputFile { get; init; }
+
+    public required string InputSha256 { get; init; }
+
+    public int InputWidth { get; init; }
+
+    public int InputHeight { get; init; }
+
+    /// <summary>"CPU" or "CUDA:0", once it ran.</summary>
+    public string? Provider { get; set; }
+
+    public double? DurationSeconds { get; set; }
+
+    /// <summary>Mean UNet step time, the basis of queue ETAs.</summary>
+    public double? SecondsPerStep { get; set; }
+
+    /// <summary>Videos written (NumVideosPerPrompt once it succeeded).</summary>
+    public int VideoCount { get; set; }
+
+    public SvdRecipe ToRecipe() => new()
+    {
+        Model = ModelName,
+        Height = Height,
+        Width = Width,
+        NumFrames = NumFrames,
+        NumInferenceSteps = NumInferenceSteps,
+        MinGuidanceScale = MinGuidanceScale,
+        MaxGuidanceScale = MaxGuidanceScale,
+        Fps = Fps,
+        MotionBucketId = MotionBucketId,
+        NoiseAugStrength = NoiseAugStrength,
+        DecodeChunkSize = DecodeChunkSize,
+        NumVideosPerPrompt = NumVideosPerPrompt,
+        Seed = Seed,
+        Fit = Fit,
+        HalfRandn = HalfRandn,
+    };
+
+    public bool IsFinished => Status is GenerationStatus.Succeeded or GenerationStatus.Failed or GenerationStatus.Cancelled or GenerationStatus.Interrupted;
+}

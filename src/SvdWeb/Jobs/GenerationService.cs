@@ -1,0 +1,199 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SvdWeb.Gallery;
+using SvdWeb.Inference;
+using SvdWeb.Inference.Imaging;
+using SvdWeb.Models;
+using SvdWeb.Options;
+using SvdWeb.Storage;
+
+namespace SvdWeb.Jobs;
+
+/// <summary>
+/// What the UI and the REST API do with jobs: submit, regenerate, retry, cancel, delete. Every input is checked with
+/// the pipeline's own rules (so the messages are the same everywhere) before anything is stored; a job is stored as
+/// a row with its input file, then handed to the queue.
+/// </summary>
+public sealed partial class GenerationService(
+    IDbContextFactory<GalleryDbContext> dbFactory,
+    GenerationQueue queue,
+    PackCatalog catalog,
+    MediaStore media,
+    JobProgressBroadcaster broadcaster,
+    IOptions<SvdWebOptions> options,
+    TimeProvider time,
+    ILogger<GenerationService> logger)
+{
+    public const string InputFile = "input.png";
+
+    public ImageLimits Limits => new(options.Value.MaxUploadBytes, options.Value.MaxUploadPixels);
+
+    /// <summary>Reads an upload (stopping at the size limit), decodes and checks it: the image the pipeline will see.</summary>
+    public async Task<RgbImage> ReadImageAsync(Stream upload, string fileName, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(upload);
+        var limit = options.Value.MaxUploadBytes;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await upload.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > limit)
+                throw new SvdInputException("image", $"'{DisplayName(fileName)}' is larger than the {limit / 1048576.0:F0} MB upload limit (SvdWeb:MaxUploadBytes). Use a smaller file, e.g. a PNG or JPEG under that size.");
+            buffer.Write(chunk, 0, read);
+        }
+        buffer.Position = 0;
+        return ImageLoader.Load(buffer, Limits, DisplayName(fileName));
+    }
+
+    public async Task<Generation> SubmitAsync(Stream upload, string fileName, SvdRecipe recipe, CancellationToken ct, Guid? sourceId = null)
+    {
+        var image = await ReadImageAsync(upload, fileName, ct).ConfigureAwait(false);
+        return await EnqueueAsync(image, DisplayName(fileName), recipe, sourceId, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The same recipe and input again (a regenerate gives identical frames on the same pack and provider).</summary>
+    public async Task<Generation> RegenerateAsync(Guid sourceId, CancellationToken ct, Func<SvdRecipe, SvdRecipe>? change = null)
+    {
+        var source = await FindAsync(sourceId, ct).ConfigureAwait(false)
+            ?? throw new SvdInputException("id", $"There is no gallery item {sourceId}.");
+        var image = ImageLoader.Load(media.PathOf(source.MediaFolder, source.InputFile), Limits);
+        var recipe = source.ToRecipe();
+        return await EnqueueAsync(image, source.InputFileName, change is null ? recipe : change(recipe), sourceId, ct).ConfigureAwait(false);
+    }
+
+    private async Task<Generation> EnqueueAsync(RgbImage image, string displayName, SvdRecipe recipe, Guid? sourceId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        var pack = catalog.Require(recipe.Model);
+        SvdParameterLimits.Validate(recipe, pack);
+        var resolved = recipe.Resolve(pack);
+        var hash = await catalog.GetHashAsync(pack, ct).ConfigureAwait(false);
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+        var waiting = await db.Generations.CountAsync(g => g.Status == GenerationStatus.Queued, ct).ConfigureAwait(false);
+        if (waiting >= options.Value.MaxQueuedJobs) throw new QueueFullException(waiting);
+
+        var id = Guid.NewGuid();
+        var folder = MediaStore.FolderName(id);
+        // The input is stored as the decoded RGB image (EXIF orientation applied, alpha dropped) in lossless PNG: what
+        // the pipeline saw, reproducible whatever decoder reads it later.
+        var png = PreviewRenderer.ToPng(image);
+        await media.WriteAtomicallyAsync(folder, InputFile, (s, token) => s.WriteAsync(png, token).AsTask(), ct).ConfigureAwait(false);
+        var job = new Generation
+        {
+            Id = id,
+            CreatedUtc = time.GetUtcNow().UtcDateTime,
+            Status = GenerationStatus.Queued,
+            SourceId = sourceId,
+            ModelName = pack.Name,
+            ModelHash = hash,
+            Height = resolved.Height!.Value,
+            Width = resolved.Width!.Value,
+            NumFrames = resolved.NumFrames!.Value,
+            NumInferenceSteps = resolved.NumInferenceSteps,
+            MinGuidanceScale = resolved.MinGuidanceScale,
+            MaxGuidanceScale = resolved.MaxGuidanceScale,
+            Fps = resolved.Fps,
+            MotionBucketId = resolved.MotionBucketId,
+            NoiseAugStrength = resolved.NoiseAugStrength,
+            DecodeChunkSize = resolved.DecodeChunkSize!.Value,
+            NumVideosPerPrompt = resolved.NumVideosPerPrompt,
+            Seed = resolved.Seed,
+            Fit = resolved.Fit,
+            HalfRandn = resolved.HalfRandn,
+            MediaFolder = folder,
+            InputFileName = displayName,
+            InputFile = InputFile,
+            InputSha256 = Convert.ToHexStringLower(SHA256.HashData(png)),
+            InputWidth = image.Width,
+            InputHeight = image.Height,
+        };
+        db.Generations.Add(job);
+        try
+        {
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            media.DeleteFolder(folder);
+            throw;
+        }
+        queue.Enqueue(id);
+        broadcaster.Publish(new JobProgress(id, GenerationStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
+        Log.Queued(logger, id, pack.Name, job.Seed);
+        return job;
+    }
+
+    /// <summary>Queues a failed, cancelled or interrupted job again with the same row, input and recipe.</summary>
+    public async Task<bool> RetryAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+        var job = await db.Generations.FindAsync([id], ct).ConfigureAwait(false);
+        if (job is null || job.Status is not (GenerationStatus.Failed or GenerationStatus.Cancelled or GenerationStatus.Interrupted)) return false;
+        job.Status = GenerationStatus.Queued;
+        job.Error = null;
+        job.StartedUtc = job.FinishedUtc = null;
+        await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        queue.Enqueue(id);
+        broadcaster.Publish(new JobProgress(id, GenerationStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
+        return true;
+    }
+
+    /// <returns>false when there is no such job or it has already ended.</returns>
+    public async Task<bool> CancelAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+        var job = await db.Generations.FindAsync([id], ct).ConfigureAwait(false);
+        if (job is null || job.IsFinished) return false;
+        if (job.Status == GenerationStatus.Queued)
+        {
+            job.Status = GenerationStatus.Cancelled;
+            job.Error = "Cancelled before it started.";
+            job.FinishedUtc = time.GetUtcNow().UtcDateTime;
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+            broadcaster.Publish(new JobProgress(id, GenerationStatus.Cancelled, SvdStage.Preprocessing, 0, 1, 0, 0, 0, job.Error));
+            return true;
+        }
+        // Running: the worker records Cancelled when the pipeline stops (between ONNX runs or inside one).
+        return queue.CancelRunning(id);
+    }
+
+    /// <summary>Deletes the row and its files together. A running job is cancelled and then removed by its worker.</summary>
+    public async Task<bool> DeleteAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+        var job = await db.Generations.FindAsync([id], ct).ConfigureAwait(false);
+        if (job is null) return false;
+        db.Generations.Remove(job);
+        await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        if (!queue.CancelRunning(id)) media.DeleteFolder(job.MediaFolder);
+        broadcaster.Forget(id);
+        Log.Deleted(logger, id);
+        return true;
+    }
+
+    public async Task<Generation?> FindAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+        return await db.Generations.AsNoTracking().FirstOrDefaultAsync(g => g.Id == id, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The upload's name without any folder part: shown to people, never used as a path.</summary>
+    public static string DisplayName(string? fileName)
+    {
+        var name = Path.GetFileName((fileName ?? "").Replace('\\', '/'));
+        name = new string(name.Where(c => !char.IsControl(c)).ToArray()).Trim();
+        return name.Length == 0 ? "image" : name.Length > 200 ? name[..200] : name;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Job {JobId} queued on {Pack}, seed {Seed}.")]
+        public static partial void Queued(ILogger logger, Guid jobId, string pack, long seed);
+
+        [LoggerMessage(2, LogLevel.Information, "Generation {JobId} deleted with its files.")]
+        public static partial void Deleted(ILogger logger, Guid jobId);
+    }
+}

@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.SignalR;
+
+namespace SvdWeb.Jobs;
+
+/// <summary>
+/// Fans job progress out to Blazor circuits (in-process subscriptions) and to SignalR hub clients, and keeps each
+/// job's latest state so a page reload or a second tab reattaches where the job is. Publishing never blocks the
+/// worker: hub sends are fire-and-forget (a slow or gone client must not stall inference), and subscriber callbacks
+/// are expected to marshal onto their circuit with InvokeAsync and return at once.
+/// </summary>
+public sealed partial class JobProgressBroadcaster(IHubContext<ProgressHub> hub, ILogger<JobProgressBroadcaster> logger)
+{
+    private readonly ConcurrentDictionary<Guid, JobProgress> _latest = new();
+    private readonly ConcurrentDictionary<long, (Guid? JobId, Action<JobProgress> Callback)> _subscribers = new();
+    private long _nextSubscription;
+
+    public JobProgress? Latest(Guid jobId) => _latest.TryGetValue(jobId, out var progress) ? progress : null;
+
+    /// <summary>Latest state of every job that has reported since startup and is not final.</summary>
+    public IReadOnlyList<JobProgress> Active() => _latest.Values.Where(p => !p.IsFinal).ToArray();
+
+    /// <summary>Subscribes to one job (or every job when <paramref name="jobId"/> is null). Dispose to unsubscribe.</summary>
+    public IDisposable Subscribe(Guid? jobId, Action<JobProgress> callback)
+    {
+        var id = Interlocked.Increment(ref _nextSubscription);
+        _subscribers[id] = (jobId, callback);
+        return new Subscription(() => _subscribers.TryRemove(id, out _));
+    }
+
+    public void Publish(JobProgress progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        _latest[progress.JobId] = progress;
+        foreach (var (jobId, callback) in _subscribers.Values)
+        {
+            if (jobId is not null && jobId != progress.JobId) continue;
+            try
+            {
+                callback(progress);
+            }
+            catch (Exception ex)
+            {
+                Log.SubscriberFailed(logger, progress.JobId, ex);
+            }
+        }
+        _ = SendToHubAsync(progress);
+    }
+
+    public void Forget(Guid jobId) => _latest.TryRemove(jobId, out _);
+
+    private async Task SendToHubAsync(JobProgress progress)
+    {
+        try
+        {
+            await hub.Clients.Group(ProgressHub.Group(progress.JobId)).SendAsync(ProgressHub.ProgressMethod, progress).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.HubSendFailed(logger, progress.JobId, ex);
+        }
+    }
+
+    private sealed class Subscription(Action dispose) : IDisposable
+    {
+        private Action? _dispose = dispose;
+
+        public void Dispose() => Interlocked.Exchange(ref _dispose, null)?.Invoke();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "A progress subscriber of job {JobId} threw.")]
+        public static partial void SubscriberFailed(ILogger logger, Guid jobId, Exception exception);
+
+        [LoggerMessage(2, LogLevel.Debug, "Sending progress of job {JobId} to hub clients failed.")]
+        public static partial void HubSendFailed(ILogger logger, Guid jobId, Exception exception);
+    }
+}

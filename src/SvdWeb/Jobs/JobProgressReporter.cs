@@ -1,0 +1,27 @@
+using SvdWeb.Gallery;
+using SvdWeb.Inference;
+using SvdWeb.Storage;
+
+namespace SvdWeb.Jobs;
+
+/// <summary>
+/// Forwards pipeline progress to the broadcaster synchronously, in order (Progress&lt;T&gt; would post each report
+/// to the thread pool and they could arrive out of order), with the latent preview as a small PNG.
+/// </summary>
+internal sealed class JobProgressReporter(Guid jobId, JobProgressBroadcaster broadcaster) : IProgress<SvdProgress>
+{
+    public const double PipelineShare = 0.95;
+
+    private byte[]? _lastPreview;
+
+    public void Report(SvdProgress value)
+    {
+        if (value.Preview is { } preview) _lastPreview = PreviewRenderer.ToPng(preview);
+        // The pipeline's run is the first 95 % of a job; writing the MP4, frames and previews is the rest, so the
+        // pipeline's own "Done" is the start of video encoding here.
+        var stage = value.Stage == SvdStage.Done ? SvdStage.EncodingVideo : value.Stage;
+        var fraction = value.Stage == SvdStage.EncodingVideo ? value.Fraction : value.Fraction * PipelineShare;
+        broadcaster.Publish(new JobProgress(jobId, GenerationStatus.Running, stage, value.Step, value.TotalSteps, fraction,
+            value.Elapsed.TotalSeconds, value.Remaining?.TotalSeconds, null, _lastPreview));
+    }
+}

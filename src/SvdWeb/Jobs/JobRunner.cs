@@ -1,0 +1,167 @@
+using System.IO.Compression;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SvdWeb.Gallery;
+using SvdWeb.Inference;
+using SvdWeb.Inference.Imaging;
+using SvdWeb.Inference.Video;
+using SvdWeb.Models;
+using SvdWeb.Options;
+using SvdWeb.Storage;
+
+namespace SvdWeb.Jobs;
+
+/// <summary>
+/// Runs one queued job end to end and records the outcome on its row: Succeeded with its files, or Failed with the
+/// message the user sees, or Cancelled (the user asked), or Interrupted (the host is stopping). Outputs of a run that
+/// did not succeed are removed, the input is kept, so the job can be retried and nothing half-written is shown.
+/// </summary>
+public sealed partial class JobRunner(
+    IDbContextFactory<GalleryDbContext> dbFactory,
+    GenerationQueue queue,
+    PackCatalog catalog,
+    PipelineCache pipelines,
+    MediaStore media,
+    JobProgressBroadcaster broadcaster,
+    IOptions<SvdWebOptions> options,
+    TimeProvider time,
+    ILogger<JobRunner> logger)
+{
+    public const string InterruptedMessage = "The server stopped while this job was running. Its settings are kept: retry it.";
+
+    public async Task RunAsync(Guid jobId, string device, CancellationToken stoppingToken)
+    {
+        Generation? job;
+        await using (var db = await dbFactory.CreateDbContextAsync(stoppingToken).ConfigureAwait(false))
+        {
+            job = await db.Generations.FindAsync([jobId], stoppingToken).ConfigureAwait(false);
+            // Cancelled or deleted while it waited.
+            if (job is null || job.Status != GenerationStatus.Queued) return;
+            job.Status = GenerationStatus.Running;
+            job.StartedUtc = time.GetUtcNow().UtcDateTime;
+            job.Error = null;
+            await db.SaveChangesAsync(stoppingToken).ConfigureAwait(false);
+        }
+        Log.JobStarted(logger, jobId, job.ModelName, job.NumFrames, job.NumInferenceSteps, job.Seed, device);
+        broadcaster.Publish(new JobProgress(jobId, GenerationStatus.Running, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
+
+        using var running = queue.StartRunning(jobId, stoppingToken);
+        GenerationStatus outcome;
+        string? error = null;
+        SvdResult? result = null;
+        try
+        {
+            result = await GenerateAsync(job, device, running.Token).ConfigureAwait(false);
+            outcome = GenerationStatus.Succeeded;
+        }
+        catch (OperationCanceledException) when (running.CancelledByUser)
+        {
+            (outcome, error) = (GenerationStatus.Cancelled, "Cancelled.");
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            (outcome, error) = (GenerationStatus.Interrupted, InterruptedMessage);
+        }
+        catch (Exception ex) when (ex is SvdInputException or ModelPackException or FfmpegException or GpuOutOfMemoryException)
+        {
+            (outcome, error) = (GenerationStatus.Failed, ex.Message);
+        }
+        catch (IOException ex) when (IsDiskFull(ex))
+        {
+            (outcome, error) = (GenerationStatus.Failed, $"The disk holding the data folder is full ({media.DataFolder}). Free space there, then retry this job; earlier items are intact.");
+        }
+        catch (Exception ex)
+        {
+            Log.JobFailedUnexpectedly(logger, jobId, ex);
+            (outcome, error) = (GenerationStatus.Failed, $"Unexpected error ({ex.GetType().Name}: {ex.Message}). Job {jobId}; see the server log.");
+        }
+
+        if (outcome != GenerationStatus.Succeeded) media.DeleteOutputs(job.MediaFolder, job.InputFile);
+        await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            var row = await db.Generations.FindAsync([jobId], CancellationToken.None).ConfigureAwait(false);
+            if (row is null)
+            {
+                // Deleted while running: nothing to record, and no files may stay behind.
+                media.DeleteFolder(job.MediaFolder);
+            }
+            else
+            {
+                row.Status = outcome;
+                row.Error = error;
+                row.FinishedUtc = time.GetUtcNow().UtcDateTime;
+                if (result is not null)
+                {
+                    row.Provider = result.Provider.ToString();
+                    row.DurationSeconds = (row.FinishedUtc - row.StartedUtc)?.TotalSeconds;
+                    row.SecondsPerStep = result.Timings.UNetSteps.Count > 0 ? result.Timings.UNetSteps.Average(t => t.TotalSeconds) : null;
+                    row.VideoCount = result.Videos.Count;
+                }
+                await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        var last = broadcaster.Latest(jobId);
+        broadcaster.Publish(new JobProgress(jobId, outcome, outcome == GenerationStatus.Succeeded ? SvdStage.Done : last?.Stage ?? SvdStage.Preprocessing,
+            last?.Step ?? 0, last?.TotalSteps ?? 1, outcome == GenerationStatus.Succeeded ? 1 : last?.Fraction ?? 0, last?.ElapsedSeconds ?? 0, 0, error));
+        Log.JobFinished(logger, jobId, outcome, error ?? "");
+    }
+
+    private async Task<SvdResult> GenerateAsync(Generation job, string device, CancellationToken ct)
+    {
+        var pack = catalog.Require(job.ModelName);
+        var hash = await catalog.GetHashAsync(pack, ct).ConfigureAwait(false);
+        if (!string.Equals(hash, job.ModelHash, StringComparison.Ordinal))
+        {
+            throw new ModelPackException(pack.Folder,
+                $"the pack changed on disk after this job was queued (its files hashed {job.ModelHash[..12]}… then, {hash[..12]}… now), so it would not reproduce the recipe. Regenerate the item to run it on the current pack.");
+        }
+        var pipeline = await pipelines.GetAsync(pack, device, ct).ConfigureAwait(false);
+        var limits = new ImageLimits(options.Value.MaxUploadBytes, options.Value.MaxUploadPixels);
+        var image = ImageLoader.Load(media.PathOf(job.MediaFolder, job.InputFile), limits);
+        var progress = new JobProgressReporter(job.Id, broadcaster);
+        var result = await pipeline.RunAsync(image, job.ToRecipe(), new SvdRunOptions(progress, Previews: true), ct).ConfigureAwait(false);
+
+        progress.Report(new SvdProgress(SvdStage.EncodingVideo, 0, result.Videos.Count, JobProgressReporter.PipelineShare, result.Timings.Total, null));
+        for (var i = 0; i < result.Videos.Count; i++)
+        {
+            var video = result.Videos[i];
+            var frames = Enumerable.Range(0, video.NumFrames).Select(video.FrameRgb24).ToArray();
+            await Mp4Writer.WriteAsync(media.PathOf(job.MediaFolder, MediaStore.VideoFile(i)), frames, video.Width, video.Height, job.Fps, ct, options.Value.VideoCrf).ConfigureAwait(false);
+            await media.WriteAtomicallyAsync(job.MediaFolder, MediaStore.FramesZipFile(i), (stream, token) => WriteFramesZipAsync(video, stream, token), ct).ConfigureAwait(false);
+        }
+        var first = result.Videos[0];
+        await media.WriteAtomicallyAsync(job.MediaFolder, MediaStore.ThumbnailFile, (s, token) => PreviewRenderer.WriteThumbnailAsync(first, s, token), ct).ConfigureAwait(false);
+        await media.WriteAtomicallyAsync(job.MediaFolder, MediaStore.PreviewFile, (s, token) => PreviewRenderer.WriteAnimatedPreviewAsync(first, job.Fps, s, token), ct).ConfigureAwait(false);
+        return result;
+    }
+
+    private static async Task WriteFramesZipAsync(SvdVideo video, Stream destination, CancellationToken ct)
+    {
+        // PNG is already compressed: store the entries, which makes the ZIP as fast to write as to read.
+        await using var zip = new ZipArchive(destination, ZipArchiveMode.Create, leaveOpen: true);
+        for (var f = 0; f < video.NumFrames; f++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var entry = zip.CreateEntry(PngFrameWriter.FrameName(f), CompressionLevel.NoCompression);
+            await using var entryStream = await entry.OpenAsync(ct).ConfigureAwait(false);
+            await entryStream.WriteAsync(PngFrameWriter.Encode(video.FrameRgb24(f).Span, video.Width, video.Height), ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>ENOSPC on Linux (errno 28, .NET's HResult for Unix I/O errors), ERROR_DISK_FULL / HANDLE_DISK_FULL on Windows.</summary>
+    internal static bool IsDiskFull(IOException ex) =>
+        ex.HResult is 28 or unchecked((int)0x80070070) or unchecked((int)0x80070027)
+        || ex.Message.Contains("No space left on device", StringComparison.OrdinalIgnoreCase);
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Job {JobId}: {Pack}, {Frames} frames, {Steps} steps, seed {Seed}, on device {Device}.")]
+        public static partial void JobStarted(ILogger logger, Guid jobId, string pack, int frames, int steps, long seed, string device);
+
+        [LoggerMessage(2, LogLevel.Information, "Job {JobId} ended {Status}. {Message}")]
+        public static partial void JobFinished(ILogger logger, Guid jobId, GenerationStatus status, string message);
+
+        [LoggerMessage(3, LogLevel.Error, "Job {JobId} failed with an unexpected error; its settings are kept and it can be retried.")]
+        public static partial void JobFailedUnexpectedly(ILogger logger, Guid jobId, Exception exception);
+    }
+}

@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.SignalR;
+
+namespace SvdWeb.Jobs;
+
+/// <summary>
+/// Live progress for non-Blazor clients (scripts, other UIs). A client calls <see cref="Follow"/> with a job id and
+/// then receives "progress" messages (<see cref="JobProgress"/>) until the job ends; the latest state is sent at once,
+/// so joining late or reconnecting loses nothing. Blazor pages subscribe to <see cref="JobProgressBroadcaster"/>
+/// directly, since they already run on the server.
+/// </summary>
+public sealed class ProgressHub(JobProgressBroadcaster broadcaster) : Hub
+{
+    public const string Path = "/hubs/progress";
+    public const string ProgressMethod = "progress";
+
+    public static string Group(Guid jobId) => $"job:{jobId:N}";
+
+    public async Task Follow(Guid jobId)
+    {
+        await Groups.AddToGroupAsync(Context.ConnectionId, Group(jobId)).ConfigureAwait(false);
+        if (broadcaster.Latest(jobId) is { } latest)
+            await Clients.Caller.SendAsync(ProgressMethod, latest).ConfigureAwait(false);
+    }
+
+    public Task Unfollow(Guid jobId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(jobId));
+}

@@ -1,0 +1,54 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SvdWeb.Options;
+
+/// <summary>
+/// The app's settings: section "SvdWeb" of appsettings.json, each overridable by an environment variable such as
+/// <c>SvdWeb__DataFolder</c>. Validated at startup (<see cref="SvdWebOptionsValidator"/>); a bad value stops the app
+/// with a message naming the key and the fix.
+/// </summary>
+public sealed class SvdWebOptions
+{
+    public const string Section = "SvdWeb";
+
+    /// <summary>Folder whose subfolders are model packs. Relative paths are from the app's content root. Defaults to "models".</summary>
+    [Required]
+    public string ModelsFolder { get; set; } = "models";
+
+    /// <summary>Pack used when a request names none. Defaults to "tiny-svd" (bundled).</summary>
+    [Required]
+    public string DefaultPack { get; set; } = "tiny-svd";
+
+    /// <summary>Where the database and every generated file live; created if missing. Defaults to "data".</summary>
+    [Required]
+    public string DataFolder { get; set; } = "data";
+
+    /// <summary>Largest accepted upload in bytes. Defaults to 50 MB.</summary>
+    [Range(1024, 1L << 32)]
+    public long MaxUploadBytes { get; set; } = 50L * 1024 * 1024;
+
+    /// <summary>Largest accepted image, width × height, checked from the header before decoding. Defaults to 40 megapixels.</summary>
+    [Range(1024, 1L << 31)]
+    public long MaxUploadPixels { get; set; } = 40_000_000;
+
+    /// <summary>Jobs waiting at once, across users; a full queue refuses new jobs with a message. Defaults to 100.</summary>
+    [Range(1, 10_000)]
+    public int MaxQueuedJobs { get; set; } = 100;
+
+    /// <summary>
+    /// One worker per entry: "auto" (CUDA when it loads, else CPU), "cpu", or "cuda:N" for CUDA device N.
+    /// Empty (the default) means one "auto" worker. No initializer: the configuration binder appends to a list.
+    /// </summary>
+    public List<string> Devices { get; set; } = [];
+
+    /// <summary>The devices that get a worker: <see cref="Devices"/>, or one "auto" when none is configured.</summary>
+    public IReadOnlyList<string> WorkerDevices => Devices.Count > 0 ? Devices : ["auto"];
+
+    /// <summary>CPU threads per ONNX operator (0: one per physical core). Defaults to 0.</summary>
+    [Range(0, 256)]
+    public int IntraOpNumThreads { get; set; }
+
+    /// <summary>x264 quality of the MP4s: 0 lossless … 51 worst. Defaults to 17 (visually lossless).</summary>
+    [Range(0, 51)]
+    public int VideoCrf { get; set; } = 17;
+}

@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Options;
+using SvdWeb.Inference.Onnx;
+
+namespace SvdWeb.Options;
+
+/// <summary>Checks what DataAnnotations cannot: folders and device names. Messages name the key and the fix.</summary>
+internal sealed class SvdWebOptionsValidator(IHostEnvironment environment) : IValidateOptions<SvdWebOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SvdWebOptions options)
+    {
+        var failures = new List<string>();
+        var models = ResolvePath(environment, options.ModelsFolder);
+        if (!Directory.Exists(models))
+            failures.Add($"SvdWeb:ModelsFolder '{models}' does not exist. Point it at the folder holding model packs (the repository's 'models' has tiny-svd), e.g. SvdWeb__ModelsFolder=/srv/svd/models.");
+        else if (!File.Exists(Path.Combine(models, options.DefaultPack, "model_index.json")))
+            failures.Add($"SvdWeb:DefaultPack '{options.DefaultPack}' is not a pack in '{models}' (no {options.DefaultPack}/model_index.json). Set it to one of: {string.Join(", ", ListPacks(models))}.");
+
+        var data = ResolvePath(environment, options.DataFolder);
+        try
+        {
+            Directory.CreateDirectory(data);
+            var probe = Path.Combine(data, $".write-test-{Guid.NewGuid():N}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            failures.Add($"SvdWeb:DataFolder '{data}' is not writable ({ex.Message}). Choose a folder the app's user can write, e.g. SvdWeb__DataFolder=/var/lib/svdweb.");
+        }
+
+        foreach (var device in options.Devices)
+        {
+            if (!TryParseDevice(device, out _))
+                failures.Add($"SvdWeb:Devices entry '{device}' is not a device. Use \"auto\", \"cpu\" or \"cuda:N\" (N = CUDA device number).");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    public static string ResolvePath(IHostEnvironment environment, string path) =>
+        Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(environment.ContentRootPath, path));
+
+    public static bool TryParseDevice(string text, out ExecutionSettings settings)
+    {
+        settings = ExecutionSettings.Default;
+        var value = text.Trim().ToLowerInvariant();
+        if (value == "auto") return true;
+        if (value == "cpu")
+        {
+            settings = new ExecutionSettings(ExecutionDevice.Cpu);
+            return true;
+        }
+        if (value.StartsWith("cuda", StringComparison.Ordinal))
+        {
+            var id = 0;
+            if (value.Length > 4 && (value[4] != ':' || !int.TryParse(value[5..], System.Globalization.CultureInfo.InvariantCulture, out id) || id < 0))
+                return false;
+            settings = new ExecutionSettings(ExecutionDevice.Cuda, id);
+            return true;
+        }
+        return false;
+    }
+
+    private static IEnumerable<string> ListPacks(string models) => Directory.GetDirectories(models)
+        .Where(d => File.Exists(Path.Combine(d, "model_index.json")))
+        .Select(Path.GetFileName)
+        .OfType<string>();
+}

@@ -1,0 +1,100 @@
+using Microsoft.Extensions.Options;
+using SvdWeb.Options;
+
+namespace SvdWeb.Storage;
+
+/// <summary>
+/// The media files of every generation, under DataFolder/media/{id}/ with names the app chooses (input.png,
+/// video_0.mp4, frames_0.zip, thumb.png, preview.gif). Writes go to a temporary name in the same folder and are moved
+/// into place, so a crash or a full disk never leaves a half file where the gallery would show it; temporary names
+/// start with "." and contain ".tmp" so startup recovery can remove leftovers.
+/// </summary>
+public sealed class MediaStore
+{
+    public const string TempSuffix = ".tmp";
+
+    public MediaStore(IOptions<SvdWebOptions> options, IHostEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        DataFolder = SvdWebOptionsValidator.ResolvePath(environment, options.Value.DataFolder);
+        MediaRoot = Path.Combine(DataFolder, "media");
+        Directory.CreateDirectory(MediaRoot);
+    }
+
+    public string DataFolder { get; }
+
+    public string MediaRoot { get; }
+
+    public static string FolderName(Guid id) => id.ToString("N");
+
+    public static string VideoFile(int index) => $"video_{index}.mp4";
+
+    public static string FramesZipFile(int index) => $"frames_{index}.zip";
+
+    public const string ThumbnailFile = "thumb.png";
+
+    public const string PreviewFile = "preview.gif";
+
+    /// <summary>Full path of a media file. Both parts are app-generated; anything else is refused rather than resolved.</summary>
+    public string PathOf(string mediaFolder, string file)
+    {
+        if (!IsPlainName(mediaFolder) || !IsPlainName(file))
+            throw new ArgumentException($"'{mediaFolder}/{file}' is not an app-generated media name.", nameof(file));
+        return Path.Combine(MediaRoot, mediaFolder, file);
+    }
+
+    /// <summary>Writes through a temporary file that is moved into place only once complete.</summary>
+    public async Task WriteAtomicallyAsync(string mediaFolder, string file, Func<Stream, CancellationToken, Task> write, CancellationToken ct)
+    {
+        var target = PathOf(mediaFolder, file);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var temporary = Path.Combine(Path.GetDirectoryName(target)!, $".{file}.{Guid.NewGuid():N}{TempSuffix}");
+        try
+        {
+            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+            {
+                await write(stream, ct).ConfigureAwait(false);
+                await stream.FlushAsync(ct).ConfigureAwait(false);
+            }
+            File.Move(temporary, target, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
+    public void DeleteFolder(string mediaFolder)
+    {
+        var folder = Path.Combine(MediaRoot, IsPlainName(mediaFolder) ? mediaFolder : throw new ArgumentException("Not a media folder name.", nameof(mediaFolder)));
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+    }
+
+    /// <summary>Deletes the outputs of a failed or cancelled run, keeping its input so it can be retried.</summary>
+    public void DeleteOutputs(string mediaFolder, string inputFile)
+    {
+        var folder = Path.Combine(MediaRoot, mediaFolder);
+        if (!Directory.Exists(folder)) return;
+        foreach (var file in Directory.GetFiles(folder))
+        {
+            if (Path.GetFileName(file) != inputFile) File.Delete(file);
+        }
+    }
+
+    /// <summary>Removes temporary files left by a crash; returns how many.</summary>
+    public int RemoveTemporaryFiles()
+    {
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(MediaRoot, ".*", SearchOption.AllDirectories))
+        {
+            // Mp4Writer's temporary names end ".tmp.mp4" (ffmpeg picks the container from the extension).
+            if (!Path.GetFileName(file).Contains(TempSuffix, StringComparison.Ordinal)) continue;
+            File.Delete(file);
+            removed++;
+        }
+        return removed;
+    }
+
+    private static bool IsPlainName(string name) =>
+        name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-') && !name.StartsWith('.') && !name.Contains("..", StringComparison.Ordinal);
+}

@@ -1,0 +1,58 @@
+using Microsoft.Playwright;
+
+namespace SvdWeb.Tests.Browser;
+
+/// <summary>
+/// Debian's chromium driven by Playwright (never a downloaded browser): headless, no sandbox (CI runs as root), no
+/// network beyond loopback. Screenshots go to TestResults/screenshots below the test output folder.
+/// </summary>
+internal sealed class BrowserSession : IAsyncDisposable
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private readonly IPlaywright _playwright;
+    private readonly IBrowser _browser;
+
+    private BrowserSession(IPlaywright playwright, IBrowser browser, IPage page)
+    {
+        _playwright = playwright;
+        _browser = browser;
+        Page = page;
+    }
+
+    public IPage Page { get; }
+
+    public static string ScreenshotFolder => Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots")).FullName;
+
+    public static async Task<BrowserSession> StartAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+            throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's chromium (apt-get install chromium); .ci/run does.");
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+        page.SetDefaultTimeout(60_000);
+        return new BrowserSession(playwright, browser, page);
+    }
+
+    /// <summary>Opens a page and waits until the Blazor circuit is interactive (MainLayout sets the marker after first render).</summary>
+    public async Task GotoAsync(Uri url)
+    {
+        await Page.GotoAsync(url.ToString());
+        await Assertions.Expect(Page.Locator("#circuit-state")).ToHaveTextAsync("interactive");
+    }
+
+    public Task ScreenshotAsync(string name) =>
+        Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
+
+    public async ValueTask DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+}

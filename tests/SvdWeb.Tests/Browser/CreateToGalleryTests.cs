@@ -1,0 +1,140 @@
+using System.IO.Compression;
+using Microsoft.Playwright;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SvdWeb.TestSupport;
+using static Microsoft.Playwright.Assertions;
+
+namespace SvdWeb.Tests.Browser;
+
+/// <summary>
+/// The whole product in a real browser: upload, set a seed, generate on the tiny pack, watch progress, find the item in
+/// the gallery, play the video, regenerate, and check the regenerated frames are identical.
+/// </summary>
+public sealed class CreateToGalleryTests : IAsyncLifetime
+{
+    private readonly SvdWebFactory _factory = new(kestrel: true);
+    private BrowserSession _browser = null!;
+    private Uri _root = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _factory.StartServer();
+        _root = _factory.ServerAddress;
+        _browser = await BrowserSession.StartAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        await _factory.DisposeAsync();
+        Directory.Delete(_factory.DataFolder, recursive: true);
+    }
+
+    [Fact]
+    public async Task CreateGenerateRegenerate_TinyPack_SameFramesAndEveryPageWorks()
+    {
+        var page = _browser.Page;
+
+        // Create: upload, see what the model sees, lock a seed, ask for enough steps to watch them.
+        await _browser.GotoAsync(new Uri(_root, "/"));
+        await page.Locator("input[type=file]").SetInputFilesAsync(Fixtures.Image("wizard_301x173.png"));
+        await Expect(page.Locator("#model-view")).ToBeVisibleAsync();
+        await Expect(page.Locator("#input-info")).ToContainTextAsync("301 × 173");
+        await page.Locator("#seed").FillAsync("777");
+        await page.Locator("#seed").PressAsync("Tab");
+        await page.Locator("#steps").FillAsync("12");
+        await page.Locator("#steps").PressAsync("Tab");
+        await _browser.ScreenshotAsync("create");
+        await page.Locator("#generate").ClickAsync();
+
+        // Detail page: progress moves through the denoising steps, then the player appears.
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/gallery/[0-9a-f-]{36}$"));
+        var firstId = Guid.Parse(page.Url[^36..]);
+        var stages = await WatchStagesUntilVideoAsync(page, firstId);
+        Assert.True(stages.Count(s => s.StartsWith("Denoising step", StringComparison.Ordinal)) >= 2,
+            "Progress did not visibly advance; saw: " + string.Join(" | ", stages));
+        await AssertPlaysAsync(page);
+        await Expect(page.Locator("[data-fact='Seed']")).ToHaveTextAsync("777");
+        await _browser.ScreenshotAsync("detail");
+
+        // Gallery: the item is there.
+        await _browser.GotoAsync(new Uri(_root, "/gallery"));
+        await Expect(page.Locator($".gallery-card[data-id='{firstId}']")).ToBeVisibleAsync();
+        await _browser.ScreenshotAsync("gallery");
+
+        // Regenerate from the detail page: same recipe, a new item, identical frames.
+        await _browser.GotoAsync(new Uri(_root, $"/gallery/{firstId}"));
+        await page.Locator("#regenerate").ClickAsync();
+        await page.WaitForURLAsync(url => !url.EndsWith(firstId.ToString(), StringComparison.Ordinal));
+        var secondId = Guid.Parse(page.Url[^36..]);
+        await WatchStagesUntilVideoAsync(page, secondId);
+        await Expect(page.Locator("[data-fact='Seed']")).ToHaveTextAsync("777");
+
+        using var client = new HttpClient { BaseAddress = _root };
+        var first = await FramesAsync(client, firstId);
+        var second = await FramesAsync(client, secondId);
+        Assert.Equal(first.Count, second.Count);
+        for (var f = 0; f < first.Count; f++)
+            Assert.True(first[f].AsSpan().SequenceEqual(second[f]), $"Regenerated frame {f} differs from the original.");
+
+        await _browser.GotoAsync(new Uri(_root, "/queue"));
+        await Expect(page.Locator("#queue-empty")).ToBeVisibleAsync();
+        await _browser.GotoAsync(new Uri(_root, "/models"));
+        await Expect(page.Locator("[data-pack='tiny-svd']")).ToContainTextAsync("valid");
+        await _browser.ScreenshotAsync("models");
+    }
+
+    /// <summary>Polls the stage line until the video player shows, returning the distinct texts seen in order.</summary>
+    private static async Task<List<string>> WatchStagesUntilVideoAsync(IPage page, Guid id)
+    {
+        var seen = new List<string>();
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        // The page of this job (not the one navigated from) with its player.
+        while (await page.Locator($"[data-id='{id}'][data-status='Succeeded'] #video-0").CountAsync() == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "No video after 2 minutes; stages seen: " + string.Join(" | ", seen));
+            Assert.Equal(0, await page.Locator("#detail-error").CountAsync());
+            // One read of the DOM: the panel disappears when the job ends.
+            var text = (await page.EvaluateAsync<string?>("() => document.querySelector('#progress-stage')?.textContent ?? null"))?.Trim();
+            if (!string.IsNullOrEmpty(text) && (seen.Count == 0 || seen[^1] != text)) seen.Add(text);
+            await Task.Delay(15);
+        }
+        return seen;
+    }
+
+    private static async Task AssertPlaysAsync(IPage page)
+    {
+        var video = page.Locator("#video-0");
+        await Expect(video).ToBeVisibleAsync();
+        // The MP4 is H.264/yuv420p; the browser must decode it and advance the playhead.
+        var played = await video.EvaluateAsync<bool>("""
+            async v => {
+              v.muted = true;
+              if (v.readyState < 2) await new Promise((ok, fail) => { v.onloadeddata = ok; v.onerror = () => fail(v.error); });
+              await v.play();
+              const start = performance.now();
+              while (v.currentTime === 0 && performance.now() - start < 5000) await new Promise(r => setTimeout(r, 50));
+              return v.currentTime > 0 && v.videoWidth === 128 && v.videoHeight === 64;
+            }
+            """);
+        Assert.True(played, "The browser did not play the generated MP4.");
+    }
+
+    /// <summary>The lossless PNG frames of a job, decoded to RGB bytes.</summary>
+    private static async Task<List<byte[]>> FramesAsync(HttpClient client, Guid id)
+    {
+        using var archive = new ZipArchive(await client.GetStreamAsync(new Uri($"/api/jobs/{id}/frames.zip", UriKind.Relative)));
+        var frames = new List<byte[]>();
+        foreach (var entry in archive.Entries.OrderBy(e => e.Name, StringComparer.Ordinal))
+        {
+            await using var stream = entry.Open();
+            using var image = await Image.LoadAsync<Rgb24>(stream);
+            var pixels = new byte[image.Width * image.Height * 3];
+            image.CopyPixelDataTo(pixels);
+            frames.Add(pixels);
+        }
+        Assert.NotEmpty(frames);
+        return frames;
+    }
+}

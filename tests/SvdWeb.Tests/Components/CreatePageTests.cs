@@ -1,0 +1,126 @@
+using Bunit;
+using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using SvdWeb.Components.Pages;
+using SvdWeb.Gallery;
+using SvdWeb.TestSupport;
+
+namespace SvdWeb.Tests.Components;
+
+public sealed class CreatePageTests : RealServicesContext
+{
+    private IRenderedComponent<Create> RenderCreate()
+    {
+        Render<MudPopoverProvider>();
+        return Render<Create>();
+    }
+
+    private static void Upload(IRenderedComponent<Create> page, string fixtureImage) =>
+        page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(File.ReadAllBytes(Fixtures.Image(fixtureImage)), fixtureImage, contentType: "image/png"));
+
+    private static string ValueOf(IRenderedComponent<Create> page, string id) => page.Find($"#{id}").GetAttribute("value") ?? "";
+
+    /// <summary>Types into a MudNumericField as a user does: an Immediate field takes input events, the others commit on change.</summary>
+    private static void Type(IRenderedComponent<Create> page, string id, string value)
+    {
+        if (page.Find($"#{id}").HasAttribute("blazor:oninput")) page.Find($"#{id}").Input(value);
+        else page.Find($"#{id}").Change(value);
+        page.Find($"#{id}").Blur();
+    }
+
+    private Generation SingleStoredJob(IRenderedComponent<Create> page)
+    {
+        var factory = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>();
+        Generation? job = null;
+        page.WaitForAssertion(() =>
+        {
+            using var db = factory.CreateDbContext();
+            job = Assert.Single(db.Generations.ToList());
+        });
+        return job!;
+    }
+
+    [Fact]
+    public void Render_TinyPackDefault_FillsFieldsFromPack()
+    {
+        var page = RenderCreate();
+
+        // The tiny pack: 6 frames (unet num_frames), 128x64 by its svdweb.json; decode chunk = all frames.
+        Assert.Equal("6", ValueOf(page, "num-frames"));
+        Assert.Equal("6", ValueOf(page, "decode-chunk-size"));
+        Assert.Equal("128", ValueOf(page, "width"));
+        Assert.Equal("64", ValueOf(page, "height"));
+        Assert.Equal("25", ValueOf(page, "steps"));
+        Assert.Equal("127", ValueOf(page, "motion-bucket-id"));
+        Assert.Contains("conditions the model on fps − 1 = 6", page.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Generate_WithoutImage_AsksForOne()
+    {
+        var page = RenderCreate();
+
+        page.Find("#generate").Click();
+
+        Assert.Contains("Choose an image first.", page.Find("#image-error").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Upload_NotAnImage_ShowsMessageNamingFile()
+    {
+        var page = RenderCreate();
+
+        page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText("<html></html>", "notes.png"));
+
+        page.WaitForAssertion(() => Assert.Contains("'notes.png' is not an image SvdWeb can read", page.Find("#image-error").TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Generate_WidthNotMultipleOfUNetFactor_ShowsFieldMessageAndStoresNothing()
+    {
+        var page = RenderCreate();
+        Upload(page, "rose_70x46.png");
+        page.WaitForElement("#model-view");
+
+        Type(page, "width", "120");
+        page.Find("#generate").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("width must be a multiple of 16 for pack 'tiny-svd'", page.Find("#submit-error").TextContent, StringComparison.Ordinal));
+        using var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext();
+        Assert.Equal(0, db.Generations.Count());
+    }
+
+    [Fact]
+    public void Generate_LockedSeed_QueuesJobWithThatSeedAndPackDefaults()
+    {
+        var page = RenderCreate();
+        Upload(page, "logo_128x64.png");
+        page.WaitForElement("#model-view");
+
+        Type(page, "seed", "4242");
+        page.Find("#generate").Click();
+
+        var job = SingleStoredJob(page);
+        Assert.Equal(4242, job.Seed);
+        Assert.Equal((128, 64, 6, "tiny-svd"), (job.Width, job.Height, job.NumFrames, job.ModelName));
+        Assert.Equal(GenerationStatus.Queued, job.Status);
+        page.WaitForAssertion(() => Assert.EndsWith($"/gallery/{job.Id}", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Generate_UnlockedSeed_DrawsFreshSeedEachTime()
+    {
+        var page = RenderCreate();
+        Upload(page, "logo_128x64.png");
+        page.WaitForElement("#model-view");
+        var shown = long.Parse(ValueOf(page, "seed"), System.Globalization.CultureInfo.InvariantCulture);
+
+        page.Find("#generate").Click();
+
+        var job = SingleStoredJob(page);
+        Assert.NotEqual(shown, job.Seed);
+        Assert.InRange(job.Seed, 0, uint.MaxValue);
+    }
+}

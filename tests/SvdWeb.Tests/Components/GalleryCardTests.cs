@@ -1,0 +1,61 @@
+using Bunit;
+using SvdWeb.Components.Shared;
+using SvdWeb.Gallery;
+
+namespace SvdWeb.Tests.Components;
+
+public sealed class GalleryCardTests : BunitContext
+{
+    private static Generation Item(GenerationStatus status) => new()
+    {
+        Id = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e"),
+        CreatedUtc = new DateTime(2026, 11, 30, 12, 0, 0, DateTimeKind.Utc),
+        Status = status,
+        ModelName = "tiny-svd",
+        ModelHash = new string('a', 64),
+        Width = 128,
+        Height = 64,
+        NumFrames = 6,
+        Seed = 42,
+        MediaFolder = "0f8fad5bd9cb469fa16570867728950e",
+        InputFileName = "logo.png",
+        InputFile = "input.png",
+        InputSha256 = new string('b', 64),
+    };
+
+    public GalleryCardTests()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServicesForTests();
+    }
+
+    [Fact]
+    public void Render_Succeeded_ShowsThumbnailSeedAndLink()
+    {
+        var card = Render<GalleryCard>(p => p.Add(c => c.Item, Item(GenerationStatus.Succeeded)));
+
+        Assert.Equal("/gallery/0f8fad5b-d9cb-469f-a165-70867728950e", card.Find("a").GetAttribute("href"));
+        Assert.EndsWith("/thumbnail.png", card.Find("img").GetAttribute("src"), StringComparison.Ordinal);
+        Assert.Contains("128×64 · 6 frames · seed 42", card.Markup, StringComparison.Ordinal);
+        Assert.Equal("Succeeded", card.Find(".status-chip").GetAttribute("data-status"));
+    }
+
+    [Fact]
+    public void Hover_Succeeded_SwitchesToAnimatedPreview()
+    {
+        var card = Render<GalleryCard>(p => p.Add(c => c.Item, Item(GenerationStatus.Succeeded)));
+
+        card.Find("a").MouseOver();
+
+        Assert.EndsWith("/preview.gif", card.Find("img").GetAttribute("src"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_Failed_ShowsInputImageAndStatus()
+    {
+        var card = Render<GalleryCard>(p => p.Add(c => c.Item, Item(GenerationStatus.Failed)));
+
+        Assert.EndsWith("/input.png", card.Find("img").GetAttribute("src"), StringComparison.Ordinal);
+        Assert.Equal("Failed", card.Find(".status-chip").GetAttribute("data-status"));
+    }
+}

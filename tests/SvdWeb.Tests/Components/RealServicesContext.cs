@@ -1,0 +1,67 @@
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using SvdWeb.Gallery;
+using SvdWeb.Jobs;
+using SvdWeb.Models;
+using SvdWeb.Options;
+using SvdWeb.Storage;
+using SvdWeb.TestSupport;
+
+namespace SvdWeb.Tests.Components;
+
+/// <summary>
+/// A bUnit context with the app's real services: the repository's model packs, a real SQLite file in a temporary data
+/// folder (migrated), the real queue, broadcaster and generation service. No worker runs, so submitted jobs stay queued.
+/// MudBlazor calls JavaScript for popovers and focus; loose JS interop answers those with defaults.
+/// </summary>
+public abstract class RealServicesContext : BunitContext
+{
+    protected RealServicesContext()
+    {
+        DataFolder = Directory.CreateTempSubdirectory("svdweb-bunit-").FullName;
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        Services.AddLogging();
+        Services.AddSignalR();
+        Services.AddSingleton<IHostEnvironment>(new TestHostEnvironment(Fixtures.RepoRoot));
+        Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new SvdWebOptions
+        {
+            ModelsFolder = Path.Combine(Fixtures.RepoRoot, "models"),
+            DataFolder = DataFolder,
+            Devices = ["cpu"],
+        }));
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddSingleton<MediaStore>();
+        Services.AddDbContextFactory<GalleryDbContext>(db => db.UseSqlite($"Data Source={Path.Combine(DataFolder, "svdweb.db")};Pooling=false"));
+        Services.AddSingleton<PackCatalog>();
+        Services.AddSingleton<PipelineCache>();
+        Services.AddSingleton<GenerationQueue>();
+        Services.AddSingleton<JobProgressBroadcaster>();
+        Services.AddSingleton<GenerationService>();
+        Services.AddSingleton<QueueEstimator>();
+        Services.AddSingleton<FfmpegStatus>();
+        using var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext();
+        db.Database.Migrate();
+    }
+
+    protected string DataFolder { get; }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && Directory.Exists(DataFolder)) Directory.Delete(DataFolder, recursive: true);
+    }
+
+    private sealed class TestHostEnvironment(string root) : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = Environments.Development;
+        public string ApplicationName { get; set; } = "SvdWeb";
+        public string ContentRootPath { get; set; } = root;
+        public IFileProvider ContentRootFileProvider { get; set; } = new PhysicalFileProvider(root);
+    }
+}

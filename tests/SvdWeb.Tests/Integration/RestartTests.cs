@@ -1,0 +1,53 @@
+using System.Net.Http.Json;
+using SvdWeb.Api;
+using SvdWeb.Gallery;
+using SvdWeb.TestSupport;
+
+namespace SvdWeb.Tests.Integration;
+
+/// <summary>A restart loses no queued job: two hosts in turn over one data folder (one SQLite file).</summary>
+public sealed class RestartTests : IDisposable
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("svdweb-restart-").FullName;
+
+    [Fact]
+    public async Task Restart_WithRunningAndQueuedJobs_RunningInterruptedQueuedComplete()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Guid running, queuedA, queuedB;
+        using (var first = new SvdWebFactory(_data))
+        {
+            var client = first.CreateClient();
+            running = await SubmitAsync(client, """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":50,"seed":1}""", ct);
+            queuedA = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
+            queuedB = await SubmitAsync(client, JobsApiTests.SmallRecipe.Replace("42", "43", StringComparison.Ordinal), ct);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while ((await client.GetFromJsonAsync<JobDto>($"/api/jobs/{running}", JobsApiTests.Json, ct))!.Status != GenerationStatus.Running)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "The first job never started.");
+                await Task.Delay(50, ct);
+            }
+        } // host stops here, mid-job
+
+        using var second = new SvdWebFactory(_data);
+        var restarted = second.CreateClient();
+        var interrupted = await restarted.GetFromJsonAsync<JobDto>($"/api/jobs/{running}", JobsApiTests.Json, ct);
+        Assert.Equal(GenerationStatus.Interrupted, interrupted!.Status);
+        Assert.Contains("retry", interrupted.Error, StringComparison.Ordinal);
+
+        var a = await JobsApiTests.WaitForEndAsync(restarted, queuedA, ct);
+        var b = await JobsApiTests.WaitForEndAsync(restarted, queuedB, ct);
+        Assert.Equal((GenerationStatus.Succeeded, GenerationStatus.Succeeded), (a.Status, b.Status));
+        Assert.True(a.StartedUtc <= b.StartedUtc, "Queued jobs ran out of order.");
+        Assert.Equal(["input.png"], Directory.GetFiles(Path.Combine(_data, "media", running.ToString("N"))).Select(Path.GetFileName));
+    }
+
+    private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)
+    {
+        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
+    }
+
+    public void Dispose() => Directory.Delete(_data, recursive: true);
+}

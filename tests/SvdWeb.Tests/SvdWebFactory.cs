@@ -1,0 +1,55 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using SvdWeb.TestSupport;
+
+namespace SvdWeb.Tests;
+
+/// <summary>
+/// The real app (Program) on the real tiny pack, CPU ONNX Runtime, real ffmpeg and a real SQLite file in a data
+/// folder of its own. With <c>kestrel: true</c> it listens on a loopback port for browser and SignalR tests.
+/// Two factories over the same data folder model a restart.
+/// </summary>
+public sealed class SvdWebFactory : WebApplicationFactory<Program>
+{
+    private readonly bool _kestrel;
+    private readonly Dictionary<string, string?> _settings;
+
+    public SvdWebFactory(string? dataFolder = null, bool kestrel = false, IDictionary<string, string?>? settings = null)
+    {
+        _kestrel = kestrel;
+        DataFolder = dataFolder ?? Directory.CreateTempSubdirectory("svdweb-data-").FullName;
+        _settings = new Dictionary<string, string?>
+        {
+            ["SvdWeb:ModelsFolder"] = Path.Combine(Fixtures.RepoRoot, "models"),
+            ["SvdWeb:DataFolder"] = DataFolder,
+            ["SvdWeb:Devices:0"] = "cpu",
+            ["SvdWeb:IntraOpNumThreads"] = "1",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;
+        if (kestrel) UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+    }
+
+    public string DataFolder { get; }
+
+    /// <summary>The loopback URL when started with Kestrel (after <see cref="StartServer"/>).</summary>
+    public Uri ServerAddress => new(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseContentRoot(Fixtures.RepoRoot);
+        builder.UseEnvironment("Development");
+        // UseSetting, not ConfigureAppConfiguration: Program reads SvdWeb:Devices while registering services.
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+    }
+
+    public new void StartServer()
+    {
+        if (!_kestrel) throw new InvalidOperationException("Create the factory with kestrel: true to listen on a port.");
+        base.StartServer();
+    }
+}
