@@ -1,0 +1,94 @@
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using SvdWeb.Options;
+using SvdWeb.TestSupport;
+
+namespace SvdWeb.Tests.Options;
+
+public sealed class SvdWebOptionsValidatorTests : IDisposable
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("svdweb-options-").FullName;
+
+    private SvdWebOptions Valid(Action<SvdWebOptions>? change = null)
+    {
+        var options = new SvdWebOptions { ModelsFolder = Path.Combine(Fixtures.RepoRoot, "models"), DataFolder = _data };
+        change?.Invoke(options);
+        return options;
+    }
+
+    private static string Failure(SvdWebOptions options)
+    {
+        var result = new SvdWebOptionsValidator(new RepoEnvironment()).Validate(null, options);
+        Assert.True(result.Failed, "Expected a validation failure.");
+        return result.FailureMessage;
+    }
+
+    [Fact]
+    public void Validate_RepositoryDefaults_Succeeds()
+    {
+        Assert.True(new SvdWebOptionsValidator(new RepoEnvironment()).Validate(null, Valid()).Succeeded);
+    }
+
+    [Fact]
+    public void Validate_MissingModelsFolder_NamesKeyPathAndFix()
+    {
+        var message = Failure(Valid(o => o.ModelsFolder = "/nonexistent/models"));
+
+        Assert.Contains("SvdWeb:ModelsFolder '/nonexistent/models' does not exist", message, StringComparison.Ordinal);
+        Assert.Contains("SvdWeb__ModelsFolder=", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_UnknownDefaultPack_ListsPacksThere()
+    {
+        var message = Failure(Valid(o => o.DefaultPack = "svd-xt"));
+
+        Assert.Contains("SvdWeb:DefaultPack 'svd-xt' is not a pack", message, StringComparison.Ordinal);
+        Assert.Contains("Set it to one of: tiny-svd", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_DataFolderUnderAFile_NamesKeyAndPath()
+    {
+        var file = Path.Combine(_data, "plain-file");
+        File.WriteAllText(file, "");
+
+        var message = Failure(Valid(o => o.DataFolder = Path.Combine(file, "data")));
+
+        Assert.Contains($"SvdWeb:DataFolder '{Path.Combine(file, "data")}' is not writable", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_UnknownDevice_NamesEntryAndChoices()
+    {
+        var options = Valid();
+        options.Devices.Add("gpu7");
+
+        var message = Failure(options);
+
+        Assert.Contains("SvdWeb:Devices entry 'gpu7' is not a device", message, StringComparison.Ordinal);
+        Assert.Contains("\"cuda:N\"", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_InvalidSetting_RefusesToStartNamingKey()
+    {
+        using var factory = new SvdWebFactory(settings: new Dictionary<string, string?> { ["SvdWeb:ModelsFolder"] = "/nonexistent/models" });
+
+        var ex = Assert.Throws<OptionsValidationException>(() => factory.CreateClient());
+
+        Assert.Contains("SvdWeb:ModelsFolder '/nonexistent/models' does not exist", ex.Message, StringComparison.Ordinal);
+        Directory.Delete(factory.DataFolder, recursive: true);
+    }
+
+    public void Dispose() => Directory.Delete(_data, recursive: true);
+
+    private sealed class RepoEnvironment : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = Environments.Development;
+        public string ApplicationName { get; set; } = "SvdWeb";
+        public string ContentRootPath { get; set; } = Fixtures.RepoRoot;
+        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
+    }
+}
