@@ -151,6 +151,13 @@ internal static class OnnxTestModels
 
         public ProtoWriter String(int field, string text) => Bytes(field, Encoding.UTF8.GetBytes(text));
 
+        /// <summary>Copies an already encoded field (tag and value) unchanged.</summary>
+        public ProtoWriter Raw(ReadOnlySpan<byte> encodedField)
+        {
+            _bytes.Write(encodedField);
+            return this;
+        }
+
         public ProtoWriter Message(int field, Action<ProtoWriter> write)
         {
             var inner = new ProtoWriter();
