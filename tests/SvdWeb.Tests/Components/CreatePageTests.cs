@@ -123,4 +123,25 @@ public sealed class CreatePageTests : RealServicesContext
         Assert.NotEqual(shown, job.Seed);
         Assert.InRange(job.Seed, 0, uint.MaxValue);
     }
+
+    [Fact]
+    public async Task Render_RemixOfGalleryItem_PrefillsImageAndSettingsWithSeedLocked()
+    {
+        var generations = Services.GetRequiredService<SvdWeb.Jobs.GenerationService>();
+        await using var upload = File.OpenRead(Fixtures.Image("rose_70x46.png"));
+        var source = await generations.SubmitAsync(upload, "rose.png", new SvdWeb.Inference.SvdRecipe
+        {
+            Width = 64, Height = 128, NumFrames = 5, NumInferenceSteps = 7, MotionBucketId = 200, Fps = 9, Seed = 99,
+            Fit = SvdWeb.Inference.Imaging.FitMode.Pad,
+        }, Xunit.TestContext.Current.CancellationToken);
+        Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo($"/create?remix={source.Id}");
+
+        var page = RenderCreate();
+
+        page.WaitForAssertion(() => Assert.Contains("rose.png · 70 × 46", page.Find("#input-info").TextContent, StringComparison.Ordinal));
+        Assert.Equal(("64", "128", "5", "7"), (ValueOf(page, "width"), ValueOf(page, "height"), ValueOf(page, "num-frames"), ValueOf(page, "steps")));
+        Assert.Equal(("200", "9", "99"), (ValueOf(page, "motion-bucket-id"), ValueOf(page, "fps"), ValueOf(page, "seed")));
+        Assert.Contains("Locked", page.Markup, StringComparison.Ordinal);
+        Assert.Contains("What the model sees (64 × 128, pad)", page.Markup, StringComparison.Ordinal);
+    }
 }
