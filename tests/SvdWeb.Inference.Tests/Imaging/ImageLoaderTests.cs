@@ -1,4 +1,3 @@
-using System.Text;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Tga;
 using SixLabors.ImageSharp.Formats.Webp;
@@ -142,7 +141,7 @@ public sealed class ImageLoaderTests : IDisposable
     public void Load_HeaderDeclaringHugeCanvas_IsRefusedBeforeDecoding()
     {
         // A 100000 x 100000 PNG header (a decompression bomb would follow); decoding it would need 30 GB.
-        File.WriteAllBytes(PathFor("bomb.png"), PngHeader(100_000, 100_000));
+        File.WriteAllBytes(PathFor("bomb.png"), TestImages.PngHeader(100_000, 100_000));
 
         var ex = Assert.Throws<SvdInputException>(() => ImageLoader.Load(PathFor("bomb.png"), ImageLimits.Default));
 
@@ -176,42 +175,6 @@ public sealed class ImageLoaderTests : IDisposable
         var ex = Assert.Throws<SvdInputException>(() => ImageLoader.Load(PathFor("nope.png"), ImageLimits.Default));
 
         Assert.Contains("nope.png' does not exist", ex.Message, StringComparison.Ordinal);
-    }
-
-    private static byte[] PngHeader(int width, int height)
-    {
-        var ihdr = new byte[13];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8;  // bit depth
-        ihdr[9] = 2;  // colour type RGB
-        using var png = new MemoryStream();
-        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        WriteChunk(png, "IHDR", ihdr);
-        WriteChunk(png, "IDAT", [0x78, 0x9C, 0x03, 0x00]);
-        return png.ToArray();
-    }
-
-    private static void WriteChunk(Stream png, string type, byte[] data)
-    {
-        Span<byte> length = stackalloc byte[4];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
-        png.Write(length);
-        var typed = Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
-        png.Write(typed);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(length, Crc32(typed));
-        png.Write(length);
-    }
-
-    private static uint Crc32(byte[] data)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-        }
-        return ~crc;
     }
 
     /// <summary>An upload that never ends, counting what was read from it.</summary>

@@ -1,0 +1,212 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using SvdWeb.Api;
+using SvdWeb.TestSupport;
+
+namespace SvdWeb.Tests.Integration;
+
+/// <summary>
+/// Uploads a shared server must survive: each is answered with a problem naming the field and the cause, and nothing
+/// is stored (no row, no media folder). Kestrel on loopback, so request-size limits apply as in production.
+/// </summary>
+public sealed class HostileInputTests : IAsyncLifetime
+{
+    private const long UploadLimit = 2 * 1024 * 1024;
+    private readonly SvdWebFactory _factory = new(kestrel: true, settings: new Dictionary<string, string?> { ["SvdWeb:MaxUploadBytes"] = UploadLimit.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+    private HttpClient _client = null!;
+
+    public ValueTask InitializeAsync()
+    {
+        _factory.StartServer();
+        _client = new HttpClient { BaseAddress = _factory.ServerAddress, Timeout = TimeSpan.FromMinutes(1) };
+        return ValueTask.CompletedTask;
+    }
+
+    public static TheoryData<string, byte[], string> BadImages => new()
+    {
+        { "bomb.png", TestImages.PngHeader(100_000, 100_000), "is 100000x100000 (10000.0 megapixels); the limit is 40.0 megapixels" },
+        { "cut.png", File.ReadAllBytes(Fixtures.Image("wizard_301x173.png"))[..20_000], "could not be decoded: the file is damaged or truncated" },
+        { "vector.png", Encoding.UTF8.GetBytes("<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>"), "is not an image SvdWeb can read" },
+        { "empty.png", [], "is empty (0 bytes)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadImages))]
+    public async Task Submit_HostileImage_RefusedWithReasonAndNothingStored(string name, byte[] bytes, string expected)
+    {
+        var ct = TestContext.Current.CancellationToken;
+
+        var response = await _client.PostAsync("/api/jobs", Form(bytes, name, """{"seed":1}"""), ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(expected, await ImageErrorAsync(response, ct), StringComparison.Ordinal);
+        await AssertNothingStoredAsync(ct);
+    }
+
+    [Fact]
+    public async Task Submit_FileNameWithTraversal_NameNeverReachesAPath()
+    {
+        var ct = TestContext.Current.CancellationToken;
+
+        var response = await _client.PostAsync("/api/jobs", Form(File.ReadAllBytes(Fixtures.Image("logo_128x64.png")), "../../../etc/cron.d/x.png", """{"numInferenceSteps":1,"numFrames":2,"seed":1}"""), ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var job = (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
+        Assert.Equal("x.png", job.InputFileName);
+        // Everything the job wrote is inside its app-named folder.
+        var media = Path.Combine(_factory.DataFolder, "media");
+        Assert.Equal([job.Id.ToString("N")], Directory.GetDirectories(media).Select(Path.GetFileName));
+        Assert.Equal("input.png", Path.GetFileName(Assert.Single(Directory.GetFiles(Path.Combine(media, job.Id.ToString("N"))))));
+        Assert.False(File.Exists(Path.Combine(_factory.DataFolder, "..", "etc", "cron.d", "x.png")));
+        await JobsApiTests.WaitForEndAsync(_client, job.Id, ct);
+    }
+
+    [Fact]
+    public async Task Submit_DeclaredTwoGigabytes_RefusedBeforeTheBodyIsRead()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var body = new CountingStream(totalBytes: 2L * 1024 * 1024 * 1024);
+        var content = new StreamContent(body);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=x");
+        content.Headers.ContentLength = body.Length;
+
+        HttpResponseMessage? response = null;
+        try
+        {
+            response = await _client.PostAsync("/api/jobs", content, ct);
+        }
+        catch (HttpRequestException)
+        {
+            // The server may close the connection while the client is still sending: also a refusal.
+        }
+
+        if (response is not null) Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.True(body.Served < 64L * 1024 * 1024, $"The client got to send {body.Served} bytes of a 2 GB upload.");
+        await AssertNothingStoredAsync(ct);
+    }
+
+    [Fact]
+    public async Task Submit_ChunkedUploadOverLimit_StoppedWhileStreaming()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // No Content-Length: the server only finds out by reading, and must stop at the limit.
+        var body = new CountingStream(totalBytes: 200L * 1024 * 1024, prefix: Encoding.ASCII.GetBytes("--x\r\nContent-Disposition: form-data; name=\"image\"; filename=\"big.png\"\r\nContent-Type: image/png\r\n\r\n"));
+        var content = new StreamContent(body);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=x");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/jobs") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        HttpResponseMessage? response = null;
+        try
+        {
+            response = await _client.SendAsync(request, ct);
+        }
+        catch (HttpRequestException)
+        {
+            // Connection closed mid-upload: a refusal too.
+        }
+
+        if (response is not null) Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.True(body.Served < 64L * 1024 * 1024, $"The server read {body.Served} bytes of an upload over its {UploadLimit}-byte limit.");
+        await AssertNothingStoredAsync(ct);
+    }
+
+    [Theory]
+    [InlineData("""{"numFrames":0}""", "numFrames", "numFrames must be between 1 and 128")]
+    [InlineData("""{"fps":1000}""", "fps", "fps must be between 1 and 120")]
+    [InlineData("""{"noiseAugStrength":"lots"}""", "noiseAugStrength", "not valid JSON for SvdWeb")]
+    [InlineData("""{"motionBucketId":1e99}""", "motionBucketId", "not valid JSON for SvdWeb")]
+    [InlineData("""{"model":"../../etc"}""", "model", "There is no model pack '../../etc'")]
+    public async Task Submit_BadParameter_RefusedNamingFieldAndNothingStored(string recipe, string field, string expected)
+    {
+        var ct = TestContext.Current.CancellationToken;
+
+        var response = await _client.PostAsync("/api/jobs", Form(File.ReadAllBytes(Fixtures.Image("logo_128x64.png")), "logo.png", recipe), ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+        Assert.Contains(expected, problem.RootElement.GetProperty("errors").GetProperty(field)[0].GetString(), StringComparison.Ordinal);
+        await AssertNothingStoredAsync(ct);
+    }
+
+    [Fact]
+    public async Task Media_ServedWithFixedTypeAndNoSniff()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var response = await _client.PostAsync("/api/jobs", Form(File.ReadAllBytes(Fixtures.Image("logo_128x64.png")), "x.html", """{"numInferenceSteps":1,"numFrames":2,"seed":1}"""), ct);
+        var job = (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
+
+        var input = await _client.GetAsync($"/api/jobs/{job.Id}/input.png", ct);
+
+        // Whatever the upload was called, it is served as the PNG the server wrote, never as text/html.
+        Assert.Equal("image/png", input.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("nosniff", input.Headers.GetValues("X-Content-Type-Options").Single());
+        await JobsApiTests.WaitForEndAsync(_client, job.Id, ct);
+    }
+
+    private async Task AssertNothingStoredAsync(CancellationToken ct)
+    {
+        var page = await _client.GetFromJsonAsync<JsonElement>("/api/gallery", JobsApiTests.Json, ct);
+        Assert.Equal(0, page.GetProperty("total").GetInt32());
+        Assert.Empty(Directory.GetDirectories(Path.Combine(_factory.DataFolder, "media")));
+    }
+
+    private static async Task<string> ImageErrorAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+        return problem.RootElement.GetProperty("errors").GetProperty("image")[0].GetString()!;
+    }
+
+    private static MultipartFormDataContent Form(byte[] image, string fileName, string recipe)
+    {
+        var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(image);
+        file.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+        form.Add(file, "image", fileName);
+        form.Add(new StringContent(recipe), "recipe");
+        return form;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _factory.DisposeAsync();
+        Directory.Delete(_factory.DataFolder, recursive: true);
+    }
+
+    /// <summary>A large body generated on the fly, counting how much of it was actually read.</summary>
+    private sealed class CountingStream(long totalBytes, byte[]? prefix = null) : Stream
+    {
+        private readonly byte[] _prefix = prefix ?? [];
+
+        public long Served { get; private set; }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => totalBytes;
+        public override long Position { get => Served; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var remaining = totalBytes - Served;
+            if (remaining <= 0) return 0;
+            var n = (int)Math.Min(count, remaining);
+            for (var i = 0; i < n; i++)
+            {
+                var position = Served + i;
+                buffer[offset + i] = position < _prefix.Length ? _prefix[position] : (byte)'A';
+            }
+            Served += n;
+            return n;
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
