@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Data.Sqlite;
+using SvdWeb.Api;
+using SvdWeb.Gallery;
+using SvdWeb.Tests.Integration;
+using SvdWeb.TestSupport;
+
+namespace SvdWeb.Tests.Faults;
+
+/// <summary>Crashes, a full disk and a missing ffmpeg: nothing stored is lost or corrupted, and each failure says why.</summary>
+public sealed class FaultInjectionTests : IDisposable
+{
+    private const string SlowRecipe = """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":50,"seed":1}""";
+    private readonly string _data = Directory.CreateTempSubdirectory("svdweb-faults-").FullName;
+
+    [Fact]
+    public async Task KillMidJob_Restart_RunningInterruptedQueuedCompleteNothingHalfWritten()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Guid running, queued;
+        using (var first = await ServerProcess.StartAsync(_data, ct))
+        {
+            using var client = new HttpClient { BaseAddress = first.Address };
+            running = await SubmitAsync(client, SlowRecipe, ct);
+            queued = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
+            await WaitForStatusAsync(client, running, GenerationStatus.Running, ct);
+            await Task.Delay(1500, ct);   // into the denoising loop
+
+            first.Kill();
+        }
+
+        using var second = await ServerProcess.StartAsync(_data, ct);
+        using var restarted = new HttpClient { BaseAddress = second.Address };
+        var interrupted = await restarted.GetFromJsonAsync<JobDto>($"/api/jobs/{running}", JobsApiTests.Json, ct);
+        Assert.Equal(GenerationStatus.Interrupted, interrupted!.Status);
+        Assert.Contains("retry it", interrupted.Error, StringComparison.Ordinal);
+        Assert.Equal(GenerationStatus.Succeeded, (await JobsApiTests.WaitForEndAsync(restarted, queued, ct)).Status);
+        // The killed job keeps only its input; no temporary or partial file survives startup recovery.
+        Assert.Equal(["input.png"], Directory.GetFiles(Path.Combine(_data, "media", running.ToString("N"))).Select(Path.GetFileName));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_data, "media"), "*.tmp*", SearchOption.AllDirectories));
+        Assert.Contains("running jobs marked interrupted", second.Output, StringComparison.Ordinal);
+        // And it can be run again.
+        Assert.Equal(HttpStatusCode.OK, (await restarted.GetAsync($"/api/jobs/{running}/input.png", ct)).StatusCode);
+        second.Kill();
+        Assert.Equal("ok", IntegrityCheck());
+    }
+
+    [Fact]
+    public async Task FfmpegNotOnPath_WarnsAtStartupAndJobsFailWithInstallHint()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // The server needs nothing from PATH (the dotnet host is started by full path), so an empty one hides ffmpeg.
+        var emptyPath = Directory.CreateDirectory(Path.Combine(_data, "empty-path")).FullName;
+        using var server = await ServerProcess.StartAsync(_data, ct, path: emptyPath);
+        using var client = new HttpClient { BaseAddress = server.Address };
+
+        var job = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
+        var ended = await JobsApiTests.WaitForEndAsync(client, job, ct);
+
+        Assert.Contains("ffmpeg and ffprobe were not found on PATH", server.Output, StringComparison.Ordinal);
+        Assert.Equal(GenerationStatus.Failed, ended.Status);
+        Assert.Contains("apt-get install ffmpeg", ended.Error, StringComparison.Ordinal);
+        var page = await client.GetStringAsync("/gallery", ct);
+        Assert.Contains("ffmpeg-warning", page, StringComparison.Ordinal);
+        Assert.Equal(["input.png"], Directory.GetFiles(Path.Combine(_data, "media", job.ToString("N"))).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task DiskFullDuringJob_FailsNamingDiskEarlierItemIntact()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var mount = Path.Combine(_data, "small");
+        Directory.CreateDirectory(mount);
+        var mounted = Run("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mount);
+        Assert.SkipWhen(!mounted, "Mounting a tmpfs needs root (CI runs as root).");
+        try
+        {
+            await using var factory = new SvdWebFactory(mount);
+            var client = factory.CreateClient();
+            var first = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
+            Assert.Equal(GenerationStatus.Succeeded, (await JobsApiTests.WaitForEndAsync(client, first, ct)).Status);
+            var video = await client.GetByteArrayAsync($"/api/jobs/{first}/video", ct);
+
+            // Leave room for the next input and its database rows, not for its frames.
+            var free = new DriveInfo(mount).AvailableFreeSpace;
+            // Written, not SetLength: tmpfs keeps sparse files free.
+            await File.WriteAllBytesAsync(Path.Combine(mount, "filler"), new byte[Math.Max(0, free - 160 * 1024)], ct);
+            var second = await SubmitAsync(client, """{"height":128,"width":256,"numFrames":12,"numInferenceSteps":1,"decodeChunkSize":12,"seed":5}""", ct);
+            var failed = await JobsApiTests.WaitForEndAsync(client, second, ct);
+
+            Assert.Equal(GenerationStatus.Failed, failed.Status);
+            Assert.Contains("full", failed.Error, StringComparison.Ordinal);
+            Assert.Equal(video, await client.GetByteArrayAsync($"/api/jobs/{first}/video", ct));
+            Assert.Equal(["input.png"], Directory.GetFiles(Path.Combine(mount, "media", second.ToString("N"))).Select(Path.GetFileName));
+            Assert.Empty(Directory.GetFiles(Path.Combine(mount, "media"), "*.tmp*", SearchOption.AllDirectories));
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Run("umount", mount);
+        }
+    }
+
+    private string IntegrityCheck()
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "svdweb.db")};Pooling=false");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA integrity_check;";
+        return (string)command.ExecuteScalar()!;
+    }
+
+    private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)
+    {
+        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(ct));
+        return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
+    }
+
+    private static async Task WaitForStatusAsync(HttpClient client, Guid id, GenerationStatus status, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while ((await client.GetFromJsonAsync<JobDto>($"/api/jobs/{id}", JobsApiTests.Json, ct))!.Status != status)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Job {id} never became {status}.");
+            await Task.Delay(50, ct);
+        }
+    }
+
+    private static bool Run(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        try
+        {
+            using var process = Process.Start(start)!;
+            process.WaitForExit();
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_data, recursive: true);
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using SvdWeb.TestSupport;
+
+namespace SvdWeb.Tests.Faults;
+
+/// <summary>
+/// The built app as a real process (dotnet SvdWeb.dll) on a loopback port, so a test can give it another PATH or kill it
+/// outright (SIGKILL: no shutdown code runs), as a crash or an admin would.
+/// </summary>
+internal sealed class ServerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+
+    private ServerProcess(Process process, Uri address)
+    {
+        _process = process;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public string Output
+    {
+        get { lock (_output) return string.Join('\n', _output); }
+    }
+
+    public static async Task<ServerProcess> StartAsync(string dataFolder, CancellationToken ct, string? path = null)
+    {
+        var port = FreePort();
+        var address = new Uri($"http://127.0.0.1:{port}");
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            WorkingDirectory = Fixtures.RepoRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(AppPath());
+        foreach (var arg in new[] { "--urls", address.ToString(), "--contentRoot", Fixtures.RepoRoot, "--SvdWeb:DataFolder", dataFolder,
+                     "--SvdWeb:ModelsFolder", Path.Combine(Fixtures.RepoRoot, "models"), "--SvdWeb:Devices:0", "cpu", "--SvdWeb:IntraOpNumThreads", "1" })
+            start.ArgumentList.Add(arg);
+        if (path is not null) start.Environment["PATH"] = path;
+        var process = Process.Start(start)!;
+        var server = new ServerProcess(process, address);
+        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Collect(string? line)
+        {
+            if (line is null) return;
+            lock (server._output) server._output.Add(line);
+            if (line.Contains("Now listening on", StringComparison.Ordinal)) listening.TrySetResult();
+        }
+        process.OutputDataReceived += (_, e) => Collect(e.Data);
+        process.ErrorDataReceived += (_, e) => Collect(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var exited = process.WaitForExitAsync(ct);
+        if (await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromMinutes(1), ct)) != listening.Task)
+        {
+            server.Dispose();
+            throw new InvalidOperationException("The app did not start listening:\n" + server.Output);
+        }
+        return server;
+    }
+
+    /// <summary>SIGKILL, as a crash or an out-of-memory kill would end it.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) Kill();
+        _process.Dispose();
+    }
+
+    /// <summary>The web app's own build output, built with the tests (same configuration).</summary>
+    private static string AppPath()
+    {
+        var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar))) ?? "Debug";   // bin/<Configuration>/net10.0/
+        var path = Path.Combine(Fixtures.RepoRoot, "src", "SvdWeb", "bin", configuration, "net10.0", "SvdWeb.dll");
+        if (!File.Exists(path)) throw new FileNotFoundException($"Build the web app first: {path} is missing.", path);
+        return path;
+    }
+
+    /// <summary>The dotnet host running the tests, by full path, so the app starts whatever PATH it is given.</summary>
+    private static string DotnetHost() => Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet"
+        ? path
+        : Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", "..", "dotnet");
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
