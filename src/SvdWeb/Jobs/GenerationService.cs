@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using SvdWeb.Gallery;
 using SvdWeb.Inference;
 using SvdWeb.Inference.Imaging;
+using SvdWeb.Inference.Models;
 using SvdWeb.Models;
 using SvdWeb.Options;
 using SvdWeb.Storage;
@@ -26,6 +27,8 @@ public sealed partial class GenerationService(
     ILogger<GenerationService> logger)
 {
     public const string InputFile = "input.png";
+
+    private readonly SemaphoreSlim _admission = new(1, 1);
 
     public ImageLimits Limits => new(options.Value.MaxUploadBytes, options.Value.MaxUploadPixels);
 
@@ -71,15 +74,31 @@ public sealed partial class GenerationService(
         var resolved = recipe.Resolve(pack);
         var hash = await catalog.GetHashAsync(pack, ct).ConfigureAwait(false);
 
-        await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var waiting = await db.Generations.CountAsync(g => g.Status == GenerationStatus.Queued, ct).ConfigureAwait(false);
-        if (waiting >= options.Value.MaxQueuedJobs) throw new QueueFullException(waiting);
-
         var id = Guid.NewGuid();
         var folder = MediaStore.FolderName(id);
         // The input is stored as the decoded RGB image (EXIF orientation applied, alpha dropped) in lossless PNG: what
         // the pipeline saw, reproducible whatever decoder reads it later.
         var png = PreviewRenderer.ToPng(image);
+
+        // Counting the queue and adding to it is one step: concurrent submissions must not all pass the limit.
+        await _admission.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await AdmitAsync(id, folder, png, image, displayName, pack, hash, resolved, sourceId, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _admission.Release();
+        }
+    }
+
+    private async Task<Generation> AdmitAsync(Guid id, string folder, byte[] png, RgbImage image, string displayName, ModelPack pack, string hash,
+        SvdRecipe resolved, Guid? sourceId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+        var waiting = await db.Generations.CountAsync(g => g.Status == GenerationStatus.Queued, ct).ConfigureAwait(false);
+        if (waiting >= options.Value.MaxQueuedJobs) throw new QueueFullException(waiting);
+
         await media.WriteAtomicallyAsync(folder, InputFile, (s, token) => s.WriteAsync(png, token).AsTask(), ct).ConfigureAwait(false);
         var job = new Generation
         {

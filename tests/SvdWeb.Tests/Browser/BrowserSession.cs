@@ -22,6 +22,14 @@ internal sealed class BrowserSession : IAsyncDisposable
 
     public IPage Page { get; }
 
+    /// <summary>Another tab in the same browser: a second Blazor circuit.</summary>
+    public async Task<IPage> NewPageAsync()
+    {
+        var page = await _browser.NewPageAsync();
+        page.SetDefaultTimeout(60_000);
+        return page;
+    }
+
     public static string ScreenshotFolder => Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots")).FullName;
 
     public static async Task<BrowserSession> StartAsync()
