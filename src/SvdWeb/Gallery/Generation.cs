@@ -87,6 +87,9 @@ public sealed class Generation
     /// <summary>Videos written (NumVideosPerPrompt once it succeeded).</summary>
     public int VideoCount { get; set; }
 
+    /// <summary>Files this item should have but the data folder lacks, found by the startup audit; null when complete.</summary>
+    public string? MissingFiles { get; set; }
+
     public SvdRecipe ToRecipe() => new()
     {
         Model = ModelName,

@@ -22,6 +22,7 @@ internal sealed class GenerationConfiguration : IEntityTypeConfiguration<Generat
         builder.Property(g => g.InputFileName).HasMaxLength(260);
         builder.Property(g => g.Provider).HasMaxLength(32);
         builder.Property(g => g.Error).HasMaxLength(4000);
+        builder.Property(g => g.MissingFiles).HasMaxLength(1000);
         // SQLite drops DateTime.Kind; everything stored is UTC.
         builder.Property(g => g.CreatedUtc).HasConversion(v => v, v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
         builder.Property(g => g.StartedUtc).HasConversion(v => v, v => v == null ? null : DateTime.SpecifyKind(v.Value, DateTimeKind.Utc));

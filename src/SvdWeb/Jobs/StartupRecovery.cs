@@ -40,12 +40,50 @@ public sealed partial class StartupRecovery(
             .Select(g => g.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
         foreach (var id in queued) queue.Enqueue(id);
         Log.Recovered(logger, queued.Count, interrupted.Count, removed);
+
+        await AuditMediaAsync(db, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Rows whose files are gone (a disk replaced, a folder deleted by hand) are flagged so the gallery says so instead
+    /// of showing a broken player; folders without a row are listed in the log for the admin, never deleted.
+    /// </summary>
+    private async Task AuditMediaAsync(GalleryDbContext db, CancellationToken ct)
+    {
+        var flagged = 0;
+        var folders = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var job in db.Generations.AsAsyncEnumerable().WithCancellation(ct).ConfigureAwait(false))
+        {
+            folders.Add(job.MediaFolder);
+            var missing = media.MissingFiles(job);
+            var text = missing.Count == 0 ? null : string.Join(", ", missing);
+            if (text == job.MissingFiles) continue;
+            job.MissingFiles = text;
+            if (text is not null)
+            {
+                flagged++;
+                Log.FilesMissing(logger, job.Id, text);
+            }
+        }
+        await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        var orphans = media.OrphanFolders(folders);
+        if (orphans.Count > 0) Log.OrphanFolders(logger, orphans.Count, media.MediaRoot, string.Join(", ", orphans.Take(20)));
+        if (flagged > 0) Log.Flagged(logger, flagged);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     private static partial class Log
     {
+        [LoggerMessage(3, LogLevel.Warning, "Gallery item {JobId} is missing files in the data folder: {Files}. It is flagged in the gallery; regenerate or delete it.")]
+        public static partial void FilesMissing(ILogger logger, Guid jobId, string files);
+
+        [LoggerMessage(4, LogLevel.Warning, "{Count} media folder(s) in {MediaRoot} belong to no gallery item (kept, not deleted): {Folders}")]
+        public static partial void OrphanFolders(ILogger logger, int count, string mediaRoot, string folders);
+
+        [LoggerMessage(5, LogLevel.Warning, "Startup audit: {Count} gallery item(s) flagged for missing files.")]
+        public static partial void Flagged(ILogger logger, int count);
+
         [LoggerMessage(1, LogLevel.Information, "Gallery database: {Path}")]
         public static partial void Database(ILogger logger, string path);
 

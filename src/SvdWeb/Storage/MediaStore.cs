@@ -95,6 +95,32 @@ public sealed class MediaStore
         return removed;
     }
 
+    /// <summary>The files a generation in this state must have: its input, and once it succeeded, every output.</summary>
+    public static IEnumerable<string> ExpectedFiles(Gallery.Generation job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        yield return job.InputFile;
+        if (job.Status != Gallery.GenerationStatus.Succeeded) yield break;
+        for (var i = 0; i < job.VideoCount; i++)
+        {
+            yield return VideoFile(i);
+            yield return FramesZipFile(i);
+        }
+        yield return ThumbnailFile;
+        yield return PreviewFile;
+    }
+
+    /// <summary>The expected files of a generation that are not on disk.</summary>
+    public IReadOnlyList<string> MissingFiles(Gallery.Generation job) =>
+        [.. ExpectedFiles(job).Where(file => !File.Exists(PathOf(job.MediaFolder, file)))];
+
+    /// <summary>Media folders that belong to no row (e.g. left by a restore of an older database).</summary>
+    public IReadOnlyList<string> OrphanFolders(IReadOnlySet<string> knownFolders)
+    {
+        ArgumentNullException.ThrowIfNull(knownFolders);
+        return [.. Directory.EnumerateDirectories(MediaRoot).Select(Path.GetFileName).OfType<string>().Where(name => !knownFolders.Contains(name)).Order(StringComparer.Ordinal)];
+    }
+
     private static bool IsPlainName(string name) =>
         name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-') && !name.StartsWith('.') && !name.Contains("..", StringComparison.Ordinal);
 }

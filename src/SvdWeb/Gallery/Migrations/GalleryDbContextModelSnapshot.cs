@@ -87,6 +87,10 @@ namespace SvdWeb.Gallery.Migrations
                     b.Property<float>("MinGuidanceScale")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("MissingFiles")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ModelHash")
                         .IsRequired()
                         .HasMaxLength(64)
