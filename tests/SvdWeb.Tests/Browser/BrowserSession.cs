@@ -52,8 +52,10 @@ internal sealed class BrowserSession : IAsyncDisposable
     public async Task GotoAsync(Uri url)
     {
         await Page.GotoAsync(url.ToString());
-        await Assertions.Expect(Page.Locator("#circuit-state")).ToHaveTextAsync("interactive");
+        await WaitForInteractiveAsync();
     }
+
+    public Task WaitForInteractiveAsync() => Assertions.Expect(Page.Locator("#circuit-state")).ToHaveTextAsync("interactive");
 
     public Task ScreenshotAsync(string name) =>
         Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });

@@ -35,6 +35,7 @@ public sealed class CreateToGalleryTests : IAsyncLifetime
     public async Task CreateGenerateRegenerate_TinyPack_SameFramesAndEveryPageWorks()
     {
         var page = _browser.Page;
+        var ct = TestContext.Current.CancellationToken;
 
         // Create: upload, see what the model sees, lock a seed, ask for enough steps to watch them.
         await _browser.GotoAsync(new Uri(_root, "/"));
@@ -43,14 +44,24 @@ public sealed class CreateToGalleryTests : IAsyncLifetime
         await Expect(page.Locator("#input-info")).ToContainTextAsync("301 × 173");
         await page.Locator("#seed").FillAsync("777");
         await page.Locator("#seed").PressAsync("Tab");
-        await page.Locator("#steps").FillAsync("12");
+        await page.Locator("#steps").FillAsync("30");
         await page.Locator("#steps").PressAsync("Tab");
         await _browser.ScreenshotAsync("create");
+        // A long job submitted through the API holds the single worker, so ours waits in the queue while the page
+        // attaches; cancelling it then lets ours run in front of the watching browser, whatever the machine's speed.
+        using var api = new HttpClient { BaseAddress = _root };
+        var blocker = await api.PostAsync("/api/jobs", Integration.JobsApiTests.Form(Fixtures.Image("logo_128x64.png"),
+            """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":200,"seed":1}"""), ct);
+        var blockerId = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Api.JobDto>(blocker.Content, Integration.JobsApiTests.Json, ct))!.Id;
         await page.Locator("#generate").ClickAsync();
 
-        // Detail page: progress moves through the denoising steps, then the player appears.
+        // Detail page: waiting with its place in line, then the denoising steps, then the player.
         await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/gallery/[0-9a-f-]{36}$"));
         var firstId = Guid.Parse(page.Url[^36..]);
+        await _browser.WaitForInteractiveAsync();
+        await Expect(page.Locator("#progress-stage")).ToHaveTextAsync("Waiting in the queue");
+        await Expect(page.Locator("#queue-position")).ToContainTextAsync("Position 1 in the queue");
+        (await api.PostAsync($"/api/jobs/{blockerId}/cancel", null, ct)).EnsureSuccessStatusCode();
         var stages = await WatchStagesUntilVideoAsync(page, firstId);
         Assert.True(stages.Count(s => s.StartsWith("Denoising step", StringComparison.Ordinal)) >= 2,
             "Progress did not visibly advance; saw: " + string.Join(" | ", stages));
@@ -71,9 +82,8 @@ public sealed class CreateToGalleryTests : IAsyncLifetime
         await WatchStagesUntilVideoAsync(page, secondId);
         await Expect(page.Locator("[data-fact='Seed']")).ToHaveTextAsync("777");
 
-        using var client = new HttpClient { BaseAddress = _root };
-        var first = await FramesAsync(client, firstId);
-        var second = await FramesAsync(client, secondId);
+        var first = await FramesAsync(api, firstId);
+        var second = await FramesAsync(api, secondId);
         Assert.Equal(first.Count, second.Count);
         for (var f = 0; f < first.Count; f++)
             Assert.True(first[f].AsSpan().SequenceEqual(second[f]), $"Regenerated frame {f} differs from the original.");
