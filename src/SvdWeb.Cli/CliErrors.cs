@@ -1,3 +1,4 @@
+using SvdWeb.Cli.Backup;
 using SvdWeb.Inference;
 using SvdWeb.Inference.Video;
 
@@ -5,7 +6,7 @@ namespace SvdWeb.Cli;
 
 /// <summary>
 /// Maps the failures a user can fix to one line on stderr and an exit code; anything else is a bug and keeps its
-/// stack trace. Exit codes: 1 bad input or pack, 2 missing tool or device problem, 130 cancelled (as shells do for Ctrl+C).
+/// stack trace. Exit codes: 1 bad input, pack or backup target, 2 missing tool or device problem, 130 cancelled (as shells do for Ctrl+C).
 /// </summary>
 internal static class CliErrors
 {
@@ -20,6 +21,10 @@ internal static class CliErrors
             return Fail($"error: {ex.Message}", 1);
         }
         catch (ModelPackException ex)
+        {
+            return Fail($"error: {ex.Message}", 1);
+        }
+        catch (BackupException ex)
         {
             return Fail($"error: {ex.Message}", 1);
         }

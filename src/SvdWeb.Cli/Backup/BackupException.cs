@@ -1,0 +1,4 @@
+namespace SvdWeb.Cli.Backup;
+
+/// <summary>A backup that cannot be made for a reason the user can fix; the message names the problem and the fix.</summary>
+internal sealed class BackupException(string message, Exception? innerException = null) : Exception(message, innerException);
