@@ -11,19 +11,18 @@ namespace SvdWeb;
 
 internal static class HostingExtensions
 {
-    public static WebApplicationBuilder AddSvdWeb(this WebApplicationBuilder builder)
+    /// <summary>
+    /// The app's own services, without hosting: the gallery database, media store, pack catalog, pipelines, queue and
+    /// progress. Component tests use exactly these with their own options.
+    /// </summary>
+    public static IServiceCollection AddSvdWebServices(this IServiceCollection services)
     {
-        var services = builder.Services;
-        services.AddOptions<SvdWebOptions>().BindConfiguration(SvdWebOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SvdWebOptions>, SvdWebOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
-
         services.AddDbContextFactory<GalleryDbContext>((provider, db) =>
         {
             var media = provider.GetRequiredService<MediaStore>();
             db.UseSqlite($"Data Source={Path.Combine(media.DataFolder, "svdweb.db")};Cache=Shared");
         });
-
         services.AddSingleton<MediaStore>();
         services.AddSingleton<PackCatalog>();
         services.AddSingleton<PipelineCache>();
@@ -33,6 +32,15 @@ internal static class HostingExtensions
         services.AddSingleton<GenerationService>();
         services.AddSingleton<QueueEstimator>();
         services.AddSingleton<FfmpegStatus>();
+        return services;
+    }
+
+    public static WebApplicationBuilder AddSvdWeb(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<SvdWebOptions>().BindConfiguration(SvdWebOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SvdWebOptions>, SvdWebOptionsValidator>();
+        services.AddSvdWebServices();
 
         // Hosted services start in registration order: recovery (migrations, re-queue) before any worker reads.
         services.AddHostedService<StartupRecovery>();

@@ -35,16 +35,7 @@ public abstract class RealServicesContext : BunitContext
             DataFolder = DataFolder,
             Devices = ["cpu"],
         }));
-        Services.AddSingleton(TimeProvider.System);
-        Services.AddSingleton<MediaStore>();
-        Services.AddDbContextFactory<GalleryDbContext>(db => db.UseSqlite($"Data Source={Path.Combine(DataFolder, "svdweb.db")};Pooling=false"));
-        Services.AddSingleton<PackCatalog>();
-        Services.AddSingleton<PipelineCache>();
-        Services.AddSingleton<GenerationQueue>();
-        Services.AddSingleton<JobProgressBroadcaster>();
-        Services.AddSingleton<GenerationService>();
-        Services.AddSingleton<QueueEstimator>();
-        Services.AddSingleton<FfmpegStatus>();
+        Services.AddSvdWebServices();
         using var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext();
         db.Database.Migrate();
     }
@@ -54,6 +45,8 @@ public abstract class RealServicesContext : BunitContext
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        // The shared-cache connection pool would keep the database file open.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (disposing && Directory.Exists(DataFolder)) Directory.Delete(DataFolder, recursive: true);
     }
 
