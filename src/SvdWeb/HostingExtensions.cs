@@ -46,6 +46,7 @@ internal static class HostingExtensions
         services.AddHostedService<StartupRecovery>();
         services.AddHostedService(provider => provider.GetRequiredService<FfmpegStatus>());
         services.AddHostedService<DeviceProbe>();
+        services.AddHostedService<Hosting.ExposureGuard>();
         var devices = builder.Configuration.GetSection($"{SvdWebOptions.Section}:{nameof(SvdWebOptions.Devices)}").Get<string[]>() is { Length: > 0 } configured
             ? configured
             : new SvdWebOptions().WorkerDevices;

@@ -48,6 +48,12 @@ public sealed class SvdWebOptions
     [Range(0, 256)]
     public int IntraOpNumThreads { get; set; }
 
+    /// <summary>
+    /// SvdWeb has no user accounts yet, so it refuses to listen on addresses other machines can reach unless this is
+    /// true: for a trusted network, or behind a reverse proxy that authenticates users. Defaults to false.
+    /// </summary>
+    public bool AllowRemoteWithoutAccounts { get; set; }
+
     /// <summary>x264 quality of the MP4s: 0 lossless … 51 worst. Defaults to 17 (visually lossless).</summary>
     [Range(0, 51)]
     public int VideoCrf { get; set; } = 17;

@@ -27,23 +27,32 @@ internal sealed class ServerProcess : IDisposable
         get { lock (_output) return string.Join('\n', _output); }
     }
 
-    public static async Task<ServerProcess> StartAsync(string dataFolder, CancellationToken ct, string? path = null)
+    public static async Task<ServerProcess> StartAsync(string dataFolder, CancellationToken ct, string? path = null) =>
+        await StartAsync(dataFolder, new Uri($"http://127.0.0.1:{FreePort()}"), ct, path);
+
+    /// <summary>Starts the app on any address (e.g. 0.0.0.0) and waits for it to exit by itself.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(string dataFolder, string host, CancellationToken ct, params string[] extraArgs)
     {
-        var port = FreePort();
-        var address = new Uri($"http://127.0.0.1:{port}");
-        var start = new ProcessStartInfo(DotnetHost())
+        using var process = Process.Start(StartInfo(dataFolder, new Uri($"http://{host}:{FreePort()}"), null, extraArgs))!;
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromMinutes(1));
+        try
         {
-            WorkingDirectory = Fixtures.RepoRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(AppPath());
-        foreach (var arg in new[] { "--urls", address.ToString(), "--contentRoot", Fixtures.RepoRoot, "--SvdWeb:DataFolder", dataFolder,
-                     "--SvdWeb:ModelsFolder", Path.Combine(Fixtures.RepoRoot, "models"), "--SvdWeb:Devices:0", "cpu", "--SvdWeb:IntraOpNumThreads", "1" })
-            start.ArgumentList.Add(arg);
-        if (path is not null) start.Environment["PATH"] = path;
-        var process = Process.Start(start)!;
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException("The app did not exit by itself within a minute:\n" + await stdout + await stderr);
+        }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    private static async Task<ServerProcess> StartAsync(string dataFolder, Uri address, CancellationToken ct, string? path)
+    {
+        var process = Process.Start(StartInfo(dataFolder, address, path, []))!;
         var server = new ServerProcess(process, address);
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void Collect(string? line)
@@ -63,6 +72,23 @@ internal sealed class ServerProcess : IDisposable
             throw new InvalidOperationException("The app did not start listening:\n" + server.Output);
         }
         return server;
+    }
+
+    private static ProcessStartInfo StartInfo(string dataFolder, Uri address, string? path, string[] extraArgs)
+    {
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            WorkingDirectory = Fixtures.RepoRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(AppPath());
+        foreach (var arg in new[] { "--urls", address.ToString(), "--contentRoot", Fixtures.RepoRoot, "--SvdWeb:DataFolder", dataFolder,
+                     "--SvdWeb:ModelsFolder", Path.Combine(Fixtures.RepoRoot, "models"), "--SvdWeb:Devices:0", "cpu", "--SvdWeb:IntraOpNumThreads", "1" }.Concat(extraArgs))
+            start.ArgumentList.Add(arg);
+        if (path is not null) start.Environment["PATH"] = path;
+        return start;
     }
 
     /// <summary>SIGKILL, as a crash or an out-of-memory kill would end it.</summary>

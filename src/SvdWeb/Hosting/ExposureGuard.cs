@@ -1,0 +1,60 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+using SvdWeb.Options;
+
+namespace SvdWeb.Hosting;
+
+/// <summary>
+/// SvdWeb has no user accounts yet, so anyone who can reach it can cancel or delete anyone's jobs. Once the server has
+/// bound its addresses, this stops the app (exit code 1) when one of them is reachable beyond this machine, unless the
+/// admin said the network in front of it is trusted (SvdWeb:AllowRemoteWithoutAccounts, e.g. behind an authenticating
+/// reverse proxy). README's first command listens on 127.0.0.1 and is unaffected.
+/// </summary>
+public sealed partial class ExposureGuard(IServer server, IHostApplicationLifetime lifetime, IOptions<SvdWebOptions> options, ILogger<ExposureGuard> logger)
+    : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(Check);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private void Check()
+    {
+        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var exposed = addresses.Where(a => !IsLoopback(a)).ToArray();
+        if (exposed.Length == 0) return;
+        if (options.Value.AllowRemoteWithoutAccounts)
+        {
+            Log.ExposedByChoice(logger, string.Join(", ", exposed));
+            return;
+        }
+        Log.Refused(logger, string.Join(", ", exposed));
+        Environment.ExitCode = 1;
+        lifetime.StopApplication();
+    }
+
+    /// <summary>True for addresses only this machine can reach: localhost, 127.0.0.0/8, ::1.</summary>
+    public static bool IsLoopback(string address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        // Kestrel's "any address" spellings (http://+:80, http://*:80) are not URIs; they are the opposite of loopback.
+        var normalised = address.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal);
+        if (!Uri.TryCreate(normalised, UriKind.Absolute, out var uri)) return false;
+        if (string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase)) return true;
+        return IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Critical, "SvdWeb is listening on {Addresses}, which other machines can reach, but it has no user accounts yet: anyone there could cancel or delete every job. Listen on 127.0.0.1 (the default, e.g. --urls http://127.0.0.1:5000), or, on a trusted network or behind a reverse proxy that authenticates users, set SvdWeb:AllowRemoteWithoutAccounts=true (SvdWeb__AllowRemoteWithoutAccounts=true). Stopping.")]
+        public static partial void Refused(ILogger logger, string addresses);
+
+        [LoggerMessage(2, LogLevel.Warning, "SvdWeb is reachable from other machines on {Addresses} without user accounts (SvdWeb:AllowRemoteWithoutAccounts is true): make sure only trusted people can reach it.")]
+        public static partial void ExposedByChoice(ILogger logger, string addresses);
+    }
+}
