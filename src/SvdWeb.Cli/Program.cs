@@ -6,5 +6,6 @@ var root = new RootCommand("SvdWeb: Stable Video Diffusion image-to-video on ONN
     GenerateCommand.Create(),
     ModelsCommand.Create(),
     BackupCommand.Create(),
+    BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration()).ConfigureAwait(false);

@@ -367,6 +367,18 @@ public sealed partial class SvdPipeline : IDisposable
         return LatentPreview.ToRgb(latentBeforeStep, latentHeight, latentWidth);
     }
 
+    /// <summary>
+    /// For a pipeline loaded with <see cref="ExecutionSettings.ProfilePrefix"/>: ends profiling and returns each model's
+    /// profile file (image encoder, VAE encoder, VAE decoder, UNet), for <see cref="OnnxProfile.Read"/>.
+    /// </summary>
+    public IReadOnlyDictionary<PackComponent, string> EndProfiling() => new Dictionary<PackComponent, string>
+    {
+        [PackComponent.ImageEncoder] = _models[0].EndProfiling(),
+        [PackComponent.VaeEncoder] = _models[1].EndProfiling(),
+        [PackComponent.VaeDecoder] = _models[2].EndProfiling(),
+        [PackComponent.UNet] = _models[3].EndProfiling(),
+    };
+
     public void Dispose()
     {
         foreach (var model in _models) model.Dispose();

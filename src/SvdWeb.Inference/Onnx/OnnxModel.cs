@@ -35,6 +35,9 @@ internal sealed class OnnxModel : IDisposable
 
     public void ResetTimer() => TimeInRuns = TimeSpan.Zero;
 
+    /// <summary>Ends a profiling session (see <see cref="ExecutionSettings.ProfilePrefix"/>) and returns its JSON file.</summary>
+    public string EndProfiling() => _session.EndProfiling();
+
     /// <summary>Runs with preallocated outputs (float16 staging is synchronised on both sides).</summary>
     public void Run(IReadOnlyList<string> inputNames, IReadOnlyList<OrtTensor> inputs, IReadOnlyList<string> outputNames, IReadOnlyList<OrtTensor> outputs, CancellationToken ct)
     {

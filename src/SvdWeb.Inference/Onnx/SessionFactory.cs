@@ -23,6 +23,12 @@ internal sealed class SessionFactory
     public InferenceSession Create(string modelPath)
     {
         using var options = CreateOptions();
+        if (_settings.ProfilePrefix is { } prefix)
+        {
+            // The prefix first: setting EnableProfiling hands ONNX Runtime the prefix it has at that moment.
+            options.ProfileOutputPathPrefix = $"{prefix}-{Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(modelPath)))}";
+            options.EnableProfiling = true;
+        }
         return new InferenceSession(modelPath, options);
     }
 

@@ -1,0 +1,143 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using SvdWeb.Inference;
+using SvdWeb.Inference.Imaging;
+using SvdWeb.Inference.Models;
+using SvdWeb.Inference.Onnx;
+using SvdWeb.Inference.Video;
+
+namespace SvdWeb.Cli.Commands;
+
+/// <summary>
+/// <c>svdweb bench</c>: times a pack end to end on this machine. The first (warm-up) run is profiled by ONNX Runtime
+/// to count the UNet's floating-point work per call from the shapes it really ran; the timed runs are not profiled.
+/// Prints per-stage times, the UNet's achieved TFLOP/s, peak GPU memory (nvidia-smi, on CUDA) and the process's peak
+/// working set.
+/// </summary>
+internal static class BenchCommand
+{
+    private sealed record Options(Option<string> Model, Option<int?> Frames, Option<string?> Size, Option<int> Steps, Option<int> Repeat,
+        Option<int?> DecodeChunkSize, Option<ExecutionDevice> Device, Option<int> Threads);
+
+    public static Command Create()
+    {
+        var o = new Options(
+            new("--model") { Description = "Model pack folder.", Required = true },
+            new("--frames") { Description = "Frames per video (default: the pack's num_frames)." },
+            new("--size") { Description = "Output size WIDTHxHEIGHT, e.g. 1024x576 (default: the pack's)." },
+            new("--steps") { Description = "Denoising steps per run (default 25).", DefaultValueFactory = _ => 25 },
+            new("--repeat") { Description = "Timed runs after the warm-up (default 3).", DefaultValueFactory = _ => 3 },
+            new("--decode-chunk-size") { Description = "Frames decoded at once (default: all)." },
+            new("--device") { Description = "auto (CUDA when it loads, else CPU), cpu or cuda.", DefaultValueFactory = _ => ExecutionDevice.Auto },
+            new("--threads") { Description = "CPU threads per operator (0: one per core).", DefaultValueFactory = _ => 0 });
+        var command = new Command("bench", "Time a model pack: per-stage times, UNet TFLOP/s, peak memory.")
+        {
+            o.Model, o.Frames, o.Size, o.Steps, o.Repeat, o.DecodeChunkSize, o.Device, o.Threads,
+        };
+        command.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(parse, o, ct)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, Options o, CancellationToken ct)
+    {
+        var pack = ModelPack.Load(parse.GetRequiredValue(o.Model));
+        var (width, height) = ParseSize(parse.GetValue(o.Size), pack);
+        var repeat = parse.GetValue(o.Repeat);
+        if (repeat < 1) throw new SvdInputException("repeat", $"--repeat must be at least 1, but is {repeat}.");
+        var recipe = new SvdRecipe
+        {
+            Width = width, Height = height, NumFrames = parse.GetValue(o.Frames), NumInferenceSteps = parse.GetValue(o.Steps),
+            DecodeChunkSize = parse.GetValue(o.DecodeChunkSize), Seed = 42,
+        }.Resolve(pack);
+        SvdParameterLimits.Validate(recipe, pack);
+        var image = Gradient(width, height);
+        var profileFolder = Directory.CreateTempSubdirectory("svdweb-bench-").FullName;
+        try
+        {
+            using var pipeline = SvdPipeline.Load(pack, new ExecutionSettings(parse.GetValue(o.Device), IntraOpNumThreads: parse.GetValue(o.Threads),
+                ProfilePrefix: Path.Combine(profileFolder, "bench")));
+            Console.WriteLine(Invariant($"{pack.Name} ({pack.Precision}) on {pipeline.Provider}: {pipeline.Provider.Reason}"));
+            Console.WriteLine(Invariant($"{recipe.NumFrames} frames, {width}x{height}, {recipe.NumInferenceSteps} steps, CFG {(recipe.MaxGuidanceScale > 1 ? "on (UNet batch 2)" : "off")}, decode chunk {recipe.DecodeChunkSize}, {repeat} timed run(s)"));
+
+            // Warm-up: first-call costs (kernel choice, arena growth) stay out of the timings; its profile gives the FLOPs.
+            await pipeline.RunAsync(image, recipe with { NumInferenceSteps = 1 }, null, ct).ConfigureAwait(false);
+            var unet = OnnxProfile.Read(pipeline.EndProfiling()[PackComponent.UNet]);
+
+            using var gpuMemory = pipeline.Provider.IsCuda ? GpuMemoryPoller.Start(pipeline.Provider.DeviceId ?? 0) : null;
+            var runs = new List<SvdTimings>();
+            var encodeTimes = new List<TimeSpan>();
+            for (var r = 0; r < repeat; r++)
+            {
+                var result = await pipeline.RunAsync(image, recipe, null, ct).ConfigureAwait(false);
+                runs.Add(result.Timings);
+                encodeTimes.Add(await EncodeAsync(result.Videos[0], recipe.Fps, profileFolder, ct).ConfigureAwait(false));
+            }
+            Report(runs, encodeTimes, unet, gpuMemory);
+        }
+        finally
+        {
+            Directory.Delete(profileFolder, recursive: true);
+        }
+        return 0;
+    }
+
+    private static void Report(List<SvdTimings> runs, List<TimeSpan> encodeTimes, OnnxProfile unet, GpuMemoryPoller? gpuMemory)
+    {
+        static string Ms(IEnumerable<TimeSpan> times) => Invariant($"{times.Average(t => t.TotalMilliseconds),10:F1} {times.Min(t => t.TotalMilliseconds),10:F1}");
+        var steps = runs.SelectMany(r => r.UNetSteps).ToArray();
+        var chunks = runs.SelectMany(r => r.DecodeChunks).ToArray();
+        Console.WriteLine();
+        Console.WriteLine("stage                    mean ms     min ms");
+        Console.WriteLine($"preprocess            {Ms(runs.Select(r => r.Preprocess))}");
+        Console.WriteLine($"image encoder         {Ms(runs.Select(r => r.ImageEncoder))}");
+        Console.WriteLine($"VAE encode            {Ms(runs.Select(r => r.VaeEncoder))}");
+        Console.WriteLine($"UNet step             {Ms(steps)}");
+        Console.WriteLine($"decode per chunk      {Ms(chunks)}");
+        Console.WriteLine($"video encode (MP4)    {Ms(encodeTimes)}");
+        Console.WriteLine($"total (no encode)     {Ms(runs.Select(r => r.Total))}");
+        var perStep = steps.Average(s => s.TotalSeconds);
+        Console.WriteLine();
+        Console.WriteLine(Invariant($"UNet work: {unet.FlopsPerRun / 1e9:F2} GFLOP per UNet call (ONNX Runtime profile: {string.Join(", ", unet.FlopsByOp.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value / unet.Flops:P0}"))})"));
+        Console.WriteLine(Invariant($"UNet achieved: {unet.FlopsPerRun / perStep / 1e12:F3} TFLOP/s (mean step {perStep * 1000:F1} ms)"));
+        Console.WriteLine(Invariant($"time outside ONNX Runtime: {1 - runs.Sum(r => r.InOnnxRuntime.TotalSeconds) / runs.Sum(r => r.Total.TotalSeconds):P1}"));
+        Console.WriteLine(gpuMemory is null
+            ? "peak GPU memory: n/a (CPU run)"
+            : gpuMemory.PeakMiB is { } peak ? Invariant($"peak GPU memory: {peak} MiB used on the device (nvidia-smi)") : "peak GPU memory: n/a (nvidia-smi not found)");
+        Console.WriteLine(Invariant($"peak working set: {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB"));
+    }
+
+    private static async Task<TimeSpan> EncodeAsync(SvdVideo video, int fps, string folder, CancellationToken ct)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var frames = Enumerable.Range(0, video.NumFrames).Select(video.FrameRgb24).ToArray();
+        await Mp4Writer.WriteAsync(Path.Combine(folder, "bench.mp4"), frames, video.Width, video.Height, fps, ct).ConfigureAwait(false);
+        return Stopwatch.GetElapsedTime(start);
+    }
+
+    private static (int Width, int Height) ParseSize(string? size, ModelPack pack)
+    {
+        if (size is null) return (pack.DefaultWidth, pack.DefaultHeight);
+        var parts = size.ToLowerInvariant().Split('x');
+        if (parts.Length == 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var width) && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var height))
+            return (width, height);
+        throw new SvdInputException("size", $"--size must be WIDTHxHEIGHT, e.g. 1024x576, but is '{size}'.");
+    }
+
+    /// <summary>A smooth test image at the output size, so the timings are of the pipeline, not of resizing a photo.</summary>
+    private static RgbImage Gradient(int width, int height)
+    {
+        var pixels = new byte[width * height * 3];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var i = (y * width + x) * 3;
+                (pixels[i], pixels[i + 1], pixels[i + 2]) = ((byte)(x * 255 / Math.Max(1, width - 1)), (byte)(y * 255 / Math.Max(1, height - 1)), 128);
+            }
+        }
+        return new RgbImage(width, height, pixels);
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace SvdWeb.Cli.Commands;
+
+/// <summary>
+/// Samples the device's used memory with nvidia-smi every 100 ms while a benchmark runs. ONNX Runtime's CUDA arena
+/// keeps what it allocated, so the peak of "used" is the peak the run needed (plus whatever else the GPU holds).
+/// </summary>
+internal sealed class GpuMemoryPoller : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private long _peak = -1;
+
+    private GpuMemoryPoller(int deviceId) => _loop = Task.Run(() => PollAsync(deviceId, _stop.Token));
+
+    /// <summary>The highest used memory seen, in MiB; null when nvidia-smi could not be run.</summary>
+    public long? PeakMiB => Interlocked.Read(ref _peak) is var peak && peak >= 0 ? peak : null;
+
+    public static GpuMemoryPoller Start(int deviceId) => new(deviceId);
+
+    private async Task PollAsync(int deviceId, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            if (await QueryAsync(deviceId, ct).ConfigureAwait(false) is not { } used) return;
+            long current;
+            while ((current = Interlocked.Read(ref _peak)) < used && Interlocked.CompareExchange(ref _peak, used, current) != current) { }
+            try
+            {
+                await Task.Delay(100, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private static async Task<long?> QueryAsync(int deviceId, CancellationToken ct)
+    {
+        var start = new ProcessStartInfo("nvidia-smi", ["--query-gpu=memory.used", "--format=csv,noheader,nounits", "-i", deviceId.ToString(CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        try
+        {
+            using var process = Process.Start(start);
+            if (process is null) return null;
+            var output = await process.StandardOutput.ReadToEndAsync(ct).ConfigureAwait(false);
+            await process.WaitForExitAsync(ct).ConfigureAwait(false);
+            return long.TryParse(output.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var used) ? used : null;
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        try
+        {
+            _loop.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped while sampling.
+        }
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,40 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using SvdWeb.TestSupport;
+
+namespace SvdWeb.Cli.Tests;
+
+public sealed partial class BenchCommandTests : IDisposable
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("svdweb-bench-cli-").FullName;
+
+    [Fact]
+    public async Task Bench_TinyPackOnCpu_PrintsStagesFlopsAndThroughput()
+    {
+        var run = await CliProcess.RunAsync(_work, null, TestContext.Current.CancellationToken, "bench", "--model", Fixtures.TinyPack,
+            "--size", "128x64", "--frames", "4", "--steps", "2", "--repeat", "2", "--device", "cpu", "--threads", "1");
+
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        foreach (var stage in new[] { "image encoder", "VAE encode", "UNet step", "decode per chunk", "video encode (MP4)" })
+            Assert.Matches(new Regex($@"^{Regex.Escape(stage)}\s+\d+\.\d\s+\d+\.\d$", RegexOptions.Multiline), run.StandardOutput);
+        var gflop = double.Parse(GflopLine().Match(run.StandardOutput).Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.InRange(gflop, 0.1, 100);
+        Assert.Contains("TFLOP/s", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("peak GPU memory: n/a (CPU run)", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(_work));
+    }
+
+    [Fact]
+    public async Task Bench_BadSize_OneLineReason()
+    {
+        var run = await CliProcess.RunAsync(_work, null, TestContext.Current.CancellationToken, "bench", "--model", Fixtures.TinyPack, "--size", "big");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("--size must be WIDTHxHEIGHT, e.g. 1024x576, but is 'big'", run.StandardError, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"UNet work: (\d+\.\d+) GFLOP per UNet call")]
+    private static partial Regex GflopLine();
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+}
