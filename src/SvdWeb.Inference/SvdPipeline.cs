@@ -36,10 +36,10 @@ public sealed partial class SvdPipeline : IDisposable
         _models = models;
         _schedulerConfig = schedulerConfig;
         _logger = logger;
-        _imageEncoder = new ImageEncoder(models[0], pack.FeatureExtractor, pack.ImageEncoder.ProjectionDim);
-        _vaeEncoder = new VaeEncoder(models[1], pack.Vae.LatentChannels, pack.Vae.ScaleFactor);
-        _vaeDecoder = new VaeDecoder(models[2], pack.Vae.LatentChannels, pack.Vae.ScaleFactor);
-        _unet = new UNet(models[3]);
+        _imageEncoder = new ImageEncoder(models[0], pack.Io.For(PackComponent.ImageEncoder), pack.FeatureExtractor, pack.ImageEncoder.ProjectionDim);
+        _vaeEncoder = new VaeEncoder(models[1], pack.Io.For(PackComponent.VaeEncoder), pack.Vae.LatentChannels, pack.Vae.ScaleFactor);
+        _vaeDecoder = new VaeDecoder(models[2], pack.Io.For(PackComponent.VaeDecoder), pack.Vae.LatentChannels, pack.Vae.ScaleFactor);
+        _unet = new UNet(models[3], pack.Io.For(PackComponent.UNet), pack.Io.UNetTimestepShape);
     }
 
     public ModelPack Pack { get; }

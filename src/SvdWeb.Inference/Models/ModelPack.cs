@@ -14,20 +14,21 @@ namespace SvdWeb.Inference.Models;
 /// Layout: <c>model_index.json</c>, <c>feature_extractor/preprocessor_config.json</c>, <c>image_encoder/config.json</c>
 /// + <c>model.onnx</c>, <c>vae/config.json</c>, <c>vae_encoder/model.onnx</c>, <c>vae_decoder/model.onnx</c>,
 /// <c>unet/config.json</c> + <c>model.onnx</c>, <c>scheduler/scheduler_config.json</c>, and optionally
-/// <c>svdweb.json</c> (SvdWeb's extension: <c>{"default_height": 576, "default_width": 1024}</c>).
+/// <c>svdweb.json</c> (SvdWeb's extension: <c>{"default_height": 576, "default_width": 1024}</c>, and <c>"io"</c> for
+/// graphs another tool exported under other names, <see cref="PackIo"/>).
 /// </remarks>
 public sealed class ModelPack
 {
     /// <summary>diffusers' <c>__call__</c> defaults (height=576, width=1024) for every SVD checkpoint, used unless svdweb.json overrides them.</summary>
     public const int DiffusersDefaultHeight = 576, DiffusersDefaultWidth = 1024;
 
-    /// <summary>The optional file, in the pack root, that overrides the default output size.</summary>
+    /// <summary>The optional file, in the pack root, that overrides the default output size and maps the graphs' names.</summary>
     public const string SettingsFileName = "svdweb.json";
 
     private const int HashBufferBytes = 1 << 20;
 
     internal ModelPack(string folder, FeatureExtractorConfig featureExtractor, ImageEncoderConfig imageEncoder, VaeConfig vae,
-        UNetConfig unet, int defaultHeight, int defaultWidth, string precision, long parameterCount, long sizeOnDiskBytes)
+        UNetConfig unet, int defaultHeight, int defaultWidth, PackIo io, string precision, long parameterCount, long sizeOnDiskBytes)
     {
         Folder = folder;
         Name = Path.GetFileName(folder);
@@ -37,6 +38,7 @@ public sealed class ModelPack
         UNet = unet;
         DefaultHeight = defaultHeight;
         DefaultWidth = defaultWidth;
+        Io = io;
         Precision = precision;
         ParameterCount = parameterCount;
         SizeOnDiskBytes = sizeOnDiskBytes;
@@ -66,6 +68,12 @@ public sealed class ModelPack
 
     /// <summary>1024 (diffusers' default) unless svdweb.json sets default_width.</summary>
     public int DefaultWidth { get; }
+
+    /// <summary>
+    /// The graphs' input and output names and the UNet's timestep shape: the contract's (spec §1) unless svdweb.json's
+    /// "io" maps another exporter's, e.g. the TensorRT repo's UNet output <c>latent</c> and its timestep [1].
+    /// </summary>
+    public PackIo Io { get; }
 
     /// <summary>
     /// The weights' element type: "float32", "float16", or the UNet's type followed by the components that differ, e.g.

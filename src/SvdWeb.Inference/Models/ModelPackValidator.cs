@@ -31,7 +31,7 @@ internal sealed class ModelPackValidator(string folder)
         var vae = ReadConfig(VaeConfig.RelativePath, "the VAE config", VaeConfig.Read);
         var unet = ReadConfig(UNetConfig.RelativePath, "the UNet config", UNetConfig.Read);
         CheckScheduler();
-        var (defaultHeight, defaultWidth) = ReadDefaultSize();
+        var (defaultHeight, defaultWidth, io) = ReadSettings();
         CheckConfigsAgree(imageEncoder, vae, unet);
 
         var graphs = new Dictionary<PackComponent, OnnxGraphInfo>();
@@ -40,7 +40,7 @@ internal sealed class ModelPackValidator(string folder)
             var graph = ReadGraph(component);
             if (graph is null)
                 continue;
-            GraphContract.For(component, imageEncoder, vae, unet).Check(graph, _problems);
+            GraphContract.For(component, imageEncoder, vae, unet, io).Check(graph, _problems);
             CheckExternalData(component, graph);
             graphs[component] = graph;
         }
@@ -52,7 +52,7 @@ internal sealed class ModelPackValidator(string folder)
             return Result(null);
         }
         var precision = ModelPack.DescribePrecision(graphs.ToDictionary(g => g.Key, g => WeightTypeName(g.Value)));
-        var pack = new ModelPack(folder, featureExtractor, imageEncoder, vae, unet, defaultHeight.Value, defaultWidth.Value,
+        var pack = new ModelPack(folder, featureExtractor, imageEncoder, vae, unet, defaultHeight.Value, defaultWidth.Value, io,
             precision, graphs.Values.Sum(g => g.ParameterCount), sizeOnDisk.Value);
         CheckDefaultSizeFitsUNet(pack);
         return Result(pack);
@@ -118,24 +118,26 @@ internal sealed class ModelPackValidator(string folder)
     }
 
     /// <summary>
-    /// diffusers' defaults (576×1024), or svdweb.json's. Both sides are checked here for what needs no other config;
-    /// <see cref="CheckDefaultSizeFitsUNet"/> checks them against the UNet once the pack is built.
+    /// svdweb.json, when the pack has one: the default size (else diffusers' 576×1024) and the graphs' names
+    /// (<see cref="PackIo"/>, else the contract's). The sides are checked here for what needs no other config;
+    /// <see cref="CheckDefaultSizeFitsUNet"/> checks them against the UNet once the pack is built. A file that cannot be
+    /// read leaves the names unmapped, so the graphs are still checked.
     /// </summary>
-    private (int? Height, int? Width) ReadDefaultSize()
+    private (int? Height, int? Width, PackIo Io) ReadSettings()
     {
         var path = Path.Combine(folder, ModelPack.SettingsFileName);
         if (!File.Exists(path))
-            return (ModelPack.DiffusersDefaultHeight, ModelPack.DiffusersDefaultWidth);
+            return (ModelPack.DiffusersDefaultHeight, ModelPack.DiffusersDefaultWidth, PackIo.Default);
 
-        const string Fix = "svdweb.json is SvdWeb's optional pack settings file, e.g. {\"default_height\": 576, \"default_width\": 1024}; fix the value, or delete the file to use diffusers' 576×1024.";
+        const string Fix = "svdweb.json is SvdWeb's optional pack settings file, e.g. {\"default_height\": 576, \"default_width\": 1024}; fix the value, or remove the key to use diffusers' 576×1024.";
         var json = PackJsonFile.Open(folder, ModelPack.SettingsFileName, "valid settings", Fix, _problems);
         if (json is null)
-            return (null, null);
-        foreach (var key in json.Keys.Where(k => k is not (DefaultHeightKey or DefaultWidthKey)))
-            json.AddProblem($"unknown key '{key}'; the keys SvdWeb reads are '{DefaultHeightKey}' and '{DefaultWidthKey}'.");
+            return (null, null, PackIo.Default);
+        foreach (var key in json.Keys.Where(k => k is not (DefaultHeightKey or DefaultWidthKey or PackIo.Key)))
+            json.AddProblem($"unknown key '{key}'; the keys SvdWeb reads are '{DefaultHeightKey}', '{DefaultWidthKey}' and '{PackIo.Key}'.");
         var height = json.Has(DefaultHeightKey) ? Side(json, DefaultHeightKey) : ModelPack.DiffusersDefaultHeight;
         var width = json.Has(DefaultWidthKey) ? Side(json, DefaultWidthKey) : ModelPack.DiffusersDefaultWidth;
-        return (height, width);
+        return (height, width, PackIo.Read(json));
     }
 
     private static int? Side(PackJsonFile json, string key)

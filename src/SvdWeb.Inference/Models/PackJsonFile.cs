@@ -163,8 +163,14 @@ internal sealed class PackJsonFile
     /// <summary>Whether the file has the key at all (with any value, null included).</summary>
     public bool Has(string key) => _root.TryGetProperty(key, out _);
 
+    /// <summary>An optional key's raw value, for nested settings the typed getters do not cover; null when absent.</summary>
+    public JsonElement? Element(string key) => _root.TryGetProperty(key, out var value) ? value : null;
+
     /// <summary>Adds a problem about this file (the fix is appended).</summary>
-    public void AddProblem(string problem) => _problems.Add($"{RelativePath}: {problem} {_fix}");
+    public void AddProblem(string problem) => AddProblem(problem, _fix);
+
+    /// <summary>Adds a problem about this file with a fix of its own, for a part of the file the file's fix does not cover.</summary>
+    public void AddProblem(string problem, string fix) => _problems.Add($"{RelativePath}: {problem} {fix}");
 
     /// <summary>The key's raw JSON text, shortened for messages.</summary>
     public static string Describe(JsonElement value)
@@ -187,7 +193,8 @@ internal sealed class PackJsonFile
         return default!;
     }
 
-    private static string Kind(JsonElement value) => value.ValueKind.ToString().ToLowerInvariant();
+    /// <summary>"object", "string", "number"…: the JSON kind of a value, for messages.</summary>
+    public static string Kind(JsonElement value) => value.ValueKind.ToString().ToLowerInvariant();
 
     private static string Lower(string text) => text.Length == 0 ? text : char.ToLowerInvariant(text[0]) + text[1..];
 
