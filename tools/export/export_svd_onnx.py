@@ -1,0 +1,622 @@
+#!/usr/bin/env python3
+"""Export a diffusers Stable Video Diffusion checkpoint to an SvdWeb ONNX model pack.
+
+The pack layout and the graph I/O are the contract of docs/svd-pipeline.md section 1:
+
+    image_encoder/model.onnx  pixel_values [B,3,224,224]          -> image_embeds [B,P]
+    vae_encoder/model.onnx    sample [B,3,H,W]                    -> latent [B,4,h,w]  (latent_dist.mode(), unscaled)
+    vae_decoder/model.onnx    latent_sample [N,4,h,w]             -> sample [N,3,H,W]  (the N frames are one clip)
+    unet/model.onnx           sample [B,F,8,h,w], timestep [B],
+                              encoder_hidden_states [B,1,P],
+                              added_time_ids [B,3]                -> out_sample [B,F,4,h,w]
+
+plus model_index.json and every component config copied unchanged.
+
+Two sources:
+  --checkpoint DIR     a diffusers checkpoint folder (e.g. stable-video-diffusion-img2vid-xt). Weights are read from
+                       .safetensors (parsed here, the safetensors package is not needed) or .bin files.
+  --from-configs DIR   random weights built from the configs in DIR, each network created right after
+                       torch.manual_seed(seed). This is how the tests' pack models/tiny-svd was made:
+                       --from-configs models/tiny-svd --seed-unet 0 --seed-vae 1 --seed-image-encoder 2
+
+torch 1.13 cannot export two things the SVD models use; both are patched here at export time only (library code is
+not edited): aten::broadcast_to is exported with the aten::expand symbolic, and the UNet's
+repeat_interleave(num_frames, dim=0) is traced as unsqueeze/expand/reshape so that no later Reshape keeps the export
+time B*F as a constant.
+
+--fp16 converts the exported float32 graphs to float16 at the ONNX level (torch 1.13 has no float16 kernels on the
+CPU, so a half model cannot be traced there). The conversion keeps what diffusers keeps in float32: the UNet's
+sinusoidal embeddings of the timestep and of the added time ids (diffusers computes both in float32 and casts to the
+model dtype before the first Linear), the timestep input (diffusers feeds it float32), Resize scales, and the whole VAE
+encoder when the VAE config has force_upcast.
+"""
+
+import argparse
+import contextlib
+import json
+import mmap
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+import numpy as np
+import onnx
+import torch
+from onnx import TensorProto, helper, numpy_helper
+
+from diffusers import AutoencoderKLTemporalDecoder, UNetSpatioTemporalConditionModel
+from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+TWO_GB = 2**31
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Weights
+
+
+SAFETENSORS_DTYPES = {
+    "F64": torch.float64,
+    "F32": torch.float32,
+    "F16": torch.float16,
+    "BF16": torch.bfloat16,
+    "I64": torch.int64,
+    "I32": torch.int32,
+    "I16": torch.int16,
+    "I8": torch.int8,
+    "U8": torch.uint8,
+    "BOOL": torch.bool,
+}
+
+
+def read_safetensors(path):
+    """Reads a .safetensors file: an 8-byte little-endian header length, a JSON header, then the raw tensors."""
+    state = {}
+    with open(path, "rb") as f:
+        header_len = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(header_len))
+        data_start = 8 + header_len
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            for name, info in header.items():
+                if name == "__metadata__":
+                    continue
+                dtype = SAFETENSORS_DTYPES[info["dtype"]]
+                begin, end = info["data_offsets"]
+                raw = bytearray(mm[data_start + begin : data_start + end])
+                tensor = torch.frombuffer(raw, dtype=dtype) if raw else torch.empty(0, dtype=dtype)
+                state[name] = tensor.reshape(info["shape"])
+    return state
+
+
+def find_weight_files(folder, stem):
+    """The weight files of one component: full precision first, then the fp16 variant; sharded or not."""
+    for variant in ("", ".fp16"):
+        for ext in (".safetensors", ".bin"):
+            single = os.path.join(folder, f"{stem}{variant}{ext}")
+            if os.path.isfile(single):
+                return [single]
+            index = os.path.join(folder, f"{stem}{variant}{ext}.index.json")
+            if os.path.isfile(index):
+                with open(index) as f:
+                    shards = sorted(set(json.load(f)["weight_map"].values()))
+                return [os.path.join(folder, s) for s in shards]
+    raise FileNotFoundError(f"no {stem}[.fp16].safetensors or .bin (or a sharded index) in {folder}")
+
+
+def load_weights(module, folder, stem):
+    state = {}
+    for path in find_weight_files(folder, stem):
+        print(f"  reading {path}")
+        if path.endswith(".safetensors"):
+            state.update(read_safetensors(path))
+        else:
+            state.update(torch.load(path, map_location="cpu"))
+    state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    # transformers' CLIP checkpoints may carry the position_ids buffer, which this transformers version does not persist
+    expected = set(module.state_dict().keys())
+    unexpected = [k for k in state if k not in expected]
+    if unexpected and all(k.endswith("position_ids") for k in unexpected):
+        for k in unexpected:
+            del state[k]
+    module.load_state_dict(state, strict=True)
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def build_models(args):
+    """Returns (unet, vae, image_encoder, source folder), all float32, eval mode, on the CPU."""
+    src = args.checkpoint or args.from_configs
+    unet_cfg = UNetSpatioTemporalConditionModel.load_config(os.path.join(src, "unet"))
+    vae_cfg = AutoencoderKLTemporalDecoder.load_config(os.path.join(src, "vae"))
+    clip_cfg = CLIPVisionConfig.from_pretrained(os.path.join(src, "image_encoder"))
+
+    if args.from_configs:
+        torch.manual_seed(args.seed_unet)
+        unet = UNetSpatioTemporalConditionModel.from_config(unet_cfg)
+        torch.manual_seed(args.seed_vae)
+        vae = AutoencoderKLTemporalDecoder.from_config(vae_cfg)
+        torch.manual_seed(args.seed_image_encoder)
+        image_encoder = CLIPVisionModelWithProjection(clip_cfg)
+    else:
+        unet = UNetSpatioTemporalConditionModel.from_config(unet_cfg)
+        load_weights(unet, os.path.join(src, "unet"), "diffusion_pytorch_model")
+        vae = AutoencoderKLTemporalDecoder.from_config(vae_cfg)
+        load_weights(vae, os.path.join(src, "vae"), "diffusion_pytorch_model")
+        image_encoder = CLIPVisionModelWithProjection(clip_cfg)
+        load_weights(image_encoder, os.path.join(src, "image_encoder"), "model")
+
+    return unet.float().eval(), vae.float().eval(), image_encoder.float().eval(), src
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The four graphs
+
+
+class ImageEncoder(torch.nn.Module):
+    def __init__(self, image_encoder):
+        super().__init__()
+        self.image_encoder = image_encoder
+
+    def forward(self, pixel_values):
+        return self.image_encoder(pixel_values).image_embeds
+
+
+class VaeEncoder(torch.nn.Module):
+    def __init__(self, vae):
+        super().__init__()
+        self.vae = vae
+
+    def forward(self, sample):
+        # the mean of the diagonal Gaussian, not scaled by scaling_factor
+        return self.vae.encode(sample).latent_dist.mode()
+
+
+class VaeDecoder(torch.nn.Module):
+    def __init__(self, vae):
+        super().__init__()
+        self.vae = vae
+
+    def forward(self, latent_sample):
+        # the N frames are decoded as one clip: num_frames = N
+        return self.vae.decode(latent_sample, num_frames=latent_sample.shape[0]).sample
+
+
+class UNet(torch.nn.Module):
+    def __init__(self, unet):
+        super().__init__()
+        self.unet = unet
+
+    def forward(self, sample, timestep, encoder_hidden_states, added_time_ids):
+        return self.unet(sample, timestep, encoder_hidden_states, added_time_ids, return_dict=False)[0]
+
+
+def export_inputs(unet_cfg, vae_cfg, clip_cfg):
+    """Small export inputs; every dynamic axis gets a distinct size so that no axis is traced as another's alias."""
+    latent_ch = vae_cfg["latent_channels"]
+    down = 2 ** (len(unet_cfg["block_out_channels"]) - 1)  # the latent side must be a multiple of this
+    h, w = 3 * down, 5 * down
+    if h == w:
+        w += down
+    f = 3 if unet_cfg.get("num_frames") != 3 else 4
+    b = 2
+    embed = unet_cfg["cross_attention_dim"]
+    return {
+        "image_encoder": (torch.rand(3, 3, clip_cfg.image_size, clip_cfg.image_size) * 2 - 1,),
+        "vae_encoder": (torch.rand(1, 3, 8 * h, 8 * w) * 2 - 1,),
+        "vae_decoder": (torch.randn(f, latent_ch, h, w),),
+        "unet": (
+            torch.randn(b, f, unet_cfg["in_channels"], h, w),
+            torch.tensor([0.5, 1.25])[:b],
+            torch.randn(b, 1, embed),
+            torch.tensor([[6.0, 127.0, 0.02], [11.0, 180.0, 0.1]])[:b],
+        ),
+    }
+
+
+GRAPHS = {
+    "image_encoder": (["pixel_values"], ["image_embeds"], {"pixel_values": {0: "B"}, "image_embeds": {0: "B"}}),
+    "vae_encoder": (
+        ["sample"],
+        ["latent"],
+        {"sample": {0: "B", 2: "H", 3: "W"}, "latent": {0: "B", 2: "h", 3: "w"}},
+    ),
+    "vae_decoder": (
+        ["latent_sample"],
+        ["sample"],
+        {"latent_sample": {0: "N", 2: "h", 3: "w"}, "sample": {0: "N", 2: "H", 3: "W"}},
+    ),
+    "unet": (
+        ["sample", "timestep", "encoder_hidden_states", "added_time_ids"],
+        ["out_sample"],
+        {
+            "sample": {0: "B", 1: "F", 3: "h", 4: "w"},
+            "timestep": {0: "B"},
+            "encoder_hidden_states": {0: "B"},
+            "added_time_ids": {0: "B"},
+            "out_sample": {0: "B", 1: "F", 3: "h", 4: "w"},
+        },
+    ),
+}
+
+
+@contextlib.contextmanager
+def torch113_export_fixes(opset):
+    """The two export-only fixes torch 1.13 needs (see the module docstring). A no-op where torch does not need them."""
+    from torch.onnx import symbolic_opset9
+
+    patched_symbolic = False
+    if tuple(int(p) for p in torch.__version__.split(".")[:2]) < (2, 0):
+
+        def broadcast_to(g, self, size):
+            return symbolic_opset9.expand(g, self, size, None)
+
+        torch.onnx.register_custom_op_symbolic("aten::broadcast_to", broadcast_to, opset)
+        patched_symbolic = True
+
+    original = torch.Tensor.repeat_interleave
+
+    def repeat_interleave(self, repeats, dim=None, *args, **kwargs):
+        # under tracing, num_frames = sample.shape[1] arrives as a 0-d tensor
+        scalar = isinstance(repeats, int) or (isinstance(repeats, torch.Tensor) and repeats.dim() == 0)
+        if scalar and dim is not None and not args and not kwargs:
+            dim = dim % self.dim()
+            shape = list(self.shape)
+            sizes = shape[: dim + 1] + [repeats] + shape[dim + 1 :]
+            return self.unsqueeze(dim + 1).expand(sizes).reshape(shape[:dim] + [-1] + shape[dim + 1 :])
+        return original(self, repeats, dim, *args, **kwargs)
+
+    torch.Tensor.repeat_interleave = repeat_interleave
+    try:
+        yield
+    finally:
+        torch.Tensor.repeat_interleave = original
+        if patched_symbolic:
+            torch.onnx.unregister_custom_op_symbolic("aten::broadcast_to", opset)
+
+
+@contextlib.contextmanager
+def torch113_baddbmm_fix():
+    """torch 1.13's CPU baddbmm multiplies its uninitialised `input` by beta=0, which can turn diffusers' attention
+    scores into NaN (see the fixtures README). For the torch reference runs only: give it zeros when beta is 0."""
+    original = torch.baddbmm
+
+    def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+        if beta == 0:
+            input = torch.zeros_like(input)
+        return original(input, batch1, batch2, beta=beta, alpha=alpha, out=out)
+
+    torch.baddbmm = baddbmm
+    try:
+        yield
+    finally:
+        torch.baddbmm = original
+
+
+def export_graph(module, inputs, name, path, opset):
+    input_names, output_names, axes = GRAPHS[name]
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with torch.no_grad(), torch113_export_fixes(opset):
+        torch.onnx.export(
+            module,
+            inputs,
+            path,
+            input_names=input_names,
+            output_names=output_names,
+            dynamic_axes=axes,
+            opset_version=opset,
+            do_constant_folding=True,
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# float32 -> float16 at the ONNX level
+
+STOP_OPS = {"MatMul", "Gemm", "Conv", "ConvTranspose"}  # where a float32 region meets the weights: cast to float16 there
+INT64_OPS = {"Shape", "Size", "NonZero", "ArgMax", "ArgMin"}
+BOOL_OPS = {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor", "IsNaN", "IsInf"}
+
+
+def tensor_types(graph):
+    """Element type of every tensor, propagated through the graph (enough for torch's exports)."""
+    types = {t.name: t.data_type for t in graph.initializer}
+    for vi in list(graph.input) + list(graph.output):
+        types[vi.name] = vi.type.tensor_type.elem_type
+    for node in graph.node:
+        attrs = {a.name: a for a in node.attribute}
+        if node.op_type == "Cast":
+            t = attrs["to"].i
+        elif node.op_type in INT64_OPS:
+            t = TensorProto.INT64
+        elif node.op_type in BOOL_OPS:
+            t = TensorProto.BOOL
+        elif node.op_type == "Constant":
+            t = attrs["value"].t.data_type if "value" in attrs else TensorProto.FLOAT
+        elif node.op_type == "ConstantOfShape":
+            t = attrs["value"].t.data_type if "value" in attrs else TensorProto.FLOAT
+        elif node.op_type == "Where":
+            t = types.get(node.input[1], TensorProto.FLOAT)
+        else:
+            t = next((types[i] for i in node.input if i in types), TensorProto.FLOAT)
+        for o in node.output:
+            types[o] = t
+    return types
+
+
+def to_fp16_array(array):
+    finite = np.isfinite(array)
+    clipped = np.where(finite, np.clip(array, -65504.0, 65504.0), array)
+    return clipped.astype(np.float16)
+
+
+def convert_to_fp16(model, keep_fp32_inputs=(), fp32_region_inputs=()):
+    """Rewrites a float32 graph to float16.
+
+    keep_fp32_inputs: graph inputs that stay float32 and start a float32 region.
+    fp32_region_inputs: graph inputs typed float16 whose values enter a float32 region through a Cast (diffusers feeds
+    them in the model dtype and upcasts them itself).
+    The float32 region grows forward through every node with a float input in it, up to STOP_OPS; where it feeds a
+    float16 node a Cast to float16 is inserted.
+    """
+    graph = model.graph
+    # Constant nodes become initializers, so that every constant is handled in one place.
+    constants = []
+    for node in list(graph.node):
+        if node.op_type == "Constant" and len(node.attribute) == 1 and node.attribute[0].name == "value":
+            tensor = onnx.TensorProto()
+            tensor.CopyFrom(node.attribute[0].t)
+            tensor.name = node.output[0]
+            constants.append(tensor)
+            graph.node.remove(node)
+    graph.initializer.extend(constants)
+
+    types = tensor_types(graph)
+    initializers = {t.name: t for t in graph.initializer}
+
+    # the float32 region
+    region = set(keep_fp32_inputs)
+    new_nodes_front = []
+    for name in fp32_region_inputs:
+        upcast = name + "_fp32"
+        new_nodes_front.append(helper.make_node("Cast", [name], [upcast], to=TensorProto.FLOAT, name=upcast + "_cast"))
+        region.add(upcast)
+        for node in graph.node:
+            for i, inp in enumerate(node.input):
+                if inp == name:
+                    node.input[i] = upcast
+    region_nodes = set()
+    for idx, node in enumerate(graph.node):
+        if node.op_type in STOP_OPS:
+            continue
+        if any(i in region and types.get(i) == TensorProto.FLOAT for i in node.input):
+            region_nodes.add(idx)
+            region.update(node.output)
+
+    fp32_copies = {}
+    downcasts = {}
+    out_nodes = list(new_nodes_front)
+    for idx, node in enumerate(graph.node):
+        in_region = idx in region_nodes
+        for i, inp in enumerate(node.input):
+            if not inp:
+                continue
+            if inp in initializers and initializers[inp].data_type == TensorProto.FLOAT:
+                keep = in_region or (node.op_type == "Resize" and i == 2)
+                if keep:
+                    if inp not in fp32_copies:
+                        copy = onnx.TensorProto()
+                        copy.CopyFrom(initializers[inp])
+                        copy.name = inp + "_fp32"
+                        fp32_copies[inp] = copy
+                    node.input[i] = inp + "_fp32"
+            elif not in_region and inp in region and types.get(inp) == TensorProto.FLOAT:
+                if inp not in downcasts:
+                    down = inp + "_fp16"
+                    downcasts[inp] = down
+                    out_nodes.append(helper.make_node("Cast", [inp], [down], to=TensorProto.FLOAT16, name=down + "_cast"))
+                node.input[i] = downcasts[inp]
+        if not in_region:
+            for a in node.attribute:
+                if node.op_type == "Cast" and a.name == "to" and a.i == TensorProto.FLOAT:
+                    a.i = TensorProto.FLOAT16
+                if a.type == onnx.AttributeProto.TENSOR and a.t.data_type == TensorProto.FLOAT:
+                    a.t.CopyFrom(numpy_helper.from_array(to_fp16_array(numpy_helper.to_array(a.t)), a.t.name))
+        out_nodes.append(node)
+
+    for tensor in graph.initializer:
+        if tensor.data_type == TensorProto.FLOAT:
+            tensor.CopyFrom(numpy_helper.from_array(to_fp16_array(numpy_helper.to_array(tensor)), tensor.name))
+    graph.initializer.extend(fp32_copies.values())
+    del graph.node[:]
+    graph.node.extend(out_nodes)
+
+    for vi in list(graph.input) + list(graph.output):
+        tt = vi.type.tensor_type
+        if tt.elem_type == TensorProto.FLOAT and vi.name not in keep_fp32_inputs:
+            tt.elem_type = TensorProto.FLOAT16
+    del graph.value_info[:]
+    return model
+
+
+def save_graph(model, path):
+    """Saves one model.onnx, with its weights in model.onnx_data beside it when the model is over 2 GB."""
+    weights = sum(len(t.raw_data) for t in model.graph.initializer)
+    if weights >= TWO_GB - 64 * 2**20:
+        onnx.save_model(
+            model, path, save_as_external_data=True, all_tensors_to_one_file=True, location="model.onnx_data",
+            size_threshold=1024,
+        )
+    else:
+        onnx.save_model(model, path)
+    onnx.checker.check_model(path)
+
+
+def finish_graph(exported_path, path, fp16, keep_fp32_inputs=(), fp32_region_inputs=()):
+    """Loads torch's export (which may be split into one file per tensor), optionally converts it to float16, and
+    saves it as the pack's model.onnx."""
+    model = onnx.load(exported_path)
+    if fp16:
+        model = convert_to_fp16(model, keep_fp32_inputs, fp32_region_inputs)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    save_graph(model, path)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Optimizer and verification
+
+
+def optimize_unet(path):
+    try:
+        from onnxruntime.transformers import optimizer
+    except ImportError:
+        print("  --optimize: onnxruntime.transformers is not importable here; the UNet is left unoptimized")
+        return
+    print("  running onnxruntime's transformer optimizer (model_type=unet) on the UNet")
+    opt = optimizer.optimize_model(path, model_type="unet", opt_level=0)
+    is_fp16 = any(t.data_type == TensorProto.FLOAT16 for t in opt.model.graph.initializer)
+    data = os.path.join(os.path.dirname(path), "model.onnx_data")
+    if os.path.exists(data):
+        os.remove(data)
+    save_graph(opt.model, path)
+    print(f"  optimized UNet saved ({'float16' if is_fp16 else 'float32'})")
+
+
+def verify(pack, modules, cfgs, fp16_names):
+    """Runs each graph in onnxruntime on inputs of other shapes than the export ones and prints max |ort - torch|."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        print("verification skipped: onnxruntime is not importable here (the pack was still written)")
+        return
+    unet_cfg, vae_cfg, clip_cfg = cfgs
+    down = 2 ** (len(unet_cfg["block_out_channels"]) - 1)
+    h, w = 2 * down, 4 * down
+    f = 2
+    torch.manual_seed(1234)
+    cases = {
+        "image_encoder": (torch.rand(1, 3, clip_cfg.image_size, clip_cfg.image_size) * 2 - 1,),
+        "vae_encoder": (torch.rand(2, 3, 8 * h, 8 * w) * 2 - 1,),
+        "vae_decoder": (torch.randn(f, vae_cfg["latent_channels"], h, w),),
+        "unet": (
+            torch.randn(1, f, unet_cfg["in_channels"], h, w),
+            torch.tensor([0.75]),
+            torch.randn(1, 1, unet_cfg["cross_attention_dim"]),
+            torch.tensor([[6.0, 127.0, 0.02]]),
+        ),
+    }
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in ort.get_available_providers()]
+    print(f"verification (onnxruntime {ort.__version__}, {providers[0]}):")
+    for name, inputs in cases.items():
+        with torch.no_grad(), torch113_baddbmm_fix():
+            expected = modules[name](*inputs).numpy()
+        session = ort.InferenceSession(os.path.join(pack, name, "model.onnx"), options, providers=providers)
+        feeds = {}
+        for meta, value in zip(session.get_inputs(), inputs):
+            dtype = np.float16 if meta.type == "tensor(float16)" else np.float32
+            feeds[meta.name] = value.numpy().astype(dtype)
+        got = session.run(None, feeds)[0].astype(np.float32)
+        diff = np.abs(got - expected)
+        scale = max(float(np.abs(expected).max()), 1e-12)
+        note = " (float16 graph vs float32 torch)" if name in fp16_names else ""
+        print(
+            f"  {name:13s} shapes {[tuple(i.shape) for i in inputs]}: max_abs {diff.max():.3g}, "
+            f"max_rel {diff.max() / scale:.3g}, finite {bool(np.isfinite(got).all())}{note}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Pack files
+
+
+def copy_pack_files(src, out):
+    copies = [
+        "model_index.json",
+        "feature_extractor/preprocessor_config.json",
+        "image_encoder/config.json",
+        "vae/config.json",
+        "unet/config.json",
+        "scheduler/scheduler_config.json",
+    ]
+    for rel in copies:
+        source = os.path.join(src, rel)
+        if not os.path.isfile(source):
+            raise FileNotFoundError(f"{source} is missing: the pack needs every component config")
+        os.makedirs(os.path.dirname(os.path.join(out, rel)) or out, exist_ok=True)
+        shutil.copyfile(source, os.path.join(out, rel))
+    for name in ("LICENSE", "LICENSE.md", "LICENSE.txt", "LICENSE.MD"):
+        if os.path.isfile(os.path.join(src, name)):
+            shutil.copyfile(os.path.join(src, name), os.path.join(out, name))
+            break
+    else:
+        if os.path.isfile(os.path.join(src, "README.md")):
+            shutil.copyfile(os.path.join(src, "README.md"), os.path.join(out, "README.md"))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--checkpoint", help="diffusers SVD checkpoint folder (with model_index.json)")
+    source.add_argument(
+        "--from-configs", "--random-init", dest="from_configs",
+        help="random weights from this pack or checkpoint's configs (how models/tiny-svd was made)",
+    )
+    parser.add_argument("--seed-unet", type=int, default=0)
+    parser.add_argument("--seed-vae", type=int, default=1)
+    parser.add_argument("--seed-image-encoder", type=int, default=2)
+    parser.add_argument("--out", required=True, help="pack folder to write (must be empty or absent)")
+    parser.add_argument("--fp16", action="store_true", help="UNet, image encoder and VAE decoder in float16")
+    parser.add_argument(
+        "--optimize", action=argparse.BooleanOptionalAction, default=False,
+        help="run onnxruntime's transformer optimizer on the UNet (off by default: its fused ops target CUDA)",
+    )
+    parser.add_argument("--opset", type=int, default=17)
+    parser.add_argument("--no-verify", dest="verify", action="store_false", help="skip the onnxruntime check")
+    args = parser.parse_args(argv)
+
+    if os.path.exists(args.out) and os.listdir(args.out):
+        parser.error(f"--out {args.out} exists and is not empty")
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+
+    t0 = time.time()
+    print(f"torch {torch.__version__}, onnx {onnx.__version__}, opset {args.opset}")
+    unet, vae, clip, src = build_models(args)
+    unet_cfg, vae_cfg, clip_cfg = dict(unet.config), dict(vae.config), clip.config
+    modules = {
+        "image_encoder": ImageEncoder(clip).eval(),
+        "vae_encoder": VaeEncoder(vae).eval(),
+        "vae_decoder": VaeDecoder(vae).eval(),
+        "unet": UNet(unet).eval(),
+    }
+    force_upcast = bool(vae_cfg.get("force_upcast", False))
+    fp16_names = set()
+    if args.fp16:
+        fp16_names = {"image_encoder", "vae_decoder", "unet"} | (set() if force_upcast else {"vae_encoder"})
+
+    torch.manual_seed(0)
+    inputs = export_inputs(unet_cfg, vae_cfg, clip_cfg)
+    copy_pack_files(src, args.out)
+    for name, module in modules.items():
+        path = os.path.join(args.out, name, "model.onnx")
+        print(f"exporting {name} -> {path}" + (" (float16)" if name in fp16_names else ""))
+        with tempfile.TemporaryDirectory(prefix=".export-", dir=args.out) as tmp:
+            tmp_path = os.path.join(tmp, "model.onnx")
+            export_graph(module, inputs[name], name, tmp_path, args.opset)
+            if name == "unet":
+                # diffusers feeds the timestep as float32 and upcasts added_time_ids before their sinusoidal embedding
+                finish_graph(tmp_path, path, name in fp16_names, ("timestep",), ("added_time_ids",))
+            else:
+                finish_graph(tmp_path, path, name in fp16_names)
+        if name == "unet" and args.optimize:
+            optimize_unet(path)
+
+    if args.verify:
+        verify(args.out, modules, (unet_cfg, vae_cfg, clip_cfg), fp16_names)
+    print(f"pack written to {args.out} in {time.time() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
