@@ -80,7 +80,7 @@ public static class JobsApi
         try
         {
             await using var stream = image.OpenReadStream();
-            var job = await service.SubmitAsync(stream, image.FileName, recipe, ct).ConfigureAwait(false);
+            var job = await service.SubmitAsync(stream, image.FileName, recipe, JobOwner.Local, ct).ConfigureAwait(false);
             return TypedResults.Accepted($"/api/jobs/{job.Id}", JobDto.From(job, null, null));
         }
         catch (SvdInputException ex)
@@ -94,6 +94,10 @@ public static class JobsApi
         catch (QueueFullException ex)
         {
             return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Queue full");
+        }
+        catch (UserQueueLimitException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many waiting jobs");
         }
     }
 

@@ -24,6 +24,12 @@ public sealed class Generation
     /// <summary>The message the user saw when it failed, was cancelled or interrupted.</summary>
     public string? Error { get; set; }
 
+    /// <summary>The account that queued it ("local" for the built-in user of a server without accounts): the queue's fairness key.</summary>
+    public string OwnerId { get; init; } = "local";
+
+    /// <summary>The owner's name when it was queued, shown on the queue page.</summary>
+    public string OwnerName { get; init; } = "local";
+
     /// <summary>The generation this one regenerates or remixes, if any.</summary>
     public Guid? SourceId { get; init; }
 

@@ -11,6 +11,9 @@ internal sealed class GenerationConfiguration : IEntityTypeConfiguration<Generat
         builder.HasIndex(g => g.CreatedUtc);
         builder.HasIndex(g => new { g.Status, g.CreatedUtc });
         builder.HasIndex(g => g.ModelName);
+        builder.HasIndex(g => new { g.OwnerId, g.Status });
+        builder.Property(g => g.OwnerId).HasMaxLength(64).HasDefaultValue("local");
+        builder.Property(g => g.OwnerName).HasMaxLength(256).HasDefaultValue("local");
         builder.Property(g => g.Status).HasConversion<string>().HasMaxLength(16);
         builder.Property(g => g.Fit).HasConversion<string>().HasMaxLength(16);
         builder.Property(g => g.HalfRandn).HasConversion<string>().HasMaxLength(16);

@@ -50,25 +50,26 @@ public sealed partial class GenerationService(
         return ImageLoader.Load(buffer, Limits, DisplayName(fileName));
     }
 
-    public async Task<Generation> SubmitAsync(Stream upload, string fileName, SvdRecipe recipe, CancellationToken ct, Guid? sourceId = null)
+    public async Task<Generation> SubmitAsync(Stream upload, string fileName, SvdRecipe recipe, JobOwner owner, CancellationToken ct, Guid? sourceId = null)
     {
         var image = await ReadImageAsync(upload, fileName, ct).ConfigureAwait(false);
-        return await EnqueueAsync(image, DisplayName(fileName), recipe, sourceId, ct).ConfigureAwait(false);
+        return await EnqueueAsync(image, DisplayName(fileName), recipe, owner, sourceId, ct).ConfigureAwait(false);
     }
 
     /// <summary>The same recipe and input again (a regenerate gives identical frames on the same pack and provider).</summary>
-    public async Task<Generation> RegenerateAsync(Guid sourceId, CancellationToken ct, Func<SvdRecipe, SvdRecipe>? change = null)
+    public async Task<Generation> RegenerateAsync(Guid sourceId, JobOwner owner, CancellationToken ct, Func<SvdRecipe, SvdRecipe>? change = null)
     {
         var source = await FindAsync(sourceId, ct).ConfigureAwait(false)
             ?? throw new SvdInputException("id", $"There is no gallery item {sourceId}.");
         var image = ImageLoader.Load(media.PathOf(source.MediaFolder, source.InputFile), Limits);
         var recipe = source.ToRecipe();
-        return await EnqueueAsync(image, source.InputFileName, change is null ? recipe : change(recipe), sourceId, ct).ConfigureAwait(false);
+        return await EnqueueAsync(image, source.InputFileName, change is null ? recipe : change(recipe), owner, sourceId, ct).ConfigureAwait(false);
     }
 
-    private async Task<Generation> EnqueueAsync(RgbImage image, string displayName, SvdRecipe recipe, Guid? sourceId, CancellationToken ct)
+    private async Task<Generation> EnqueueAsync(RgbImage image, string displayName, SvdRecipe recipe, JobOwner owner, Guid? sourceId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(owner);
         var pack = catalog.Require(recipe.Model);
         SvdParameterLimits.Validate(recipe, pack);
         var resolved = recipe.Resolve(pack);
@@ -84,7 +85,7 @@ public sealed partial class GenerationService(
         await _admission.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            return await AdmitAsync(id, folder, png, image, displayName, pack, hash, resolved, sourceId, ct).ConfigureAwait(false);
+            return await AdmitAsync(id, folder, png, image, displayName, pack, hash, resolved, owner, sourceId, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -93,11 +94,13 @@ public sealed partial class GenerationService(
     }
 
     private async Task<Generation> AdmitAsync(Guid id, string folder, byte[] png, RgbImage image, string displayName, ModelPack pack, string hash,
-        SvdRecipe resolved, Guid? sourceId, CancellationToken ct)
+        SvdRecipe resolved, JobOwner owner, Guid? sourceId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
         var waiting = await db.Generations.CountAsync(g => g.Status == GenerationStatus.Queued, ct).ConfigureAwait(false);
         if (waiting >= options.Value.MaxQueuedJobs) throw new QueueFullException(waiting);
+        var mine = await db.Generations.CountAsync(g => g.Status == GenerationStatus.Queued && g.OwnerId == owner.Id, ct).ConfigureAwait(false);
+        if (mine >= options.Value.MaxQueuedJobsPerUser) throw new UserQueueLimitException(mine, options.Value.MaxQueuedJobsPerUser);
 
         await media.WriteAtomicallyAsync(folder, InputFile, (s, token) => s.WriteAsync(png, token).AsTask(), ct).ConfigureAwait(false);
         var job = new Generation
@@ -106,6 +109,8 @@ public sealed partial class GenerationService(
             CreatedUtc = time.GetUtcNow().UtcDateTime,
             Status = GenerationStatus.Queued,
             SourceId = sourceId,
+            OwnerId = owner.Id,
+            OwnerName = owner.Name,
             ModelName = pack.Name,
             ModelHash = hash,
             Height = resolved.Height!.Value,
@@ -139,7 +144,7 @@ public sealed partial class GenerationService(
             media.DeleteFolder(folder);
             throw;
         }
-        queue.Enqueue(id);
+        queue.Enqueue(id, owner.Id);
         broadcaster.Publish(new JobProgress(id, GenerationStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
         Log.Queued(logger, id, pack.Name, job.Seed);
         return job;
@@ -155,7 +160,7 @@ public sealed partial class GenerationService(
         job.Error = null;
         job.StartedUtc = job.FinishedUtc = null;
         await db.SaveChangesAsync(ct).ConfigureAwait(false);
-        queue.Enqueue(id);
+        queue.Enqueue(id, job.OwnerId);
         broadcaster.Publish(new JobProgress(id, GenerationStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
         return true;
     }
@@ -172,6 +177,7 @@ public sealed partial class GenerationService(
             job.Error = "Cancelled before it started.";
             job.FinishedUtc = time.GetUtcNow().UtcDateTime;
             await db.SaveChangesAsync(ct).ConfigureAwait(false);
+            queue.Remove(id);
             broadcaster.Publish(new JobProgress(id, GenerationStatus.Cancelled, SvdStage.Preprocessing, 0, 1, 0, 0, 0, job.Error));
             return true;
         }
@@ -187,6 +193,7 @@ public sealed partial class GenerationService(
         if (job is null) return false;
         db.Generations.Remove(job);
         await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        queue.Remove(id);
         if (!queue.CancelRunning(id)) media.DeleteFolder(job.MediaFolder);
         broadcaster.Forget(id);
         Log.Deleted(logger, id);

@@ -8,9 +8,9 @@ namespace SvdWeb.Jobs;
 /// <summary>
 /// Positions and ETAs for the queue page and the API, from measured step times: the latest finished job on the same
 /// pack gives seconds per UNet step, scaled by the UNet's work (batch × frames × pixels, doubled with guidance),
-/// plus a decode allowance. Jobs run in creation order, one per worker.
+/// plus a decode allowance. Waiting jobs are listed in the queue's fair (round-robin) order, one per worker.
 /// </summary>
-public sealed class QueueEstimator(IDbContextFactory<GalleryDbContext> dbFactory, JobProgressBroadcaster broadcaster, IOptions<SvdWebOptions> options)
+public sealed class QueueEstimator(IDbContextFactory<GalleryDbContext> dbFactory, GenerationQueue queue, JobProgressBroadcaster broadcaster, IOptions<SvdWebOptions> options)
 {
     // Decoding, video encoding and previews, as a share of the denoising time (measured on the tiny pack and
     // published SVD-XT figures: decode ≈ 15 % of UNet time).
@@ -19,10 +19,14 @@ public sealed class QueueEstimator(IDbContextFactory<GalleryDbContext> dbFactory
     public async Task<IReadOnlyList<QueueEntry>> SnapshotAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var active = await db.Generations.AsNoTracking()
+        var rows = await db.Generations.AsNoTracking()
             .Where(g => g.Status == GenerationStatus.Running || g.Status == GenerationStatus.Queued)
-            .OrderBy(g => g.Status == GenerationStatus.Running ? 0 : 1).ThenBy(g => g.CreatedUtc)
+            .OrderBy(g => g.CreatedUtc)
             .ToListAsync(ct).ConfigureAwait(false);
+        var planned = queue.PlannedOrder().Select((id, index) => (id, index)).ToDictionary(p => p.id, p => p.index);
+        var active = rows.OrderBy(g => g.Status == GenerationStatus.Running ? 0 : 1)
+            .ThenBy(g => planned.GetValueOrDefault(g.Id, int.MaxValue))
+            .ToList();
         var packs = active.Select(g => g.ModelName).Distinct().ToArray();
         var reference = (await db.Generations.AsNoTracking()
                 .Where(g => g.Status == GenerationStatus.Succeeded && g.SecondsPerStep != null && packs.Contains(g.ModelName))

@@ -7,7 +7,7 @@ namespace SvdWeb.Jobs;
 /// <summary>
 /// Runs before the workers start (registered first, and hosted services start in order): applies migrations, removes
 /// temporary files a crash left, marks jobs that were running when the process died Interrupted, and re-queues the
-/// jobs that were waiting, oldest first. Nothing stored is lost across a restart.
+/// jobs that were waiting, restoring the round-robin order of their owners. Nothing stored is lost across a restart.
 /// </summary>
 public sealed partial class StartupRecovery(
     IDbContextFactory<GalleryDbContext> dbFactory,
@@ -36,9 +36,13 @@ public sealed partial class StartupRecovery(
         }
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
 
+        // Round-robin goes on where it stopped: owners ordered by their latest started job, least recent first.
+        var served = await db.Generations.Where(g => g.StartedUtc != null).GroupBy(g => g.OwnerId)
+            .Select(g => new { Owner = g.Key, Last = g.Max(x => x.StartedUtc) }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        queue.RestoreServedOrder(served.OrderBy(s => s.Last).Select(s => s.Owner));
         var queued = await db.Generations.Where(g => g.Status == GenerationStatus.Queued).OrderBy(g => g.CreatedUtc)
-            .Select(g => g.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var id in queued) queue.Enqueue(id);
+            .Select(g => new { g.Id, g.OwnerId }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var job in queued) queue.Enqueue(job.Id, job.OwnerId);
         Log.Recovered(logger, queued.Count, interrupted.Count, removed);
 
         await AuditMediaAsync(db, cancellationToken).ConfigureAwait(false);

@@ -35,6 +35,13 @@ public sealed class SvdWebOptions
     [Range(1, 10_000)]
     public int MaxQueuedJobs { get; set; } = 100;
 
+    /// <summary>Jobs one person may have waiting at once; more are refused with a message. Defaults to 20.</summary>
+    [Range(1, 10_000)]
+    public int MaxQueuedJobsPerUser { get; set; } = 20;
+
+    /// <summary>When true, the queue page names only your own jobs' owner; others show as "user 1", "user 2", …. Defaults to false.</summary>
+    public bool AnonymiseQueue { get; set; }
+
     /// <summary>
     /// One worker per entry: "auto" (CUDA when it loads, else CPU), "cpu", or "cuda:N" for CUDA device N.
     /// Empty (the default) means one "auto" worker. No initializer: the configuration binder appends to a list.

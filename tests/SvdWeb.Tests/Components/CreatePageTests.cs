@@ -133,7 +133,7 @@ public sealed class CreatePageTests : RealServicesContext
         {
             Width = 64, Height = 128, NumFrames = 5, NumInferenceSteps = 7, MotionBucketId = 200, Fps = 9, Seed = 99,
             Fit = SvdWeb.Inference.Imaging.FitMode.Pad,
-        }, Xunit.TestContext.Current.CancellationToken);
+        }, SvdWeb.Jobs.JobOwner.Local, Xunit.TestContext.Current.CancellationToken);
         Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo($"/create?remix={source.Id}");
 
         var page = RenderCreate();

@@ -23,6 +23,8 @@ public sealed class LoadRunTests : IAsyncLifetime
     private readonly SvdWebFactory _factory = new(kestrel: true, settings: new Dictionary<string, string?>
     {
         ["SvdWeb:MaxQueuedJobs"] = QueueLimit.ToString(CultureInfo.InvariantCulture),
+        // All submissions come from the one local user; this run measures the global limit, not the per-user one.
+        ["SvdWeb:MaxQueuedJobsPerUser"] = Submissions.ToString(CultureInfo.InvariantCulture),
     });
 
     public ValueTask InitializeAsync()

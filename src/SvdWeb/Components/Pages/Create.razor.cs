@@ -174,7 +174,7 @@ public sealed partial class Create
         try
         {
             if (Pack is { } pack) SvdParameterLimits.Validate(recipe, pack);
-            var job = await Generations.SubmitAsync(new MemoryStream(_upload), _fileName ?? "image", recipe, CancellationToken.None);
+            var job = await Generations.SubmitAsync(new MemoryStream(_upload), _fileName ?? "image", recipe, JobOwner.Local, CancellationToken.None);
             Navigation.NavigateTo($"/gallery/{job.Id}");
         }
         catch (SvdInputException ex) when (ex.Field == "image")
@@ -186,7 +186,7 @@ public sealed partial class Create
             _errors[ex.Field] = ex.Message;
             _submitError = ex.Message;
         }
-        catch (Exception ex) when (ex is QueueFullException or ModelPackException)
+        catch (Exception ex) when (ex is QueueFullException or UserQueueLimitException or ModelPackException)
         {
             _submitError = ex.Message;
         }

@@ -116,6 +116,20 @@ namespace SvdWeb.Gallery.Migrations
                     b.Property<int>("NumVideosPerPrompt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("OwnerId")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("local");
+
+                    b.Property<string>("OwnerName")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("local");
+
                     b.Property<string>("Provider")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
@@ -148,6 +162,8 @@ namespace SvdWeb.Gallery.Migrations
                     b.HasIndex("CreatedUtc");
 
                     b.HasIndex("ModelName");
+
+                    b.HasIndex("OwnerId", "Status");
 
                     b.HasIndex("Status", "CreatedUtc");
 

@@ -1,0 +1,113 @@
+using Microsoft.Extensions.DependencyInjection;
+using SvdWeb.Gallery;
+using SvdWeb.Inference;
+using SvdWeb.Jobs;
+using SvdWeb.TestSupport;
+
+namespace SvdWeb.Tests.Jobs;
+
+/// <summary>Round-robin across owners on the real host: one CPU worker, real SQLite file, the tiny pack.</summary>
+public sealed class FairQueueTests : IDisposable
+{
+    private static readonly JobOwner Alice = new("alice-id", "alice");
+    private static readonly JobOwner Bob = new("bob-id", "bob");
+    private static readonly SvdRecipe Long = new() { Height = 256, Width = 512, NumFrames = 14, NumInferenceSteps = 50, Seed = 1 };
+    private static readonly SvdRecipe Small = new() { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, DecodeChunkSize = 2, Seed = 42 };
+
+    private readonly string _data = Directory.CreateTempSubdirectory("svdweb-fair-").FullName;
+
+    [Fact]
+    public async Task Worker_OwnerAFiveJobsOwnerBOne_BRunsDirectlyAfterAsFirst()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var factory = new SvdWebFactory(_data);
+        var service = factory.Services.GetRequiredService<GenerationService>();
+        var first = await SubmitAsync(service, Long, Alice, ct);
+        await WaitForStatusAsync(service, first, GenerationStatus.Running, ct);
+        var alicesRest = new List<Guid>();
+        for (var i = 0; i < 4; i++) alicesRest.Add(await SubmitAsync(service, Small, Alice, ct));
+        var bobs = await SubmitAsync(service, Small, Bob, ct);
+
+        await service.CancelAsync(first, ct);
+        var jobs = new List<Generation>();
+        foreach (var id in (Guid[])[first, .. alicesRest, bobs]) jobs.Add(await WaitForEndAsync(service, id, ct));
+
+        Assert.All(jobs.Skip(1), j => Assert.Equal(GenerationStatus.Succeeded, j.Status));
+        Assert.Equal([first, bobs, .. alicesRest], jobs.OrderBy(j => j.StartedUtc).Select(j => j.Id));
+    }
+
+    [Fact]
+    public async Task Submit_OverPerUserLimit_RefusedNamingSettingOthersStillAdmitted()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var factory = new SvdWebFactory(_data, settings: new Dictionary<string, string?> { ["SvdWeb:MaxQueuedJobsPerUser"] = "2" });
+        var service = factory.Services.GetRequiredService<GenerationService>();
+        var blocker = await SubmitAsync(service, Long, Bob, ct);
+        await WaitForStatusAsync(service, blocker, GenerationStatus.Running, ct);
+        await SubmitAsync(service, Small, Alice, ct);
+        await SubmitAsync(service, Small, Alice, ct);
+
+        var refused = await Assert.ThrowsAsync<UserQueueLimitException>(() => SubmitAsync(service, Small, Alice, ct));
+
+        Assert.Contains("You already have 2 jobs waiting", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("SvdWeb:MaxQueuedJobsPerUser", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("Nothing was stored", refused.Message, StringComparison.Ordinal);
+        var bobsNext = await SubmitAsync(service, Small, Bob, ct);
+        Assert.Equal(GenerationStatus.Queued, (await service.FindAsync(bobsNext, ct))!.Status);
+        await service.CancelAsync(blocker, ct);
+    }
+
+    [Fact]
+    public async Task Restart_OwnerServedBeforeStop_OtherOwnerRunsFirstAfterRestart()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Guid alicesA, alicesB, bobs;
+        using (var first = new SvdWebFactory(_data))
+        {
+            var service = first.Services.GetRequiredService<GenerationService>();
+            var running = await SubmitAsync(service, Long, Alice, ct);
+            await WaitForStatusAsync(service, running, GenerationStatus.Running, ct);
+            alicesA = await SubmitAsync(service, Small, Alice, ct);
+            alicesB = await SubmitAsync(service, Small, Alice, ct);
+            bobs = await SubmitAsync(service, Small, Bob, ct);
+        } // stops mid-job: Alice was served last, Bob is owed the next turn even though Alice's jobs are older
+
+        using var second = new SvdWebFactory(_data);
+        var restarted = second.Services.GetRequiredService<GenerationService>();
+        var jobs = new List<Generation>();
+        foreach (var id in (Guid[])[alicesA, alicesB, bobs]) jobs.Add(await WaitForEndAsync(restarted, id, ct));
+
+        Assert.All(jobs, j => Assert.Equal(GenerationStatus.Succeeded, j.Status));
+        Assert.Equal([bobs, alicesA, alicesB], jobs.OrderBy(j => j.StartedUtc).Select(j => j.Id));
+    }
+
+    internal static async Task<Guid> SubmitAsync(GenerationService service, SvdRecipe recipe, JobOwner owner, CancellationToken ct)
+    {
+        await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
+        return (await service.SubmitAsync(image, "logo.png", recipe, owner, ct)).Id;
+    }
+
+    internal static async Task WaitForStatusAsync(GenerationService service, Guid id, GenerationStatus status, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await service.FindAsync(id, ct))!.Status != status)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Job {id} never became {status}.");
+            await Task.Delay(50, ct);
+        }
+    }
+
+    private static async Task<Generation> WaitForEndAsync(GenerationService service, Guid id, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var job = (await service.FindAsync(id, ct))!;
+            if (job.IsFinished) return job;
+            Assert.True(DateTime.UtcNow < deadline, $"Job {id} still {job.Status} after 2 minutes.");
+            await Task.Delay(100, ct);
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_data, recursive: true);
+}
