@@ -28,6 +28,10 @@ internal static class CliErrors
         {
             return Fail($"error: {ex.Message}", 1);
         }
+        catch (Accounts.AccountStoreException ex)
+        {
+            return Fail($"error: {ex.Message}", 1);
+        }
         catch (FfmpegException ex)
         {
             return Fail($"error: {ex.Message}", 2);

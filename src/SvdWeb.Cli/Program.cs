@@ -7,5 +7,6 @@ var root = new RootCommand("SvdWeb: Stable Video Diffusion image-to-video on ONN
     ModelsCommand.Create(),
     BackupCommand.Create(),
     BenchCommand.Create(),
+    UsersCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration()).ConfigureAwait(false);

@@ -1,6 +1,10 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
+using SvdWeb.Accounts;
 using SvdWeb.Gallery;
 using SvdWeb.Jobs;
 using SvdWeb.Models;
@@ -32,7 +36,65 @@ internal static class HostingExtensions
         services.AddSingleton<GenerationService>();
         services.AddSingleton<QueueEstimator>();
         services.AddSingleton<FfmpegStatus>();
+        services.AddSingleton<AccountsState>();
+        services.AddSingleton<AccountService>();
+        services.AddIdentityCore<IdentityUser>(identity =>
+            {
+                // A lab server: long passwords, no composition rules (NIST SP 800-63B); the CLI checks the same length.
+                identity.Password.RequiredLength = 8;
+                identity.Password.RequireDigit = false;
+                identity.Password.RequireLowercase = false;
+                identity.Password.RequireUppercase = false;
+                identity.Password.RequireNonAlphanumeric = false;
+                identity.Password.RequiredUniqueChars = 1;
+                identity.User.RequireUniqueEmail = false;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<GalleryDbContext>()
+            .AddSignInManager();
         return services;
+    }
+
+    /// <summary>
+    /// One default scheme that picks per request: the built-in local user while no account exists (local mode), else
+    /// Identity's sign-in cookie. Everything requires a signed-in user unless marked anonymous (the login page,
+    /// static assets).
+    /// </summary>
+    private static void AddSvdWebAuthentication(this IServiceCollection services)
+    {
+        const string selector = "SvdWeb";
+        services.AddAuthentication(auth =>
+            {
+                auth.DefaultScheme = selector;
+                auth.DefaultChallengeScheme = selector;
+            })
+            .AddPolicyScheme(selector, "Local user or sign-in cookie", policy => policy.ForwardDefaultSelector = context =>
+                context.RequestServices.GetRequiredService<AccountsState>().HasAccounts ? IdentityConstants.ApplicationScheme : LocalUser.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, LocalUserHandler>(LocalUser.Scheme, null)
+            .AddIdentityCookies();
+        services.ConfigureApplicationCookie(cookie =>
+        {
+            cookie.LoginPath = AccountEndpoints.LoginPath;
+            cookie.Cookie.Name = "svdweb.auth";
+            // The API answers 401/403 problem details; pages redirect to the login page.
+            cookie.Events.OnRedirectToLogin = context => ApiOr(context, StatusCodes.Status401Unauthorized);
+            cookie.Events.OnRedirectToAccessDenied = context => ApiOr(context, StatusCodes.Status403Forbidden);
+        });
+        // A disabled account or a reset password renews the security stamp; cookies are re-checked this often.
+        services.Configure<SecurityStampValidatorOptions>(stamp => stamp.ValidationInterval = TimeSpan.FromMinutes(1));
+        services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        services.AddCascadingAuthenticationState();
+    }
+
+    private static Task ApiOr(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
+    {
+        if (context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) || context.Request.Path.StartsWithSegments("/hubs", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+        context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
     }
 
     public static WebApplicationBuilder AddSvdWeb(this WebApplicationBuilder builder)
@@ -55,6 +117,7 @@ internal static class HostingExtensions
             services.AddSingleton<IHostedService>(provider => ActivatorUtilities.CreateInstance<GenerationWorker>(provider, device));
         }
 
+        services.AddSvdWebAuthentication();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddSignalR();

@@ -81,7 +81,7 @@ internal static class BackupCommand
         }
     }
 
-    private static string ChooseDataFolder(string? option) =>
+    public static string ChooseDataFolder(string? option) =>
         option ?? (Environment.GetEnvironmentVariable(DataFolderVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : "data");
 
     private static void CheckPaths(string sourceDatabase, string backupFile, string manifestFile, bool force)

@@ -1,8 +1,10 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using SvdWeb.Accounts;
 using SvdWeb.Gallery;
 using SvdWeb.Inference;
 using SvdWeb.Jobs;
@@ -43,7 +45,7 @@ public static class JobsApi
         return app;
     }
 
-    private static async Task<IResult> SubmitAsync(HttpRequest request, GenerationService service, IOptions<SvdWebOptions> options, CancellationToken ct)
+    private static async Task<IResult> SubmitAsync(HttpRequest request, ClaimsPrincipal user, GenerationService service, IOptions<SvdWebOptions> options, CancellationToken ct)
     {
         // The declared length is checked before reading anything, and ReadImageAsync stops at the limit while
         // streaming, so an oversized upload is never buffered.
@@ -80,7 +82,7 @@ public static class JobsApi
         try
         {
             await using var stream = image.OpenReadStream();
-            var job = await service.SubmitAsync(stream, image.FileName, recipe, JobOwner.Local, ct).ConfigureAwait(false);
+            var job = await service.SubmitAsync(stream, image.FileName, recipe, user.ToJobOwner(), ct).ConfigureAwait(false);
             return TypedResults.Accepted($"/api/jobs/{job.Id}", JobDto.From(job, null, null));
         }
         catch (SvdInputException ex)

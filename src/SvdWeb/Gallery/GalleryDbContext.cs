@@ -1,18 +1,26 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace SvdWeb.Gallery;
 
 /// <summary>
-/// The SQLite gallery (data/svdweb.db, WAL). Migrations are applied at startup.
+/// The SQLite gallery (data/svdweb.db, WAL) and the accounts (ASP.NET Core Identity's tables) in one file. Migrations
+/// are applied at startup. The roles "admin" and "user" are seeded by a migration, so the CLI's <c>users add</c> finds
+/// them in any migrated database.
 /// </summary>
 /// <remarks>New migration: <c>dotnet ef migrations add NAME --project src/SvdWeb --output-dir Gallery/Migrations</c>.</remarks>
-public sealed class GalleryDbContext(DbContextOptions<GalleryDbContext> options) : DbContext(options)
+public sealed class GalleryDbContext(DbContextOptions<GalleryDbContext> options) : IdentityDbContext<IdentityUser>(options)
 {
     public DbSet<Generation> Generations => Set<Generation>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    protected override void OnModelCreating(ModelBuilder builder)
     {
-        ArgumentNullException.ThrowIfNull(modelBuilder);
-        modelBuilder.ApplyConfiguration(new GenerationConfiguration());
+        ArgumentNullException.ThrowIfNull(builder);
+        base.OnModelCreating(builder);
+        builder.ApplyConfiguration(new GenerationConfiguration());
+        builder.Entity<IdentityRole>().HasData(
+            new IdentityRole { Id = "9d0c6f4e-0000-4000-8000-000000000001", Name = SvdWeb.Accounts.Roles.Admin, NormalizedName = "ADMIN", ConcurrencyStamp = "admin" },
+            new IdentityRole { Id = "9d0c6f4e-0000-4000-8000-000000000002", Name = SvdWeb.Accounts.Roles.User, NormalizedName = "USER", ConcurrencyStamp = "user" });
     }
 }

@@ -2,17 +2,20 @@ using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
+using SvdWeb.Accounts;
 using SvdWeb.Options;
+using SvdWeb.Storage;
 
 namespace SvdWeb.Hosting;
 
 /// <summary>
-/// SvdWeb has no user accounts yet, so anyone who can reach it can cancel or delete anyone's jobs. Once the server has
-/// bound its addresses, this stops the app (exit code 1) when one of them is reachable beyond this machine, unless the
-/// admin said the network in front of it is trusted (SvdWeb:AllowRemoteWithoutAccounts, e.g. behind an authenticating
-/// reverse proxy). README's first command listens on 127.0.0.1 and is unaffected.
+/// Without accounts the server runs in local mode, where everyone is the built-in admin. Once the server has bound its
+/// addresses, this stops the app (exit code 1) when one of them is reachable beyond this machine and no account exists
+/// yet, saying how to add an admin, unless the admin said the network in front of it is trusted
+/// (SvdWeb:AllowRemoteWithoutAccounts). With accounts, everyone signs in and any address is allowed. README's first
+/// command listens on 127.0.0.1 and is unaffected.
 /// </summary>
-public sealed partial class ExposureGuard(IServer server, IHostApplicationLifetime lifetime, IOptions<SvdWebOptions> options, ILogger<ExposureGuard> logger)
+public sealed partial class ExposureGuard(IServer server, IHostApplicationLifetime lifetime, AccountsState accounts, MediaStore media, IOptions<SvdWebOptions> options, ILogger<ExposureGuard> logger)
     : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
@@ -27,13 +30,13 @@ public sealed partial class ExposureGuard(IServer server, IHostApplicationLifeti
     {
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var exposed = addresses.Where(a => !IsLoopback(a)).ToArray();
-        if (exposed.Length == 0) return;
+        if (exposed.Length == 0 || accounts.HasAccounts) return;
         if (options.Value.AllowRemoteWithoutAccounts)
         {
             Log.ExposedByChoice(logger, string.Join(", ", exposed));
             return;
         }
-        Log.Refused(logger, string.Join(", ", exposed));
+        Log.Refused(logger, string.Join(", ", exposed), media.DataFolder);
         Environment.ExitCode = 1;
         lifetime.StopApplication();
     }
@@ -51,8 +54,8 @@ public sealed partial class ExposureGuard(IServer server, IHostApplicationLifeti
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Critical, "SvdWeb is listening on {Addresses}, which other machines can reach, but it has no user accounts yet: anyone there could cancel or delete every job. Listen on 127.0.0.1 (the default, e.g. --urls http://127.0.0.1:5000), or, on a trusted network or behind a reverse proxy that authenticates users, set SvdWeb:AllowRemoteWithoutAccounts=true (SvdWeb__AllowRemoteWithoutAccounts=true). Stopping.")]
-        public static partial void Refused(ILogger logger, string addresses);
+        [LoggerMessage(1, LogLevel.Critical, "SvdWeb is listening on {Addresses}, which other machines can reach, but it has no user accounts yet: anyone there would be the admin. Add an admin first: svdweb users add NAME --admin --data-folder {DataFolder} (from the repository: dotnet run --project src/SvdWeb.Cli -- users add NAME --admin --data-folder {DataFolder}; it reads the password from standard input), then start again. Or listen on 127.0.0.1 only (the default, e.g. --urls http://127.0.0.1:5000), or, on a trusted network, set SvdWeb:AllowRemoteWithoutAccounts=true (SvdWeb__AllowRemoteWithoutAccounts=true). Stopping.")]
+        public static partial void Refused(ILogger logger, string addresses, string dataFolder);
 
         [LoggerMessage(2, LogLevel.Warning, "SvdWeb is reachable from other machines on {Addresses} without user accounts (SvdWeb:AllowRemoteWithoutAccounts is true): make sure only trusted people can reach it.")]
         public static partial void ExposedByChoice(ILogger logger, string addresses);

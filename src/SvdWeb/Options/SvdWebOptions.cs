@@ -56,8 +56,9 @@ public sealed class SvdWebOptions
     public int IntraOpNumThreads { get; set; }
 
     /// <summary>
-    /// SvdWeb has no user accounts yet, so it refuses to listen on addresses other machines can reach unless this is
-    /// true: for a trusted network, or behind a reverse proxy that authenticates users. Defaults to false.
+    /// While no account exists, SvdWeb refuses to listen on addresses other machines can reach unless this is true: then
+    /// everyone who can reach it is the built-in local admin, for a trusted network only. Ignored once an account
+    /// exists (everyone signs in). Defaults to false.
     /// </summary>
     public bool AllowRemoteWithoutAccounts { get; set; }
 

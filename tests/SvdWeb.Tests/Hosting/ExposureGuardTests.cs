@@ -28,6 +28,7 @@ public sealed class ExposureGuardTests : IDisposable
 
         Assert.Equal(1, exitCode);
         Assert.Contains("which other machines can reach, but it has no user accounts yet", output, StringComparison.Ordinal);
+        Assert.Contains("Add an admin first: svdweb users add NAME --admin --data-folder", output, StringComparison.Ordinal);
         Assert.Contains("SvdWeb__AllowRemoteWithoutAccounts=true", output, StringComparison.Ordinal);
         Assert.Contains("--urls http://127.0.0.1:5000", output, StringComparison.Ordinal);
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
+using SvdWeb.Accounts;
 using SvdWeb.Inference;
 using SvdWeb.Inference.Imaging;
 using SvdWeb.Inference.Models;
@@ -32,6 +33,9 @@ public sealed partial class Create
     private bool _dragging, _submitting;
 
     [Inject] private GenerationService Generations { get; set; } = default!;
+
+    /// <summary>The signed-in user (the app always cascades it; component tests without authentication act as the local user).</summary>
+    [CascadingParameter] private Task<Microsoft.AspNetCore.Components.Authorization.AuthenticationState>? AuthenticationState { get; set; }
 
     [Inject] private PackCatalog Catalog { get; set; } = default!;
 
@@ -174,7 +178,7 @@ public sealed partial class Create
         try
         {
             if (Pack is { } pack) SvdParameterLimits.Validate(recipe, pack);
-            var job = await Generations.SubmitAsync(new MemoryStream(_upload), _fileName ?? "image", recipe, JobOwner.Local, CancellationToken.None);
+            var job = await Generations.SubmitAsync(new MemoryStream(_upload), _fileName ?? "image", recipe, await CurrentOwnerAsync(), CancellationToken.None);
             Navigation.NavigateTo($"/gallery/{job.Id}");
         }
         catch (SvdInputException ex) when (ex.Field == "image")
@@ -195,6 +199,9 @@ public sealed partial class Create
             _submitting = false;
         }
     }
+
+    private async Task<JobOwner> CurrentOwnerAsync() =>
+        AuthenticationState is null ? JobOwner.Local : (await AuthenticationState).User.ToJobOwner();
 
     private bool HasError(string field) => _errors.ContainsKey(field);
 
