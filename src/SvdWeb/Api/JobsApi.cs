@@ -111,10 +111,11 @@ public static class JobsApi
         return TypedResults.Ok(JobDto.From(job, broadcaster.Latest(id), queued));
     }
 
-    private static async Task<IResult> CancelAsync(Guid id, GenerationService service, CancellationToken ct)
+    private static async Task<IResult> CancelAsync(Guid id, ClaimsPrincipal user, GenerationService service, CancellationToken ct)
     {
         var job = await service.FindAsync(id, ct).ConfigureAwait(false);
         if (job is null) return NotFound(id);
+        if (!Ownership.MayChange(user, job)) return Forbidden(job);
         if (!await service.CancelAsync(id, ct).ConfigureAwait(false))
             return TypedResults.Problem($"Job {id} has already ended ({job.Status}); there is nothing to cancel.", statusCode: StatusCodes.Status409Conflict, title: "Not cancellable");
         return TypedResults.Accepted($"/api/jobs/{id}");
@@ -158,8 +159,16 @@ public static class JobsApi
         return TypedResults.PhysicalFile(path, contentType);
     }
 
-    private static async Task<IResult> DeleteAsync(Guid id, GenerationService service, CancellationToken ct) =>
-        await service.DeleteAsync(id, ct).ConfigureAwait(false) ? TypedResults.NoContent() : NotFound(id);
+    private static async Task<IResult> DeleteAsync(Guid id, ClaimsPrincipal user, GenerationService service, CancellationToken ct)
+    {
+        var job = await service.FindAsync(id, ct).ConfigureAwait(false);
+        if (job is null) return NotFound(id);
+        if (!Ownership.MayChange(user, job)) return Forbidden(job);
+        return await service.DeleteAsync(id, ct).ConfigureAwait(false) ? TypedResults.NoContent() : NotFound(id);
+    }
+
+    private static ProblemHttpResult Forbidden(Generation job) =>
+        TypedResults.Problem(Ownership.Refusal(job), statusCode: StatusCodes.Status403Forbidden, title: "Not your job");
 
     private static async Task<Ok<PageDto<JobDto>>> GalleryAsync(IDbContextFactory<GalleryDbContext> dbFactory, CancellationToken ct,
         int page = 1, int pageSize = 24, string? model = null, GenerationStatus? status = null)
