@@ -44,7 +44,7 @@ public sealed class CreateToGalleryTests : IAsyncLifetime
         await Expect(page.Locator("#input-info")).ToContainTextAsync("301 × 173");
         await page.Locator("#seed").FillAsync("777");
         await page.Locator("#seed").PressAsync("Tab");
-        await page.Locator("#steps").FillAsync("30");
+        await page.Locator("#steps").FillAsync("60");
         await page.Locator("#steps").PressAsync("Tab");
         await _browser.ScreenshotAsync("create");
         // A long job submitted through the API holds the single worker, so ours waits in the queue while the page
@@ -61,8 +61,9 @@ public sealed class CreateToGalleryTests : IAsyncLifetime
         await _browser.WaitForInteractiveAsync();
         await Expect(page.Locator("#progress-stage")).ToHaveTextAsync("Waiting in the queue");
         await Expect(page.Locator("#queue-position")).ToContainTextAsync("Position 1 in the queue");
+        await RecordStagesAsync(page);
         (await api.PostAsync($"/api/jobs/{blockerId}/cancel", null, ct)).EnsureSuccessStatusCode();
-        var stages = await WatchStagesUntilVideoAsync(page, firstId);
+        var stages = await WaitForVideoAsync(page, firstId);
         Assert.True(stages.Count(s => s.StartsWith("Denoising step", StringComparison.Ordinal)) >= 2,
             "Progress did not visibly advance; saw: " + string.Join(" | ", stages));
         await AssertPlaysAsync(page);
@@ -79,7 +80,7 @@ public sealed class CreateToGalleryTests : IAsyncLifetime
         await page.Locator("#regenerate").ClickAsync();
         await page.WaitForURLAsync(url => !url.EndsWith(firstId.ToString(), StringComparison.Ordinal));
         var secondId = Guid.Parse(page.Url[^36..]);
-        await WatchStagesUntilVideoAsync(page, secondId);
+        await WaitForVideoAsync(page, secondId);
         await Expect(page.Locator("[data-fact='Seed']")).ToHaveTextAsync("777");
 
         var first = await FramesAsync(api, firstId);
@@ -95,22 +96,34 @@ public sealed class CreateToGalleryTests : IAsyncLifetime
         await _browser.ScreenshotAsync("models");
     }
 
-    /// <summary>Polls the stage line until the video player shows, returning the distinct texts seen in order.</summary>
-    private static async Task<List<string>> WatchStagesUntilVideoAsync(IPage page, Guid id)
+    /// <summary>
+    /// Records every text the stage line takes, in the browser itself (a MutationObserver), so what the test sees does
+    /// not depend on how fast it can poll a loaded machine. Install before the job starts.
+    /// </summary>
+    private static Task RecordStagesAsync(IPage page) => page.EvaluateAsync("""
+        () => {
+          window.svdwebStages = [];
+          const record = () => {
+            const text = document.querySelector('#progress-stage')?.textContent?.trim();
+            const seen = window.svdwebStages;
+            if (text && seen[seen.length - 1] !== text) seen.push(text);
+          };
+          new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true });
+          record();
+        }
+        """);
+
+    /// <summary>Waits until this job's page (not the one navigated from) shows its player; returns the recorded stages.</summary>
+    private static async Task<List<string>> WaitForVideoAsync(IPage page, Guid id)
     {
-        var seen = new List<string>();
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        // The page of this job (not the one navigated from) with its player.
+        var deadline = DateTime.UtcNow.AddMinutes(3);
         while (await page.Locator($"[data-id='{id}'][data-status='Succeeded'] #video-0").CountAsync() == 0)
         {
-            Assert.True(DateTime.UtcNow < deadline, "No video after 2 minutes; stages seen: " + string.Join(" | ", seen));
+            Assert.True(DateTime.UtcNow < deadline, "No video after 3 minutes.");
             Assert.Equal(0, await page.Locator("#detail-error").CountAsync());
-            // One read of the DOM: the panel disappears when the job ends.
-            var text = (await page.EvaluateAsync<string?>("() => document.querySelector('#progress-stage')?.textContent ?? null"))?.Trim();
-            if (!string.IsNullOrEmpty(text) && (seen.Count == 0 || seen[^1] != text)) seen.Add(text);
-            await Task.Delay(15);
+            await Task.Delay(50);
         }
-        return seen;
+        return [.. await page.EvaluateAsync<string[]?>("() => window.svdwebStages ?? null") ?? []];
     }
 
     private static async Task AssertPlaysAsync(IPage page)

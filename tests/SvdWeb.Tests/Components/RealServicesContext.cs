@@ -24,6 +24,9 @@ public abstract class RealServicesContext : BunitContext
     protected RealServicesContext()
     {
         DataFolder = Directory.CreateTempSubdirectory("svdweb-bunit-").FullName;
+        // Waits end as soon as their condition holds; the long limit only matters on a loaded machine (these pages
+        // decode images and query SQLite while the test suite runs in parallel on two cores).
+        DefaultWaitTimeout = TimeSpan.FromSeconds(30);
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddLogging();
