@@ -68,7 +68,7 @@ public sealed class HostileInputTests : IAsyncLifetime
     public async Task Submit_DeclaredTwoGigabytes_RefusedBeforeTheBodyIsRead()
     {
         var ct = TestContext.Current.CancellationToken;
-        var body = new CountingStream(totalBytes: 2L * 1024 * 1024 * 1024);
+        var body = new GeneratedStream(totalBytes: 2L * 1024 * 1024 * 1024);
         var content = new StreamContent(body);
         content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=x");
         content.Headers.ContentLength = body.Length;
@@ -93,7 +93,7 @@ public sealed class HostileInputTests : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         // No Content-Length: the server only finds out by reading, and must stop at the limit.
-        var body = new CountingStream(totalBytes: 200L * 1024 * 1024, prefix: Encoding.ASCII.GetBytes("--x\r\nContent-Disposition: form-data; name=\"image\"; filename=\"big.png\"\r\nContent-Type: image/png\r\n\r\n"));
+        var body = new GeneratedStream(totalBytes: 200L * 1024 * 1024, prefix: Encoding.ASCII.GetBytes("--x\r\nContent-Disposition: form-data; name=\"image\"; filename=\"big.png\"\r\nContent-Type: image/png\r\n\r\n"));
         var content = new StreamContent(body);
         content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=x");
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/jobs") { Content = content };
@@ -175,38 +175,5 @@ public sealed class HostileInputTests : IAsyncLifetime
         _client.Dispose();
         await _factory.DisposeAsync();
         Directory.Delete(_factory.DataFolder, recursive: true);
-    }
-
-    /// <summary>A large body generated on the fly, counting how much of it was actually read.</summary>
-    private sealed class CountingStream(long totalBytes, byte[]? prefix = null) : Stream
-    {
-        private readonly byte[] _prefix = prefix ?? [];
-
-        public long Served { get; private set; }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => totalBytes;
-        public override long Position { get => Served; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var remaining = totalBytes - Served;
-            if (remaining <= 0) return 0;
-            var n = (int)Math.Min(count, remaining);
-            for (var i = 0; i < n; i++)
-            {
-                var position = Served + i;
-                buffer[offset + i] = position < _prefix.Length ? _prefix[position] : (byte)'A';
-            }
-            Served += n;
-            return n;
-        }
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
