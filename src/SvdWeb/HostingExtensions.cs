@@ -38,6 +38,7 @@ internal static class HostingExtensions
         services.AddSingleton<FfmpegStatus>();
         services.AddSingleton<AccountsState>();
         services.AddSingleton<AccountService>();
+        services.AddSingleton<ApiTokenService>();
         services.AddIdentityCore<IdentityUser>(identity =>
             {
                 // A lab server: long passwords, no composition rules (NIST SP 800-63B); the CLI checks the same length.
@@ -56,7 +57,8 @@ internal static class HostingExtensions
     }
 
     /// <summary>
-    /// One default scheme that picks per request: the built-in local user while no account exists (local mode), else
+    /// One default scheme that picks per request: a personal access token when an /api request sends
+    /// <c>Authorization: Bearer</c>; else the built-in local user while no account exists (local mode), else
     /// Identity's sign-in cookie. Everything requires a signed-in user unless marked anonymous (the login page,
     /// static assets).
     /// </summary>
@@ -68,9 +70,12 @@ internal static class HostingExtensions
                 auth.DefaultScheme = selector;
                 auth.DefaultChallengeScheme = selector;
             })
-            .AddPolicyScheme(selector, "Local user or sign-in cookie", policy => policy.ForwardDefaultSelector = context =>
-                context.RequestServices.GetRequiredService<AccountsState>().HasAccounts ? IdentityConstants.ApplicationScheme : LocalUser.Scheme)
+            .AddPolicyScheme(selector, "API token, local user or sign-in cookie", policy => policy.ForwardDefaultSelector = context =>
+                context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) && ApiTokenHandler.HasBearer(context.Request)
+                    ? ApiTokenHandler.SchemeName
+                    : context.RequestServices.GetRequiredService<AccountsState>().HasAccounts ? IdentityConstants.ApplicationScheme : LocalUser.Scheme)
             .AddScheme<AuthenticationSchemeOptions, LocalUserHandler>(LocalUser.Scheme, null)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null)
             .AddIdentityCookies();
         services.ConfigureApplicationCookie(cookie =>
         {
