@@ -3,7 +3,10 @@ using SvdWeb.Gallery;
 
 namespace SvdWeb.Accounts;
 
-/// <summary>Who may cancel, delete or retry an item: its owner, or an admin (the local user of local mode is one).</summary>
+/// <summary>
+/// Who may see and who may change an item. Its owner and admins (the local user of local mode is one) may do both;
+/// others may see public items only, and change none. A private item is absent for others: 404, not 403.
+/// </summary>
 public static class Ownership
 {
     public static bool MayChange(ClaimsPrincipal user, Generation job)
@@ -11,6 +14,25 @@ public static class Ownership
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(job);
         return user.IsAdmin() || string.Equals(user.FindFirstValue(ClaimTypes.NameIdentifier), job.OwnerId, StringComparison.Ordinal);
+    }
+
+    public static bool MaySee(ClaimsPrincipal user, Generation job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return !job.IsPrivate || MayChange(user, job);
+    }
+
+    /// <summary>
+    /// The gallery items this user may list: all for admins; else their own, plus others' public items unless
+    /// SvdWeb:OnlyOwnItems is set.
+    /// </summary>
+    public static IQueryable<Generation> Listable(IQueryable<Generation> query, ClaimsPrincipal user, bool onlyOwnItems)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(user);
+        if (user.IsAdmin()) return query;
+        var id = user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "";
+        return onlyOwnItems ? query.Where(g => g.OwnerId == id) : query.Where(g => !g.IsPrivate || g.OwnerId == id);
     }
 
     public static string Refusal(Generation job)

@@ -22,7 +22,8 @@ public sealed record JobDto(
     JobProgressDto? Progress,
     int? QueuePosition,
     double? EstimatedSecondsLeft,
-    Guid? SourceId)
+    Guid? SourceId,
+    bool IsPrivate)
 {
     public static JobDto From(Generation job, JobProgress? progress, QueueEntry? queued)
     {
@@ -30,7 +31,7 @@ public sealed record JobDto(
         return new(job.Id, job.Status, job.CreatedUtc, job.StartedUtc, job.FinishedUtc, job.ModelName, job.ModelHash, job.ToRecipe(),
             job.InputFileName, job.Error, job.Provider, job.DurationSeconds, job.VideoCount,
             progress is null || job.IsFinished ? null : new JobProgressDto(progress.Stage, progress.Step, progress.TotalSteps, progress.Fraction, progress.ElapsedSeconds, progress.RemainingSeconds),
-            queued?.Position, queued?.EstimatedSecondsLeft, job.SourceId);
+            queued?.Position, queued?.EstimatedSecondsLeft, job.SourceId, job.IsPrivate);
     }
 }
 
@@ -38,5 +39,8 @@ public sealed record JobProgressDto(SvdStage Stage, int Step, int TotalSteps, do
 
 public sealed record PackDto(string Name, bool Valid, IReadOnlyList<string> Problems, int? DefaultFrames, int? DefaultHeight, int? DefaultWidth,
     string? Precision, long? ParameterCount, long? SizeOnDiskBytes, bool IsDefault);
+
+/// <summary>Body of POST /api/jobs/{id}/private: <c>{"private": true}</c> hides the item from everyone but its owner and admins.</summary>
+public sealed record PrivacyRequest(bool Private);
 
 public sealed record PageDto<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);

@@ -32,6 +32,7 @@ public static class JobsApi
             .WithMetadata(new RequestSizeLimitAttribute(bodyLimit), new RequestFormLimitsAttribute { MultipartBodyLengthLimit = bodyLimit });
         api.MapGet("/jobs/{id:guid}", GetAsync).WithName("GetJob");
         api.MapPost("/jobs/{id:guid}/cancel", CancelAsync).WithName("CancelJob");
+        api.MapPost("/jobs/{id:guid}/private", SetPrivateAsync).WithName("SetJobPrivate");
         api.MapGet("/jobs/{id:guid}/video", VideoAsync).WithName("GetJobVideo");
         api.MapGet("/jobs/{id:guid}/frames.zip", FramesAsync).WithName("GetJobFrames");
         api.MapGet("/jobs/{id:guid}/input.png", InputAsync).WithName("GetJobInput");
@@ -103,9 +104,13 @@ public static class JobsApi
         }
     }
 
-    private static async Task<Results<Ok<JobDto>, NotFound<ProblemDetails>>> GetAsync(Guid id, GenerationService service, JobProgressBroadcaster broadcaster, QueueEstimator estimator, CancellationToken ct)
+    /// <summary>The job if this user may see it: a private item of someone else is absent (404), as if deleted.</summary>
+    private static async Task<Generation?> FindVisibleAsync(Guid id, ClaimsPrincipal user, GenerationService service, CancellationToken ct) =>
+        await service.FindAsync(id, ct).ConfigureAwait(false) is { } job && Ownership.MaySee(user, job) ? job : null;
+
+    private static async Task<Results<Ok<JobDto>, NotFound<ProblemDetails>>> GetAsync(Guid id, ClaimsPrincipal user, GenerationService service, JobProgressBroadcaster broadcaster, QueueEstimator estimator, CancellationToken ct)
     {
-        var job = await service.FindAsync(id, ct).ConfigureAwait(false);
+        var job = await FindVisibleAsync(id, user, service, ct).ConfigureAwait(false);
         if (job is null) return NotFound(id);
         var queued = job.IsFinished ? null : (await estimator.SnapshotAsync(ct).ConfigureAwait(false)).FirstOrDefault(e => e.Job.Id == id);
         return TypedResults.Ok(JobDto.From(job, broadcaster.Latest(id), queued));
@@ -113,12 +118,23 @@ public static class JobsApi
 
     private static async Task<IResult> CancelAsync(Guid id, ClaimsPrincipal user, GenerationService service, CancellationToken ct)
     {
-        var job = await service.FindAsync(id, ct).ConfigureAwait(false);
+        var job = await FindVisibleAsync(id, user, service, ct).ConfigureAwait(false);
         if (job is null) return NotFound(id);
         if (!Ownership.MayChange(user, job)) return Forbidden(job);
         if (!await service.CancelAsync(id, ct).ConfigureAwait(false))
             return TypedResults.Problem($"Job {id} has already ended ({job.Status}); there is nothing to cancel.", statusCode: StatusCodes.Status409Conflict, title: "Not cancellable");
         return TypedResults.Accepted($"/api/jobs/{id}");
+    }
+
+    private static async Task<IResult> SetPrivateAsync(Guid id, PrivacyRequest? body, ClaimsPrincipal user, GenerationService service, CancellationToken ct)
+    {
+        if (body is null)
+            return FieldProblem("private", "Send a JSON body such as {\"private\": true} (or false to make the item public again).");
+        var job = await FindVisibleAsync(id, user, service, ct).ConfigureAwait(false);
+        if (job is null) return NotFound(id);
+        if (!Ownership.MayChange(user, job)) return Forbidden(job);
+        if (!await service.SetPrivateAsync(id, body.Private, ct).ConfigureAwait(false)) return NotFound(id);
+        return TypedResults.Ok(JobDto.From((await service.FindAsync(id, ct).ConfigureAwait(false)) ?? job, null, null));
     }
 
     private static async Task<IResult> VideoAsync(Guid id, GenerationService service, MediaStore media, HttpContext context, CancellationToken ct, int index = 0) =>
@@ -130,7 +146,7 @@ public static class JobsApi
     private static async Task<IResult> MediaAsync(Guid id, int index, GenerationService service, MediaStore media, HttpContext context,
         Func<int, string> file, string contentType, string? downloadName, CancellationToken ct)
     {
-        var job = await service.FindAsync(id, ct).ConfigureAwait(false);
+        var job = await FindVisibleAsync(id, context.User, service, ct).ConfigureAwait(false);
         if (job is null) return NotFound(id);
         if (job.Status != GenerationStatus.Succeeded)
             return TypedResults.Problem($"Job {id} is {job.Status}; its files exist once it has succeeded.", statusCode: StatusCodes.Status409Conflict, title: "Not ready");
@@ -149,7 +165,7 @@ public static class JobsApi
     /// <summary>Input, thumbnail and animated preview: small pictures, served whenever they exist.</summary>
     private static async Task<IResult> PictureAsync(Guid id, string file, string contentType, GenerationService service, MediaStore media, HttpContext context, CancellationToken ct)
     {
-        var job = await service.FindAsync(id, ct).ConfigureAwait(false);
+        var job = await FindVisibleAsync(id, context.User, service, ct).ConfigureAwait(false);
         if (job is null) return NotFound(id);
         var path = media.PathOf(job.MediaFolder, file);
         if (!File.Exists(path))
@@ -161,7 +177,7 @@ public static class JobsApi
 
     private static async Task<IResult> DeleteAsync(Guid id, ClaimsPrincipal user, GenerationService service, CancellationToken ct)
     {
-        var job = await service.FindAsync(id, ct).ConfigureAwait(false);
+        var job = await FindVisibleAsync(id, user, service, ct).ConfigureAwait(false);
         if (job is null) return NotFound(id);
         if (!Ownership.MayChange(user, job)) return Forbidden(job);
         return await service.DeleteAsync(id, ct).ConfigureAwait(false) ? TypedResults.NoContent() : NotFound(id);
@@ -170,13 +186,13 @@ public static class JobsApi
     private static ProblemHttpResult Forbidden(Generation job) =>
         TypedResults.Problem(Ownership.Refusal(job), statusCode: StatusCodes.Status403Forbidden, title: "Not your job");
 
-    private static async Task<Ok<PageDto<JobDto>>> GalleryAsync(IDbContextFactory<GalleryDbContext> dbFactory, CancellationToken ct,
+    private static async Task<Ok<PageDto<JobDto>>> GalleryAsync(ClaimsPrincipal user, IDbContextFactory<GalleryDbContext> dbFactory, IOptions<SvdWebOptions> options, CancellationToken ct,
         int page = 1, int pageSize = 24, string? model = null, GenerationStatus? status = null)
     {
         page = Math.Max(1, page);
         pageSize = Math.Clamp(pageSize, 1, 200);
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var query = db.Generations.AsNoTracking();
+        var query = Ownership.Listable(db.Generations.AsNoTracking(), user, options.Value.OnlyOwnItems);
         if (!string.IsNullOrEmpty(model)) query = query.Where(g => g.ModelName == model);
         if (status is { } s) query = query.Where(g => g.Status == s);
         var total = await query.CountAsync(ct).ConfigureAwait(false);

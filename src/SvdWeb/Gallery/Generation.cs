@@ -30,6 +30,9 @@ public sealed class Generation
     /// <summary>The owner's name when it was queued, shown on the queue page.</summary>
     public string OwnerName { get; init; } = "local";
 
+    /// <summary>Hidden from everyone but its owner and admins (gallery, API, media), as if it did not exist.</summary>
+    public bool IsPrivate { get; set; }
+
     /// <summary>The generation this one regenerates or remixes, if any.</summary>
     public Guid? SourceId { get; init; }
 

@@ -185,6 +185,15 @@ public sealed partial class GenerationService(
         return queue.CancelRunning(id);
     }
 
+    /// <returns>false when there is no such job.</returns>
+    public async Task<bool> SetPrivateAsync(Guid id, bool isPrivate, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+        var changed = await db.Generations.Where(g => g.Id == id)
+            .ExecuteUpdateAsync(set => set.SetProperty(g => g.IsPrivate, isPrivate), ct).ConfigureAwait(false);
+        return changed > 0;
+    }
+
     /// <summary>Deletes the row and its files together. A running job is cancelled and then removed by its worker.</summary>
     public async Task<bool> DeleteAsync(Guid id, CancellationToken ct)
     {

@@ -42,6 +42,9 @@ public sealed class SvdWebOptions
     /// <summary>When true, the queue page names only your own jobs' owner; others show as "user 1", "user 2", …. Defaults to false.</summary>
     public bool AnonymiseQueue { get; set; }
 
+    /// <summary>When true, the gallery (page and /api/gallery) shows each user only their own items; admins still see all. Defaults to false.</summary>
+    public bool OnlyOwnItems { get; set; }
+
     /// <summary>
     /// One worker per entry: "auto" (CUDA when it loads, else CPU), "cpu", or "cuda:N" for CUDA device N.
     /// Empty (the default) means one "auto" worker. No initializer: the configuration binder appends to a list.

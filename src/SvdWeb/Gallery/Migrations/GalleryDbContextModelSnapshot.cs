@@ -329,6 +329,9 @@ namespace SvdWeb.Gallery.Migrations
                     b.Property<int>("InputWidth")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("IsPrivate")
+                        .HasColumnType("INTEGER");
+
                     b.Property<float>("MaxGuidanceScale")
                         .HasColumnType("REAL");
 
