@@ -8,7 +8,7 @@ using SvdWeb.Jobs;
 namespace SvdWeb.Accounts;
 
 /// <summary>
-/// <c>Authorization: Bearer svdw_…</c> on /api: the token's account with the same claims (roles included) as a cookie
+/// <c>Authorization: Bearer svdw_…</c> on /api and /hubs: the token's account with the same claims (roles included) as a cookie
 /// sign-in. Unknown and revoked tokens, and tokens of disabled accounts, get a 401 problem saying why and what to do.
 /// </summary>
 internal sealed class ApiTokenHandler(

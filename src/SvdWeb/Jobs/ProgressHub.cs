@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.SignalR;
+using SvdWeb.Accounts;
 
 namespace SvdWeb.Jobs;
 
@@ -6,9 +7,10 @@ namespace SvdWeb.Jobs;
 /// Live progress for non-Blazor clients (scripts, other UIs). A client calls <see cref="Follow"/> with a job id and
 /// then receives "progress" messages (<see cref="JobProgress"/>) until the job ends; the latest state is sent at once,
 /// so joining late or reconnecting loses nothing. Blazor pages subscribe to <see cref="JobProgressBroadcaster"/>
-/// directly, since they already run on the server.
+/// directly, since they already run on the server. Someone else's private job cannot be followed: it reads as absent.
+/// Scripts may connect with their API token (<c>Authorization: Bearer svdw_…</c>, HTTP transports).
 /// </summary>
-public sealed class ProgressHub(JobProgressBroadcaster broadcaster) : Hub
+public sealed class ProgressHub(JobProgressBroadcaster broadcaster, GenerationService generations) : Hub
 {
     public const string Path = "/hubs/progress";
     public const string ProgressMethod = "progress";
@@ -17,6 +19,9 @@ public sealed class ProgressHub(JobProgressBroadcaster broadcaster) : Hub
 
     public async Task Follow(Guid jobId)
     {
+        if (await generations.FindAsync(jobId, Context.ConnectionAborted).ConfigureAwait(false) is { } job
+            && (Context.User is not { } user || !Ownership.MaySee(user, job)))
+            throw new HubException($"There is no job {jobId}.");
         await Groups.AddToGroupAsync(Context.ConnectionId, Group(jobId)).ConfigureAwait(false);
         if (broadcaster.Latest(jobId) is { } latest)
             await Clients.Caller.SendAsync(ProgressMethod, latest).ConfigureAwait(false);

@@ -2,10 +2,14 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using SvdWeb.Accounts;
 using SvdWeb.Api;
 using SvdWeb.Gallery;
+using SvdWeb.Jobs;
 using SvdWeb.Tests.Integration;
 using SvdWeb.TestSupport;
 
@@ -118,17 +122,71 @@ public sealed class PrivateItemsTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         var (alice, _, _) = await ThreeUsersAsync(ct);
-        // Big enough to stay in the queue (running or waiting) while the page is read.
-        var id = await SubmitAsync(alice, ct, """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":50,"seed":1}""");
+        // Big enough to stay in the queue (running or waiting) while the pages are read.
+        var id = await SubmitAsync(alice, ct, """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":50,"seed":1}""", "alice-secret.png");
         Assert.Equal(HttpStatusCode.OK, (await SetPrivateAsync(alice, id, true, ct)).StatusCode);
         var bobPage = await SignIn.AsAsync(_factory, "bob", "bob password", ct);
+        var alicePage = await SignIn.AsAsync(_factory, "alice", "alice password", ct);
 
-        var html = await bobPage.GetStringAsync("/queue", ct);
+        var bobHtml = await bobPage.GetStringAsync("/queue", ct);
+        var aliceHtml = await alicePage.GetStringAsync("/queue", ct);
 
-        Assert.Contains("private item", html, StringComparison.Ordinal);
-        Assert.DoesNotContain($"/gallery/{id}", html, StringComparison.Ordinal);
-        Assert.DoesNotContain("logo_128x64.png", html, StringComparison.Ordinal);
+        Assert.Contains("private item", bobHtml, StringComparison.Ordinal);
+        Assert.DoesNotContain($"/gallery/{id}", bobHtml, StringComparison.Ordinal);
+        Assert.DoesNotContain("alice-secret.png", bobHtml, StringComparison.Ordinal);
+        Assert.Contains("alice-secret.png", aliceHtml, StringComparison.Ordinal);
+        Assert.Contains($"/gallery/{id}", aliceHtml, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Accepted, (await alice.PostAsync($"/api/jobs/{id}/cancel", null, ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Follow_PrivateJobOfOther_HubSaysNoSuchJobOwnerMayFollow()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (alice, bob, _) = await ThreeUsersAsync(ct);
+        var id = await SubmitAsync(alice, ct, """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":50,"seed":1}""");
+        Assert.Equal(HttpStatusCode.OK, (await SetPrivateAsync(alice, id, true, ct)).StatusCode);
+        await using var bobHub = Hub(bob);
+        await using var aliceHub = Hub(alice);
+        await bobHub.StartAsync(ct);
+        await aliceHub.StartAsync(ct);
+
+        var refused = await Assert.ThrowsAsync<HubException>(() => bobHub.InvokeAsync("Follow", id, ct));
+        await aliceHub.InvokeAsync("Follow", id, ct);
+
+        Assert.Contains($"There is no job {id}", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Accepted, (await alice.PostAsync($"/api/jobs/{id}/cancel", null, ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task CreatePage_RemixOfOthersPrivateItem_NotPrefilled()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (alice, _, _) = await ThreeUsersAsync(ct);
+        var hidden = await SubmitAsync(alice, ct);
+        var shown = await SubmitAsync(alice, ct);
+        Assert.Equal(HttpStatusCode.OK, (await SetPrivateAsync(alice, hidden, true, ct)).StatusCode);
+        var bobPage = await SignIn.AsAsync(_factory, "bob", "bob password", ct);
+
+        var remixShown = await bobPage.GetStringAsync($"/create?remix={shown}", ct);
+        var remixHidden = await bobPage.GetStringAsync($"/create?remix={hidden}", ct);
+
+        Assert.Contains("id=\"input-preview\"", remixShown, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"input-preview\"", remixHidden, StringComparison.Ordinal);
+    }
+
+    private HubConnection Hub(HttpClient client)
+    {
+        var server = _factory.Server;
+        var secret = client.DefaultRequestHeaders.Authorization!.Parameter;
+        return new HubConnectionBuilder()
+            .WithUrl(new Uri(client.BaseAddress!, ProgressHub.Path), options =>
+            {
+                options.HttpMessageHandlerFactory = _ => server.CreateHandler();
+                options.Transports = HttpTransportType.LongPolling;
+                options.AccessTokenProvider = () => Task.FromResult(secret);
+            })
+            .Build();
     }
 
     private async Task<(HttpClient Alice, HttpClient Bob, HttpClient Admin)> ThreeUsersAsync(CancellationToken ct)
@@ -145,9 +203,9 @@ public sealed class PrivateItemsTests : IDisposable
         return (await UserAsync("alice", false), await UserAsync("bob", false), await UserAsync("root", true));
     }
 
-    private static async Task<Guid> SubmitAsync(HttpClient client, CancellationToken ct, string recipe = JobsApiTests.SmallRecipe)
+    private static async Task<Guid> SubmitAsync(HttpClient client, CancellationToken ct, string recipe = JobsApiTests.SmallRecipe, string fileName = "logo.png")
     {
-        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
+        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), recipe, fileName), ct);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
     }

@@ -66,7 +66,9 @@ public sealed partial class Create
         _packs = Catalog.List();
         _form.Model = _packs.FirstOrDefault(p => p.Name == Catalog.DefaultPack && p.IsValid)?.Name ?? _packs.FirstOrDefault(p => p.IsValid)?.Name;
         ResetDefaults();
-        if (Remix is { } id && await Generations.FindAsync(id, CancellationToken.None) is { } source)
+        // Someone else's private item cannot be remixed: to them it does not exist.
+        if (Remix is { } id && await Generations.FindAsync(id, CancellationToken.None) is { } source
+            && (AuthenticationState is null || Ownership.MaySee((await AuthenticationState).User, source)))
         {
             _form.Load(source.ToRecipe());
             _fileName = source.InputFileName;
