@@ -135,6 +135,39 @@ public sealed class ApiTokenTests : IDisposable
     }
 
     [Fact]
+    public async Task Bearer_TwoCallsWithinAMinute_LastUsedWrittenOnce()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var aliceId = await Accounts.CreateAsync("alice", "alice password", admin: false, ct);
+        var made = await Tokens.CreateAsync(aliceId, "lab script", ct);
+        var client = Bearer(made.Secret);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/gallery", ct)).StatusCode);
+        var first = Assert.Single(await Tokens.ListAsync(aliceId, ct)).LastUsedUtc;
+        await Task.Delay(20, ct); // a later write would change the stored time
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/gallery", ct)).StatusCode);
+        var second = Assert.Single(await Tokens.ListAsync(aliceId, ct)).LastUsedUtc;
+
+        Assert.NotNull(first);
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public async Task Bearer_LocalUsersToken_WorksInLocalModeRefusedOnceAccountsExist()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var made = await Tokens.CreateAsync(SvdWeb.Jobs.JobOwner.Local.Id, "local script", ct);
+        var client = Bearer(made.Secret);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/gallery", ct)).StatusCode);
+
+        await Accounts.CreateAsync("alice", "alice password", admin: true, ct);
+        var refused = await client.GetAsync("/api/gallery", ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("local user of a server that now has accounts", await refused.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Create_BlankName_RefusedWithHint()
     {
         var ct = TestContext.Current.CancellationToken;
