@@ -10,7 +10,8 @@ namespace SvdWeb.Cli.Tests;
 /// </summary>
 internal sealed class GalleryDataFolder
 {
-    // `dotnet ef migrations script --project src/SvdWeb` for 20261130032740_Initial.
+    // The Generations table as the app's first schema created it (from `dotnet ef migrations script`): the columns backup
+    // reads have not changed since; later columns and the account tables are not needed here.
     private const string InitialMigrationSql = """
         CREATE TABLE IF NOT EXISTS "__EFMigrationsHistory" (
             "MigrationId" TEXT NOT NULL CONSTRAINT "PK___EFMigrationsHistory" PRIMARY KEY,

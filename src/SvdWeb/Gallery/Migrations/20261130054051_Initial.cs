@@ -8,11 +8,29 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace SvdWeb.Gallery.Migrations
 {
     /// <inheritdoc />
-    public partial class Accounts : Migration
+    public partial class Initial : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.CreateTable(
+                name: "ApiTokens",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Prefix = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Sha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    CreatedUtc = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    LastUsedUtc = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    RevokedUtc = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ApiTokens", x => x.Id);
+                });
+
             migrationBuilder.CreateTable(
                 name: "AspNetRoles",
                 columns: table => new
@@ -50,6 +68,53 @@ namespace SvdWeb.Gallery.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_AspNetUsers", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Generations",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CreatedUtc = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    StartedUtc = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    FinishedUtc = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Error = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    OwnerId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false, defaultValue: "local"),
+                    OwnerName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false, defaultValue: "local"),
+                    IsPrivate = table.Column<bool>(type: "INTEGER", nullable: false),
+                    SourceId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    ModelName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    ModelHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Height = table.Column<int>(type: "INTEGER", nullable: false),
+                    Width = table.Column<int>(type: "INTEGER", nullable: false),
+                    NumFrames = table.Column<int>(type: "INTEGER", nullable: false),
+                    NumInferenceSteps = table.Column<int>(type: "INTEGER", nullable: false),
+                    MinGuidanceScale = table.Column<float>(type: "REAL", nullable: false),
+                    MaxGuidanceScale = table.Column<float>(type: "REAL", nullable: false),
+                    Fps = table.Column<int>(type: "INTEGER", nullable: false),
+                    MotionBucketId = table.Column<int>(type: "INTEGER", nullable: false),
+                    NoiseAugStrength = table.Column<float>(type: "REAL", nullable: false),
+                    DecodeChunkSize = table.Column<int>(type: "INTEGER", nullable: false),
+                    NumVideosPerPrompt = table.Column<int>(type: "INTEGER", nullable: false),
+                    Seed = table.Column<long>(type: "INTEGER", nullable: false),
+                    Fit = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    HalfRandn = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    MediaFolder = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    InputFileName = table.Column<string>(type: "TEXT", maxLength: 260, nullable: false),
+                    InputFile = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    InputSha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    InputWidth = table.Column<int>(type: "INTEGER", nullable: false),
+                    InputHeight = table.Column<int>(type: "INTEGER", nullable: false),
+                    Provider = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    DurationSeconds = table.Column<double>(type: "REAL", nullable: true),
+                    SecondsPerStep = table.Column<double>(type: "REAL", nullable: true),
+                    VideoCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    MissingFiles = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Generations", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -168,6 +233,17 @@ namespace SvdWeb.Gallery.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_ApiTokens_Sha256",
+                table: "ApiTokens",
+                column: "Sha256",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApiTokens_UserId",
+                table: "ApiTokens",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_AspNetRoleClaims_RoleId",
                 table: "AspNetRoleClaims",
                 column: "RoleId");
@@ -203,11 +279,34 @@ namespace SvdWeb.Gallery.Migrations
                 table: "AspNetUsers",
                 column: "NormalizedUserName",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Generations_CreatedUtc",
+                table: "Generations",
+                column: "CreatedUtc");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Generations_ModelName",
+                table: "Generations",
+                column: "ModelName");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Generations_OwnerId_Status",
+                table: "Generations",
+                columns: new[] { "OwnerId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Generations_Status_CreatedUtc",
+                table: "Generations",
+                columns: new[] { "Status", "CreatedUtc" });
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "ApiTokens");
+
             migrationBuilder.DropTable(
                 name: "AspNetRoleClaims");
 
@@ -222,6 +321,9 @@ namespace SvdWeb.Gallery.Migrations
 
             migrationBuilder.DropTable(
                 name: "AspNetUserTokens");
+
+            migrationBuilder.DropTable(
+                name: "Generations");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoles");

@@ -11,8 +11,8 @@ using SvdWeb.Gallery;
 namespace SvdWeb.Gallery.Migrations
 {
     [DbContext(typeof(GalleryDbContext))]
-    [Migration("20261130052333_PrivateItems")]
-    partial class PrivateItems
+    [Migration("20261130054051_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
