@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using SvdWeb.Inference.Imaging;
+using SvdWeb.Inference.Loop;
 using SvdWeb.Inference.Models;
 using SvdWeb.Inference.Onnx;
 using SvdWeb.Inference.Rng;
@@ -28,11 +29,18 @@ public sealed partial class SvdPipeline : IDisposable
     private readonly EulerSchedulerConfig _schedulerConfig;
     private readonly SemaphoreSlim _oneRunAtATime = new(1, 1);
     private readonly ILogger _logger;
+    private readonly SessionFactory _factory;
+    private readonly bool _deviceResidentLoop;
+    // Glue graphs by run shape; a server sees few distinct shapes, and each pair is a few kB of graph.
+    private readonly Dictionary<DenoisingShape, DenoisingGlue> _glue = [];
+    private const int MaxGlueShapes = 8;
 
-    private SvdPipeline(ModelPack pack, ExecutionProviderInfo provider, OnnxModel[] models, EulerSchedulerConfig schedulerConfig, ILogger logger)
+    private SvdPipeline(ModelPack pack, SessionFactory factory, bool deviceResidentLoop, OnnxModel[] models, EulerSchedulerConfig schedulerConfig, ILogger logger)
     {
         Pack = pack;
-        Provider = provider;
+        _factory = factory;
+        _deviceResidentLoop = deviceResidentLoop;
+        Provider = factory.Provider;
         _models = models;
         _schedulerConfig = schedulerConfig;
         _logger = logger;
@@ -52,7 +60,8 @@ public sealed partial class SvdPipeline : IDisposable
     {
         ArgumentNullException.ThrowIfNull(pack);
         logger ??= NullLogger.Instance;
-        var factory = new SessionFactory(settings ?? ExecutionSettings.Default);
+        settings ??= ExecutionSettings.Default;
+        var factory = new SessionFactory(settings);
         Log.ProviderChosen(logger, factory.Provider.ToString(), factory.Provider.Reason);
         var schedulerConfig = EulerSchedulerConfig.Load(pack.SchedulerConfigPath);
         var components = new[] { (PackComponent.ImageEncoder, "image encoder"), (PackComponent.VaeEncoder, "VAE encoder"), (PackComponent.VaeDecoder, "VAE decoder"), (PackComponent.UNet, "UNet") };
@@ -83,7 +92,7 @@ public sealed partial class SvdPipeline : IDisposable
             throw;
         }
         Log.PackLoaded(logger, pack.Name, factory.Provider.ToString(), Stopwatch.GetElapsedTime(start).TotalSeconds);
-        return new SvdPipeline(pack, factory.Provider, [.. models], schedulerConfig, logger);
+        return new SvdPipeline(pack, factory, settings.DeviceResidentLoop, [.. models], schedulerConfig, logger);
     }
 
     public static Task<SvdPipeline> LoadAsync(ModelPack pack, ExecutionSettings? settings = null, ILogger? logger = null, CancellationToken ct = default) =>
@@ -242,60 +251,82 @@ public sealed partial class SvdPipeline : IDisposable
 
         // 9. Denoising loop
         tracker.Stage(SvdStage.Denoising);
-        var scaled = new float[latentsLength];
-        var guidanceScratch = new float[latentFrameSize];
-        var stepper = isHalf ? new HalfStepper(latentsLength) : null;
-        var previewLatent = options.Previews ? new float[latentFrameSize] : null;
         var unetSteps = new List<TimeSpan>(timesteps.Length);
-        var noisePred = unetRun.NoisePred.Values;
-        for (var i = 0; i < timesteps.Length; i++)
+        DenoisingGlue? glue = null;
+        if (_deviceResidentLoop && observer is null)
         {
-            ct.ThrowIfCancellationRequested();
-            stageStart = Stopwatch.GetTimestamp();
-            var t = timesteps[i];
-            // latent_model_input = cat([latents] * 2) if guidance; scale_model_input; then concatenate image_latents on
-            // channels: noisy latents in 0..3, image latents (already in 4..7) after.
-            scheduler.ScaleModelInput(latents, i, scaled);
-            if (isHalf) OrtTensor.RoundToHalfInPlace(scaled);
-            for (var row = 0; row < unetBatch; row++)
-            {
-                for (var f = 0; f < numFrames; f++)
+            // The same operations as the host loop below, as graphs on the UNet's device (DenoisingGraphs).
+            var shape = new DenoisingShape(videos, unetBatch, numFrames, latentChannels, latentHeight, latentWidth,
+                _unet.SampleType, _unet.TimestepType, _unet.TimestepPerRow ? unetBatch : 1, _unet.NoisePredType,
+                scheduler.IsVPrediction, options.Previews);
+            // image block [unetBatch, F, 4, h, w]: channels 4..7 of the sample written in step 4.
+            var imageBlock = ChannelsOf(sample, unetBatch * numFrames, latentFrameSize, second: true);
+            using var deviceMemory = _factory.DeviceMemory();
+            glue = GlueFor(shape);
+            new DeviceDenoisingLoop(_unet, glue, shape, deviceMemory).Run(unetRun, latents, imageBlock, guidanceScale, scheduler,
+                (_, stepTime, denoisedFirstFrame) =>
                 {
-                    scaled.AsSpan(((row % videos * numFrames) + f) * latentFrameSize, latentFrameSize)
-                        .CopyTo(sample.Slice(((row * numFrames) + f) * 2 * latentFrameSize, latentFrameSize));
-                }
-            }
-            if (observer is not null)
+                    unetSteps.Add(stepTime);
+                    tracker.StepDone(stepTime, denoisedFirstFrame is null ? null : LatentPreview.ToRgb(denoisedFirstFrame, latentHeight, latentWidth));
+                },
+                ct);
+        }
+        else
+        {
+            var scaled = new float[latentsLength];
+            var guidanceScratch = new float[latentFrameSize];
+            var stepper = isHalf ? new HalfStepper(latentsLength) : null;
+            var previewLatent = options.Previews ? new float[latentFrameSize] : null;
+            var noisePred = unetRun.NoisePred.Values;
+            for (var i = 0; i < timesteps.Length; i++)
             {
-                Observe($"step{i}_timestep", [t], 1);
-                Observe($"step{i}_sigma", [scheduler.Sigmas[i]], 1);
-                Observe($"step{i}_scaled_latent_model_input", ChannelsOf(sample, unetBatch * numFrames, latentFrameSize, second: false), unetBatch, numFrames, latentChannels, latentHeight, latentWidth);
-                Observe($"step{i}_unet_sample", sample, unetBatch, numFrames, 2 * latentChannels, latentHeight, latentWidth);
+                ct.ThrowIfCancellationRequested();
+                stageStart = Stopwatch.GetTimestamp();
+                var t = timesteps[i];
+                // latent_model_input = cat([latents] * 2) if guidance; scale_model_input; then concatenate image_latents on
+                // channels: noisy latents in 0..3, image latents (already in 4..7) after.
+                scheduler.ScaleModelInput(latents, i, scaled);
+                if (isHalf) OrtTensor.RoundToHalfInPlace(scaled);
+                for (var row = 0; row < unetBatch; row++)
+                {
+                    for (var f = 0; f < numFrames; f++)
+                    {
+                        scaled.AsSpan(((row % videos * numFrames) + f) * latentFrameSize, latentFrameSize)
+                            .CopyTo(sample.Slice(((row * numFrames) + f) * 2 * latentFrameSize, latentFrameSize));
+                    }
+                }
+                if (observer is not null)
+                {
+                    Observe($"step{i}_timestep", [t], 1);
+                    Observe($"step{i}_sigma", [scheduler.Sigmas[i]], 1);
+                    Observe($"step{i}_scaled_latent_model_input", ChannelsOf(sample, unetBatch * numFrames, latentFrameSize, second: false), unetBatch, numFrames, latentChannels, latentHeight, latentWidth);
+                    Observe($"step{i}_unet_sample", sample, unetBatch, numFrames, 2 * latentChannels, latentHeight, latentWidth);
+                }
+
+                // predict the noise residual: noise_pred [unetBatch, F, 4, h, w]
+                unetRun.Predict(t, ct);
+                Observe($"step{i}_unet_out", noisePred, unetBatch, numFrames, latentChannels, latentHeight, latentWidth);
+
+                // perform guidance: [uncond; cond] halves, per-frame scale
+                var guided = noisePred.AsSpan(0, latentsLength);
+                if (doClassifierFreeGuidance)
+                    Guidance.ApplyInPlace(guided, noisePred.AsSpan(latentsLength, latentsLength), guidanceScale, latentFrameSize, guidanceScratch, isHalf);
+                Observe($"step{i}_guided_model_output", guided, videos, numFrames, latentChannels, latentHeight, latentWidth);
+
+                if (previewLatent is not null) latents.AsSpan(0, latentFrameSize).CopyTo(previewLatent);
+
+                // compute the previous noisy sample x_t -> x_t-1
+                if (stepper is not null)
+                    stepper.Step(scheduler, guided, i, latents);
+                else
+                    scheduler.Step(guided, i, latents);
+                Observe($"step{i}_latents_after_step", latents, videos, numFrames, latentChannels, latentHeight, latentWidth);
+
+                var stepTime = Stopwatch.GetElapsedTime(stageStart);
+                unetSteps.Add(stepTime);
+                var preview = previewLatent is null ? null : Preview(previewLatent, guided[..latentFrameSize], scheduler.Sigmas[i], latentHeight, latentWidth);
+                tracker.StepDone(stepTime, preview);
             }
-
-            // predict the noise residual: noise_pred [unetBatch, F, 4, h, w]
-            unetRun.Predict(t, ct);
-            Observe($"step{i}_unet_out", noisePred, unetBatch, numFrames, latentChannels, latentHeight, latentWidth);
-
-            // perform guidance: [uncond; cond] halves, per-frame scale
-            var guided = noisePred.AsSpan(0, latentsLength);
-            if (doClassifierFreeGuidance)
-                Guidance.ApplyInPlace(guided, noisePred.AsSpan(latentsLength, latentsLength), guidanceScale, latentFrameSize, guidanceScratch, isHalf);
-            Observe($"step{i}_guided_model_output", guided, videos, numFrames, latentChannels, latentHeight, latentWidth);
-
-            if (previewLatent is not null) latents.AsSpan(0, latentFrameSize).CopyTo(previewLatent);
-
-            // compute the previous noisy sample x_t -> x_t-1
-            if (stepper is not null)
-                stepper.Step(scheduler, guided, i, latents);
-            else
-                scheduler.Step(guided, i, latents);
-            Observe($"step{i}_latents_after_step", latents, videos, numFrames, latentChannels, latentHeight, latentWidth);
-
-            var stepTime = Stopwatch.GetElapsedTime(stageStart);
-            unetSteps.Add(stepTime);
-            var preview = previewLatent is null ? null : Preview(previewLatent, guided[..latentFrameSize], scheduler.Sigmas[i], latentHeight, latentWidth);
-            tracker.StepDone(stepTime, preview);
         }
         Observe("final_latents", latents, videos, numFrames, latentChannels, latentHeight, latentWidth);
 
@@ -338,12 +369,34 @@ public sealed partial class SvdPipeline : IDisposable
         var total = tracker.Elapsed;
         var timings = new SvdTimings(preprocessTime, imageEncoderTime, vaeEncoderTime, unetSteps, decodeTimes, total)
         {
-            InOnnxRuntime = _models.Aggregate(TimeSpan.Zero, (sum, m) => sum + m.TimeInRuns),
+            InOnnxRuntime = _models.Concat(glue is null ? [] : [glue.Prepare, glue.Step])
+                .Aggregate(TimeSpan.Zero, (sum, m) => sum + m.TimeInRuns),
         };
         tracker.Stage(SvdStage.Done);
         Log.RunFinished(_logger, Pack.Name, total.TotalSeconds, timings.InOnnxRuntime.TotalSeconds);
         var output = results.Select(r => new SvdVideo(numFrames, height, width, r.Float, r.Bytes)).ToArray();
         return new SvdResult(recipe, output, Provider, timings);
+    }
+
+    /// <summary>How many run shapes have device-loop graphs loaded (tests check which loop ran).</summary>
+    internal int GlueShapeCount => _glue.Count;
+
+    private DenoisingGlue GlueFor(DenoisingShape shape)
+    {
+        if (_glue.TryGetValue(shape, out var glue))
+        {
+            glue.Prepare.ResetTimer();
+            glue.Step.ResetTimer();
+            return glue;
+        }
+        if (_glue.Count >= MaxGlueShapes)
+        {
+            foreach (var old in _glue.Values) old.Dispose();
+            _glue.Clear();
+        }
+        glue = new DenoisingGlue(_factory, shape);
+        _glue[shape] = glue;
+        return glue;
     }
 
     /// <summary>Channels 0..3 (or 4..7) of every [8, h, w] frame block: the scaled latents or the image latents.</summary>
@@ -382,6 +435,7 @@ public sealed partial class SvdPipeline : IDisposable
     public void Dispose()
     {
         foreach (var model in _models) model.Dispose();
+        foreach (var glue in _glue.Values) glue.Dispose();
         _oneRunAtATime.Dispose();
     }
 

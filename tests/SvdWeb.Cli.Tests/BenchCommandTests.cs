@@ -8,13 +8,16 @@ public sealed partial class BenchCommandTests : IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("svdweb-bench-cli-").FullName;
 
-    [Fact]
-    public async Task Bench_TinyPackOnCpu_PrintsStagesFlopsAndThroughput()
+    [Theory]
+    [InlineData("device")]
+    [InlineData("host")]
+    public async Task Bench_TinyPackOnCpu_PrintsStagesFlopsAndThroughput(string loop)
     {
         var run = await CliProcess.RunAsync(_work, null, TestContext.Current.CancellationToken, "bench", "--model", Fixtures.TinyPack,
-            "--size", "128x64", "--frames", "4", "--steps", "2", "--repeat", "2", "--device", "cpu", "--threads", "1");
+            "--size", "128x64", "--frames", "4", "--steps", "2", "--repeat", "2", "--device", "cpu", "--threads", "1", "--loop", loop);
 
         Assert.True(run.ExitCode == 0, run.StandardError);
+        Assert.Contains($"decode chunk 4, {loop} loop, 2 timed run(s)", run.StandardOutput, StringComparison.Ordinal);
         foreach (var stage in new[] { "image encoder", "VAE encode", "UNet step", "decode per chunk", "video encode (MP4)" })
             Assert.Matches(new Regex($@"^{Regex.Escape(stage)}\s+\d+\.\d\s+\d+\.\d$", RegexOptions.Multiline), run.StandardOutput);
         var gflop = double.Parse(GflopLine().Match(run.StandardOutput).Groups[1].Value, CultureInfo.InvariantCulture);
@@ -31,6 +34,15 @@ public sealed partial class BenchCommandTests : IDisposable
 
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("--size must be WIDTHxHEIGHT, e.g. 1024x576, but is 'big'", run.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bench_UnknownLoop_Refused()
+    {
+        var run = await CliProcess.RunAsync(_work, null, TestContext.Current.CancellationToken, "bench", "--model", Fixtures.TinyPack, "--loop", "gpu");
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("gpu", run.StandardError, StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"UNet work: (\d+\.\d+) GFLOP per UNet call")]

@@ -18,7 +18,7 @@ namespace SvdWeb.Cli.Commands;
 internal static class BenchCommand
 {
     private sealed record Options(Option<string> Model, Option<int?> Frames, Option<string?> Size, Option<int> Steps, Option<int> Repeat,
-        Option<int?> DecodeChunkSize, Option<ExecutionDevice> Device, Option<int> Threads);
+        Option<int?> DecodeChunkSize, Option<ExecutionDevice> Device, Option<int> Threads, Option<string> Loop);
 
     public static Command Create()
     {
@@ -30,10 +30,16 @@ internal static class BenchCommand
             new("--repeat") { Description = "Timed runs after the warm-up (default 3).", DefaultValueFactory = _ => 3 },
             new("--decode-chunk-size") { Description = "Frames decoded at once (default: all)." },
             new("--device") { Description = "auto (CUDA when it loads, else CPU), cpu or cuda.", DefaultValueFactory = _ => ExecutionDevice.Auto },
-            new("--threads") { Description = "CPU threads per operator (0: one per core).", DefaultValueFactory = _ => 0 });
+            new("--threads") { Description = "CPU threads per operator (0: one per core).", DefaultValueFactory = _ => 0 },
+            new Option<string>("--loop")
+            {
+                Description = "device: the denoising loop's glue runs on the UNet's device with I/O binding (the default); " +
+                    "host: on the CPU, the UNet's tensors copied in and out every step (to measure the difference).",
+                DefaultValueFactory = _ => "device",
+            }.AcceptOnlyFromAmong("device", "host"));
         var command = new Command("bench", "Time a model pack: per-stage times, UNet TFLOP/s, peak memory.")
         {
-            o.Model, o.Frames, o.Size, o.Steps, o.Repeat, o.DecodeChunkSize, o.Device, o.Threads,
+            o.Model, o.Frames, o.Size, o.Steps, o.Repeat, o.DecodeChunkSize, o.Device, o.Threads, o.Loop,
         };
         command.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(parse, o, ct)));
         return command;
@@ -56,9 +62,9 @@ internal static class BenchCommand
         try
         {
             using var pipeline = SvdPipeline.Load(pack, new ExecutionSettings(parse.GetValue(o.Device), IntraOpNumThreads: parse.GetValue(o.Threads),
-                ProfilePrefix: Path.Combine(profileFolder, "bench")));
+                ProfilePrefix: Path.Combine(profileFolder, "bench"), DeviceResidentLoop: parse.GetValue(o.Loop) != "host"));
             Console.WriteLine(Invariant($"{pack.Name} ({pack.Precision}) on {pipeline.Provider}: {pipeline.Provider.Reason}"));
-            Console.WriteLine(Invariant($"{recipe.NumFrames} frames, {width}x{height}, {recipe.NumInferenceSteps} steps, CFG {(recipe.MaxGuidanceScale > 1 ? "on (UNet batch 2)" : "off")}, decode chunk {recipe.DecodeChunkSize}, {repeat} timed run(s)"));
+            Console.WriteLine(Invariant($"{recipe.NumFrames} frames, {width}x{height}, {recipe.NumInferenceSteps} steps, CFG {(recipe.MaxGuidanceScale > 1 ? "on (UNet batch 2)" : "off")}, decode chunk {recipe.DecodeChunkSize}, {parse.GetValue(o.Loop)} loop, {repeat} timed run(s)"));
 
             // Warm-up: first-call costs (kernel choice, arena growth) stay out of the timings; its profile gives the FLOPs.
             await pipeline.RunAsync(image, recipe with { NumInferenceSteps = 1 }, null, ct).ConfigureAwait(false);

@@ -22,6 +22,22 @@ internal sealed class UNet(OnnxModel model, IoMapping io, TimestepShape timestep
     private readonly string[] _inputNames = [io.Input(SampleName), io.Input(TimestepName), io.Input(EncoderHiddenStatesName), io.Input(AddedTimeIdsName)];
     private readonly string _outputName = io.Output(OutputName);
 
+    /// <summary>The session, for the device-resident loop's I/O binding.</summary>
+    public OnnxModel Model => _model;
+
+    /// <summary>The graph's names for sample, timestep, encoder_hidden_states and added_time_ids, in that order.</summary>
+    public IReadOnlyList<string> InputNames => _inputNames;
+
+    public string OutputNameInGraph => _outputName;
+
+    public Microsoft.ML.OnnxRuntime.Tensors.TensorElementType SampleType => _model.InputType(_inputNames[0]);
+
+    public Microsoft.ML.OnnxRuntime.Tensors.TensorElementType TimestepType => _model.InputType(_inputNames[1]);
+
+    public Microsoft.ML.OnnxRuntime.Tensors.TensorElementType NoisePredType => _model.OutputType(_outputName);
+
+    public bool TimestepPerRow => _timestepShape != TimestepShape.One;
+
     public Run StartRun(int batch, int frames, int latentChannels, int latentHeight, int latentWidth, int embedDim) =>
         new(this, batch, frames, latentChannels, latentHeight, latentWidth, embedDim);
 

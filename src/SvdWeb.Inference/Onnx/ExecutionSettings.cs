@@ -10,12 +10,17 @@ namespace SvdWeb.Inference.Onnx;
 /// <param name="GraphOptimizationLevel">Defaults to all optimisations, as the fixtures' ONNX Runtime checks used.</param>
 /// <param name="ProfilePrefix">When set, ONNX Runtime writes a JSON profile per model to PREFIX-COMPONENT_*.json (every
 /// node's time and tensor shapes; <see cref="OnnxProfile"/> reads them). Costs time; for benchmarks only.</param>
+/// <param name="DeviceResidentLoop">Run the denoising loop's glue (guidance, Euler step, scaling) as ONNX graphs on the
+/// UNet's device with I/O binding, so latents stay there between steps (defaults to true). False runs it on the host
+/// with the UNet's tensors copied in and out every step; both give the same frames. A run with a
+/// <see cref="SvdRunOptions.Observer"/> always uses the host loop, which can show every intermediate tensor.</param>
 public sealed record ExecutionSettings(
     ExecutionDevice Device = ExecutionDevice.Auto,
     int CudaDeviceId = 0,
     int IntraOpNumThreads = 0,
     GraphOptimizationLevel GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-    string? ProfilePrefix = null)
+    string? ProfilePrefix = null,
+    bool DeviceResidentLoop = true)
 {
     public static ExecutionSettings Default { get; } = new();
 }

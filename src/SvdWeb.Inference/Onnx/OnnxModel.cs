@@ -20,6 +20,15 @@ internal sealed class OnnxModel : IDisposable
         Path = path;
     }
 
+    /// <summary>A graph built in memory (the denoising loop's glue), run without graph optimisations: they may not
+    /// change which float16 roundings happen (e.g. by removing a Cast to half and back), and there is nothing to gain.</summary>
+    public OnnxModel(SessionFactory factory, byte[] model, string stage)
+    {
+        _session = factory.CreateUnoptimised(model);
+        _stage = stage;
+        Path = $"(built-in {stage} graph)";
+    }
+
     public string Path { get; }
 
     /// <summary>Time spent in runs since the last <see cref="ResetTimer"/>.</summary>
@@ -62,6 +71,20 @@ internal sealed class OnnxModel : IDisposable
             throw new InvalidOperationException($"{Path} returned {count} values for '{outputName}', expected {destination.Length}.");
         OrtTensor.ReadOutput(output, destination);
     }
+
+    public OrtIoBinding CreateIoBinding() => _session.CreateIoBinding();
+
+    /// <summary>Memory on the device this session runs on, from its allocator (the CUDA arena on CUDA, the process heap
+    /// on CPU), for tensors that stay there across runs. Dispose it after the values it allocated.</summary>
+    public OrtAllocator CreateDeviceAllocator(OrtMemoryInfo deviceMemory) => new(_session, deviceMemory);
+
+    /// <summary>Runs with inputs and outputs bound in <paramref name="binding"/>; values bound on the device stay there.</summary>
+    public void Run(OrtIoBinding binding, CancellationToken ct) =>
+        Timed(() => OrtRunner.Run(_stage, ct, runOptions =>
+        {
+            _session.RunWithBinding(runOptions, binding);
+            return true;
+        }));
 
     private T Timed<T>(Func<T> run)
     {

@@ -32,6 +32,19 @@ internal sealed class SessionFactory
         return new InferenceSession(modelPath, options);
     }
 
+    /// <summary>A session for an in-memory graph, on the same device, with graph optimisations off.</summary>
+    public InferenceSession CreateUnoptimised(byte[] model)
+    {
+        using var options = CreateOptions();
+        options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
+        return new InferenceSession(model, options);
+    }
+
+    /// <summary>CUDA device memory when sessions run on CUDA; null on CPU, where host memory is the device's.</summary>
+    public OrtMemoryInfo? DeviceMemory() => Provider.IsCuda
+        ? new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, _settings.CudaDeviceId, OrtMemType.Default)
+        : null;
+
     private SessionOptions CreateOptions()
     {
         var options = new SessionOptions

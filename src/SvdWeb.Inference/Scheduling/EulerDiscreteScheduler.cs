@@ -254,8 +254,12 @@ public sealed class EulerDiscreteScheduler
         TensorPrimitives.ConvertToSingle(halves, values);
     }
 
-    /// <summary>The float32 0-d tensors of one step, each rounded where torch rounds it.</summary>
-    private StepCoefficients Coefficients(int stepIndex)
+    /// <summary>prediction_type is "v_prediction" (SVD); otherwise "epsilon".</summary>
+    internal bool IsVPrediction => _vPrediction;
+
+    /// <summary>The float32 0-d tensors of one step, each rounded where torch rounds it; the device loop's step graph
+    /// takes them as inputs and repeats <see cref="Step(ReadOnlySpan{float}, int, Span{float})"/>'s operations.</summary>
+    internal StepCoefficients Coefficients(int stepIndex)
     {
         if (_timesteps.Length == 0)
             throw new InvalidOperationException("No schedule is set: call SetTimesteps (or SetSigmas) before ScaleModelInput or Step.");
@@ -370,5 +374,5 @@ public sealed class EulerDiscreteScheduler
 
     private static string Quote(string value) => $"\"{value}\"";
 
-    private readonly record struct StepCoefficients(float Sigma, float SkipDivisor, float InputDivisor, float OutputScale, float Dt);
+    internal readonly record struct StepCoefficients(float Sigma, float SkipDivisor, float InputDivisor, float OutputScale, float Dt);
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using SvdWeb.Inference.Onnx;
 
 namespace SvdWeb.Inference.Tests.Onnx;
 
@@ -19,7 +20,7 @@ internal static class OnnxRewrite
     /// <summary>The model with its GraphProto replaced by what <paramref name="map"/> makes of it.</summary>
     public static byte[] MapGraph(byte[] model, Func<ReadOnlySpan<byte>, byte[]> map)
     {
-        var writer = new OnnxTestModels.ProtoWriter();
+        var writer = new ProtobufWriter();
         var graphs = 0;
         foreach (var field in Fields(model))
         {
@@ -43,7 +44,7 @@ internal static class OnnxRewrite
     /// </summary>
     public static byte[] RenameTensors(byte[] model, IReadOnlyDictionary<string, string> renames) => MapGraph(model, graph =>
     {
-        var writer = new OnnxTestModels.ProtoWriter();
+        var writer = new ProtobufWriter();
         var found = new HashSet<string>(StringComparer.Ordinal);
         foreach (var field in Fields(graph))
         {
@@ -68,7 +69,7 @@ internal static class OnnxRewrite
     /// <summary>Replaces the declaration of the graph input or output <paramref name="name"/>; asserts there is one.</summary>
     public static byte[] MapValueInfo(byte[] model, string name, Func<byte[], byte[]> map) => MapGraph(model, graph =>
     {
-        var writer = new OnnxTestModels.ProtoWriter();
+        var writer = new ProtobufWriter();
         var seen = 0;
         foreach (var field in Fields(graph))
         {
@@ -89,7 +90,7 @@ internal static class OnnxRewrite
     /// <summary>A node with its input and output tensors renamed; <paramref name="found"/> collects the names it met.</summary>
     public static byte[] RenameNodeTensors(ReadOnlySpan<byte> node, IReadOnlyDictionary<string, string> renames, ISet<string>? found = null)
     {
-        var writer = new OnnxTestModels.ProtoWriter();
+        var writer = new ProtobufWriter();
         foreach (var field in Fields(node))
         {
             var name = field.Number is NodeInput or NodeOutput ? Encoding.UTF8.GetString(field.Payload) : null;
@@ -120,7 +121,7 @@ internal static class OnnxRewrite
     public static byte[] SetElementType(ReadOnlySpan<byte> valueInfo, int elementType) =>
         MapField(valueInfo, ValueInfoType, type => MapField(type, TypeTensor, tensor =>
         {
-            var writer = new OnnxTestModels.ProtoWriter().Varint(TensorElemType, (ulong)elementType);
+            var writer = new ProtobufWriter().Varint(TensorElemType, (ulong)elementType);
             foreach (var field in Fields(tensor))
             {
                 if (field.Number != TensorElemType) writer.Raw(field.Raw);
@@ -132,7 +133,7 @@ internal static class OnnxRewrite
     public static byte[] SetFirstDim(ReadOnlySpan<byte> valueInfo, long size) =>
         MapField(valueInfo, ValueInfoType, type => MapField(type, TypeTensor, tensor => MapField(tensor, TensorShape, shape =>
         {
-            var writer = new OnnxTestModels.ProtoWriter();
+            var writer = new ProtobufWriter();
             var first = true;
             foreach (var field in Fields(shape))
             {
@@ -153,7 +154,7 @@ internal static class OnnxRewrite
     /// <summary>The message with each field <paramref name="number"/> replaced by what <paramref name="map"/> makes of it; asserts there is one.</summary>
     public static byte[] MapField(ReadOnlySpan<byte> message, int number, Func<byte[], byte[]> map)
     {
-        var writer = new OnnxTestModels.ProtoWriter();
+        var writer = new ProtobufWriter();
         var seen = false;
         foreach (var field in Fields(message))
         {
@@ -173,7 +174,7 @@ internal static class OnnxRewrite
 
     private static byte[] SetName(ReadOnlySpan<byte> valueInfo, string name)
     {
-        var writer = new OnnxTestModels.ProtoWriter().String(ValueInfoName, name);
+        var writer = new ProtobufWriter().String(ValueInfoName, name);
         foreach (var field in Fields(valueInfo))
         {
             if (field.Number != ValueInfoName) writer.Raw(field.Raw);

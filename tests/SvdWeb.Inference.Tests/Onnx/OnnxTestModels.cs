@@ -1,4 +1,4 @@
-using System.Text;
+using SvdWeb.Inference.Onnx;
 
 namespace SvdWeb.Inference.Tests.Onnx;
 
@@ -50,9 +50,9 @@ internal static class OnnxTestModels
         });
 
     /// <summary>A ModelProto around the graph <paramref name="writeGraph"/> writes, in the field order exporters use.</summary>
-    public static byte[] Model(Action<ProtoWriter> writeGraph)
+    public static byte[] Model(Action<ProtobufWriter> writeGraph)
     {
-        var model = new ProtoWriter()
+        var model = new ProtobufWriter()
             .Varint(1, 8)                      // ir_version
             .String(2, "svdweb-tests")         // producer_name
             .Message(7, graph =>
@@ -64,7 +64,7 @@ internal static class OnnxTestModels
         return model.ToArray();
     }
 
-    private static void WriteSignature(ProtoWriter graph, (string Name, int Type, object[] Dims)[] inputs, (string Name, int Type, object[] Dims)[] outputs)
+    private static void WriteSignature(ProtobufWriter graph, (string Name, int Type, object[] Dims)[] inputs, (string Name, int Type, object[] Dims)[] outputs)
     {
         foreach (var input in inputs)
             graph.Message(11, value => ValueInfo(value, input));
@@ -72,11 +72,11 @@ internal static class OnnxTestModels
             graph.Message(12, value => ValueInfo(value, output));
     }
 
-    private static void Initializer(ProtoWriter tensor, string name, int type, long[] dims, bool packed, byte[]? rawData)
+    private static void Initializer(ProtobufWriter tensor, string name, int type, long[] dims, bool packed, byte[]? rawData)
     {
         if (packed)
         {
-            var run = new ProtoWriter();
+            var run = new ProtobufWriter();
             foreach (var dim in dims)
                 run.RawVarint((ulong)dim);
             tensor.Bytes(1, run.ToArray());
@@ -92,7 +92,7 @@ internal static class OnnxTestModels
             tensor.Bytes(9, rawData);
     }
 
-    private static void ValueInfo(ProtoWriter value, (string Name, int Type, object[] Dims) info)
+    private static void ValueInfo(ProtobufWriter value, (string Name, int Type, object[] Dims) info)
     {
         value.String(1, info.Name);
         value.Message(2, type => type.Message(1, tensorType =>
@@ -122,49 +122,5 @@ internal static class OnnxTestModels
                 }
             });
         }));
-    }
-
-    /// <summary>The protobuf wire format, just enough to write the messages above.</summary>
-    internal sealed class ProtoWriter
-    {
-        private readonly MemoryStream _bytes = new();
-
-        public ProtoWriter RawVarint(ulong value)
-        {
-            while (value >= 0x80)
-            {
-                _bytes.WriteByte((byte)(value | 0x80));
-                value >>= 7;
-            }
-            _bytes.WriteByte((byte)value);
-            return this;
-        }
-
-        public ProtoWriter Varint(int field, ulong value) => RawVarint((ulong)field << 3).RawVarint(value);
-
-        public ProtoWriter Bytes(int field, byte[] bytes)
-        {
-            RawVarint(((ulong)field << 3) | 2).RawVarint((ulong)bytes.Length);
-            _bytes.Write(bytes);
-            return this;
-        }
-
-        public ProtoWriter String(int field, string text) => Bytes(field, Encoding.UTF8.GetBytes(text));
-
-        /// <summary>Copies an already encoded field (tag and value) unchanged.</summary>
-        public ProtoWriter Raw(ReadOnlySpan<byte> encodedField)
-        {
-            _bytes.Write(encodedField);
-            return this;
-        }
-
-        public ProtoWriter Message(int field, Action<ProtoWriter> write)
-        {
-            var inner = new ProtoWriter();
-            write(inner);
-            return Bytes(field, inner.ToArray());
-        }
-
-        public byte[] ToArray() => _bytes.ToArray();
     }
 }

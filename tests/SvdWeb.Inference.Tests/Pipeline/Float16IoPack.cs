@@ -1,3 +1,4 @@
+using SvdWeb.Inference.Onnx;
 using SvdWeb.Inference.Tests.Models;
 using SvdWeb.Inference.Tests.Onnx;
 
@@ -37,7 +38,7 @@ internal sealed class Float16IoPack : IDisposable
     {
         // Inside the graph the original float32 tensors get new names; the float16 graph inputs and outputs keep theirs.
         var renames = inputs.Concat(outputs).ToDictionary(n => n, n => n + "__float32", StringComparer.Ordinal);
-        var writer = new OnnxTestModels.ProtoWriter();
+        var writer = new ProtobufWriter();
         foreach (var name in inputs) writer.Bytes(1, CastNode(name, renames[name], Float));
         var seen = 0;
         foreach (var field in OnnxRewrite.Fields(graph))
@@ -64,7 +65,7 @@ internal sealed class Float16IoPack : IDisposable
     }
 
     /// <summary>NodeProto: input 1, output 2, name 3, op_type 4, attribute 5 (AttributeProto: name 1, i 3, type 20 = INT).</summary>
-    private static byte[] CastNode(string input, string output, int to) => new OnnxTestModels.ProtoWriter()
+    private static byte[] CastNode(string input, string output, int to) => new ProtobufWriter()
         .String(1, input)
         .String(2, output)
         .String(3, "cast_" + output)

@@ -157,10 +157,4 @@ public sealed class SvdPipelineTests(TinyPipelineFixture fixture) : IClassFixtur
         Assert.Equal("CPU", fixture.Pipeline.Provider.Provider);
         Assert.False(string.IsNullOrWhiteSpace(fixture.Pipeline.Provider.Reason));
     }
-
-    /// <summary>Reports synchronously on the caller's thread (Progress&lt;T&gt; would post to the thread pool, out of order).</summary>
-    private sealed class SyncProgress(Action<SvdProgress> report) : IProgress<SvdProgress>
-    {
-        public void Report(SvdProgress value) => report(value);
-    }
 }
