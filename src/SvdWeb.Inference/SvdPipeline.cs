@@ -359,6 +359,7 @@ public sealed partial class SvdPipeline : IDisposable
                     chunkFrames.Slice(j * pixelFrameSize, pixelFrameSize), height, width,
                     results[video].Float.AsSpan(frame * pixelFrameSize, pixelFrameSize),
                     results[video].Bytes.AsSpan(frame * pixelFrameSize, pixelFrameSize));
+                options.FrameReady?.Invoke(video, frame, results[video].Bytes.AsMemory(frame * pixelFrameSize, pixelFrameSize));
             }
             var chunkTime = Stopwatch.GetElapsedTime(stageStart);
             decodeTimes.Add(chunkTime);

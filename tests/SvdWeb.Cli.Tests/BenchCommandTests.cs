@@ -18,6 +18,7 @@ public sealed partial class BenchCommandTests : IDisposable
 
         Assert.True(run.ExitCode == 0, run.StandardError);
         Assert.Contains($"decode chunk 4, {loop} loop, 2 timed run(s)", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("graph optimisation all; CUDA options: cudnn_conv_algo_search HEURISTIC, arena_extend_strategy kSameAsRequested", run.StandardOutput, StringComparison.Ordinal);
         foreach (var stage in new[] { "image encoder", "VAE encode", "UNet step", "decode per chunk", "video encode (MP4)" })
             Assert.Matches(new Regex($@"^{Regex.Escape(stage)}\s+\d+\.\d\s+\d+\.\d$", RegexOptions.Multiline), run.StandardOutput);
         var gflop = double.Parse(GflopLine().Match(run.StandardOutput).Groups[1].Value, CultureInfo.InvariantCulture);
@@ -36,13 +37,18 @@ public sealed partial class BenchCommandTests : IDisposable
         Assert.Contains("--size must be WIDTHxHEIGHT, e.g. 1024x576, but is 'big'", run.StandardError, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Bench_UnknownLoop_Refused()
+    [Theory]
+    [InlineData("--loop", "gpu", "'host'")]
+    [InlineData("--cudnn-conv-algo-search", "FASTEST", "'EXHAUSTIVE'")]
+    [InlineData("--arena-extend-strategy", "kDouble", "'kNextPowerOfTwo'")]
+    [InlineData("--graph-optimization", "max", "'extended'")]
+    public async Task Bench_UnknownSettingValue_RefusedWithTheAllowedValues(string option, string value, string allowed)
     {
-        var run = await CliProcess.RunAsync(_work, null, TestContext.Current.CancellationToken, "bench", "--model", Fixtures.TinyPack, "--loop", "gpu");
+        var run = await CliProcess.RunAsync(_work, null, TestContext.Current.CancellationToken, "bench", "--model", Fixtures.TinyPack, option, value);
 
         Assert.NotEqual(0, run.ExitCode);
-        Assert.Contains("gpu", run.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"Argument '{value}' not recognized. Must be one of:", run.StandardError, StringComparison.Ordinal);
+        Assert.Contains(allowed, run.StandardError, StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"UNet work: (\d+\.\d+) GFLOP per UNet call")]

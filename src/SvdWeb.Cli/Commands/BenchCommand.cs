@@ -18,7 +18,8 @@ namespace SvdWeb.Cli.Commands;
 internal static class BenchCommand
 {
     private sealed record Options(Option<string> Model, Option<int?> Frames, Option<string?> Size, Option<int> Steps, Option<int> Repeat,
-        Option<int?> DecodeChunkSize, Option<ExecutionDevice> Device, Option<int> Threads, Option<string> Loop);
+        Option<int?> DecodeChunkSize, Option<ExecutionDevice> Device, Option<int> Threads, Option<string> Loop,
+        Option<string> ConvAlgoSearch, Option<string> ArenaStrategy, Option<string> GraphOptimization);
 
     public static Command Create()
     {
@@ -36,10 +37,26 @@ internal static class BenchCommand
                 Description = "device: the denoising loop's glue runs on the UNet's device with I/O binding (the default); " +
                     "host: on the CPU, the UNet's tensors copied in and out every step (to measure the difference).",
                 DefaultValueFactory = _ => "device",
-            }.AcceptOnlyFromAmong("device", "host"));
+            }.AcceptOnlyFromAmong("device", "host"),
+            new Option<string>("--cudnn-conv-algo-search")
+            {
+                Description = "CUDA only: HEURISTIC (default), EXHAUSTIVE (times every algorithm per new shape) or DEFAULT.",
+                DefaultValueFactory = _ => CudaTuning.Default.CudnnConvAlgoSearch,
+            }.AcceptOnlyFromAmong([.. CudaTuning.ConvAlgoSearchValues]),
+            new Option<string>("--arena-extend-strategy")
+            {
+                Description = "CUDA only: kSameAsRequested (default) or kNextPowerOfTwo.",
+                DefaultValueFactory = _ => CudaTuning.Default.ArenaExtendStrategy,
+            }.AcceptOnlyFromAmong([.. CudaTuning.ArenaExtendStrategyValues]),
+            new Option<string>("--graph-optimization")
+            {
+                Description = "ONNX Runtime graph optimisation level: all (default), extended, basic or disabled.",
+                DefaultValueFactory = _ => "all",
+            }.AcceptOnlyFromAmong("all", "extended", "basic", "disabled"));
         var command = new Command("bench", "Time a model pack: per-stage times, UNet TFLOP/s, peak memory.")
         {
             o.Model, o.Frames, o.Size, o.Steps, o.Repeat, o.DecodeChunkSize, o.Device, o.Threads, o.Loop,
+            o.ConvAlgoSearch, o.ArenaStrategy, o.GraphOptimization,
         };
         command.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(parse, o, ct)));
         return command;
@@ -62,8 +79,17 @@ internal static class BenchCommand
         try
         {
             using var pipeline = SvdPipeline.Load(pack, new ExecutionSettings(parse.GetValue(o.Device), IntraOpNumThreads: parse.GetValue(o.Threads),
-                ProfilePrefix: Path.Combine(profileFolder, "bench"), DeviceResidentLoop: parse.GetValue(o.Loop) != "host"));
+                ProfilePrefix: Path.Combine(profileFolder, "bench"), DeviceResidentLoop: parse.GetValue(o.Loop) != "host",
+                GraphOptimizationLevel: parse.GetValue(o.GraphOptimization) switch
+                {
+                    "extended" => Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+                    "basic" => Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+                    "disabled" => Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL,
+                    _ => Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL,
+                },
+                Cuda: new CudaTuning(parse.GetRequiredValue(o.ConvAlgoSearch), parse.GetRequiredValue(o.ArenaStrategy))));
             Console.WriteLine(Invariant($"{pack.Name} ({pack.Precision}) on {pipeline.Provider}: {pipeline.Provider.Reason}"));
+            Console.WriteLine(Invariant($"graph optimisation {parse.GetValue(o.GraphOptimization)}; CUDA options: cudnn_conv_algo_search {parse.GetValue(o.ConvAlgoSearch)}, arena_extend_strategy {parse.GetValue(o.ArenaStrategy)}"));
             Console.WriteLine(Invariant($"{recipe.NumFrames} frames, {width}x{height}, {recipe.NumInferenceSteps} steps, CFG {(recipe.MaxGuidanceScale > 1 ? "on (UNet batch 2)" : "off")}, decode chunk {recipe.DecodeChunkSize}, {parse.GetValue(o.Loop)} loop, {repeat} timed run(s)"));
 
             // Warm-up: first-call costs (kernel choice, arena growth) stay out of the timings; its profile gives the FLOPs.

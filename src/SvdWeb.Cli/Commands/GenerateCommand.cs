@@ -59,7 +59,7 @@ internal static class GenerateCommand
     private static async Task<int> RunAsync(ParseResult parse, Options o, CancellationToken ct)
     {
         var output = parse.GetRequiredValue(o.Out);
-        // Fail on a missing ffmpeg before minutes of inference, not after.
+        // Fail on a missing ffmpeg before minutes of inference, not after (and before loading the pack).
         FfmpegTool.RequireFolder();
         var recipe = BuildRecipe(parse, o);
         var pack = ModelPack.Load(parse.GetRequiredValue(o.Model));
@@ -68,22 +68,39 @@ internal static class GenerateCommand
         using var pipeline = SvdPipeline.Load(pack, new ExecutionSettings(parse.GetValue(o.Device), IntraOpNumThreads: parse.GetValue(o.Threads)));
         Console.Error.WriteLine($"{pack} on {pipeline.Provider}: {pipeline.Provider.Reason}");
         Console.Error.WriteLine($"seed {recipe.Seed}");
-        var result = await pipeline.RunAsync(image, recipe, new SvdRunOptions(new ConsoleProgress()), ct).ConfigureAwait(false);
-
-        var videos = result.Videos;
-        for (var v = 0; v < videos.Count; v++)
+        var size = recipe.Resolve(pack);
+        var videoPaths = Enumerable.Range(0, recipe.NumVideosPerPrompt)
+            .Select(v => recipe.NumVideosPerPrompt == 1 ? output : Path.Combine(Path.GetDirectoryName(output) ?? "", $"{Path.GetFileNameWithoutExtension(output)}_{v}{Path.GetExtension(output)}"))
+            .ToArray();
+        // Each video encodes while the VAE decodes its later chunks.
+        var encoders = new List<Mp4Encoder>(videoPaths.Length);
+        SvdResult result;
+        try
         {
-            var video = videos[v];
-            var frames = Enumerable.Range(0, video.NumFrames).Select(video.FrameRgb24).ToArray();
-            var videoPath = videos.Count == 1 ? output : Path.Combine(Path.GetDirectoryName(output) ?? "", $"{Path.GetFileNameWithoutExtension(output)}_{v}{Path.GetExtension(output)}");
-            await Mp4Writer.WriteAsync(videoPath, frames, video.Width, video.Height, result.Recipe.Fps, ct, parse.GetValue(o.Crf)).ConfigureAwait(false);
-            Console.Error.WriteLine($"wrote {videoPath}");
-            if (parse.GetValue(o.FramesDir) is { } framesDir)
+            foreach (var videoPath in videoPaths)
+                encoders.Add(Mp4Encoder.Start(videoPath, size.Width!.Value, size.Height!.Value, size.Fps, ct, parse.GetValue(o.Crf)));
+            result = await pipeline.RunAsync(image, recipe, new SvdRunOptions(new ConsoleProgress(), FrameReady: (v, _, frame) => encoders[v].Add(frame)), ct)
+                .ConfigureAwait(false);
+
+            var videos = result.Videos;
+            for (var v = 0; v < videos.Count; v++)
             {
-                var folder = videos.Count == 1 ? framesDir : Path.Combine(framesDir, $"video_{v}");
-                await PngFrameWriter.WriteAsync(folder, frames, video.Width, video.Height, ct).ConfigureAwait(false);
-                Console.Error.WriteLine($"wrote {video.NumFrames} PNG frames to {folder}");
+                var video = videos[v];
+                await encoders[v].CompleteAsync().ConfigureAwait(false);
+                Console.Error.WriteLine($"wrote {videoPaths[v]}");
+                if (parse.GetValue(o.FramesDir) is { } framesDir)
+                {
+                    var folder = videos.Count == 1 ? framesDir : Path.Combine(framesDir, $"video_{v}");
+                    var frames = Enumerable.Range(0, video.NumFrames).Select(video.FrameRgb24).ToArray();
+                    await PngFrameWriter.WriteAsync(folder, frames, video.Width, video.Height, ct).ConfigureAwait(false);
+                    Console.Error.WriteLine($"wrote {video.NumFrames} PNG frames to {folder}");
+                }
             }
+        }
+        finally
+        {
+            foreach (var encoder in encoders)
+                await encoder.DisposeAsync().ConfigureAwait(false);
         }
         var recipePath = Path.ChangeExtension(output, ".recipe.json");
         await File.WriteAllTextAsync(recipePath, result.Recipe.ToJson(), ct).ConfigureAwait(false);

@@ -14,13 +14,18 @@ namespace SvdWeb.Inference.Onnx;
 /// UNet's device with I/O binding, so latents stay there between steps (defaults to true). False runs it on the host
 /// with the UNet's tensors copied in and out every step; both give the same frames. A run with a
 /// <see cref="SvdRunOptions.Observer"/> always uses the host loop, which can show every intermediate tensor.</param>
+/// <param name="Cuda">CUDA provider options (cuDNN algorithm search, arena growth); ignored on CPU.</param>
 public sealed record ExecutionSettings(
     ExecutionDevice Device = ExecutionDevice.Auto,
     int CudaDeviceId = 0,
     int IntraOpNumThreads = 0,
     GraphOptimizationLevel GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
     string? ProfilePrefix = null,
-    bool DeviceResidentLoop = true)
+    bool DeviceResidentLoop = true,
+    CudaTuning? Cuda = null)
 {
+    /// <summary>CUDA provider options; <see cref="CudaTuning.Default"/> unless set.</summary>
+    public CudaTuning CudaOptions => Cuda ?? CudaTuning.Default;
+
     public static ExecutionSettings Default { get; } = new();
 }

@@ -57,7 +57,7 @@ internal sealed class SessionFactory
         try
         {
             if (Provider.IsCuda)
-                AppendCuda(options, _settings.CudaDeviceId);
+                AppendCuda(options, _settings.CudaDeviceId, _settings.CudaOptions);
             return options;
         }
         catch
@@ -77,7 +77,7 @@ internal sealed class SessionFactory
         try
         {
             using var options = new SessionOptions();
-            AppendCuda(options, settings.CudaDeviceId);
+            AppendCuda(options, settings.CudaDeviceId, settings.CudaOptions);
             return new ExecutionProviderInfo("CUDA", settings.CudaDeviceId, $"CUDA provider loaded on device {settings.CudaDeviceId}.");
         }
         catch (OnnxRuntimeException ex)
@@ -98,16 +98,15 @@ internal sealed class SessionFactory
         return new ExecutionProviderInfo("CPU", null, $"CUDA unavailable ({failure}); running on CPU.");
     }
 
-    private static void AppendCuda(SessionOptions options, int deviceId)
+    private static void AppendCuda(SessionOptions options, int deviceId, CudaTuning tuning)
     {
         using var cuda = new OrtCUDAProviderOptions();
         cuda.UpdateOptions(new Dictionary<string, string>
         {
             ["device_id"] = deviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            // EXHAUSTIVE would pick the fastest convolution per shape, but costs seconds per new shape; HEURISTIC is
-            // what a shared server with varying sizes wants.
-            ["cudnn_conv_algo_search"] = "HEURISTIC",
-            ["arena_extend_strategy"] = "kSameAsRequested",
+            // See CudaTuning for why the defaults are HEURISTIC and kSameAsRequested.
+            ["cudnn_conv_algo_search"] = tuning.CudnnConvAlgoSearch,
+            ["arena_extend_strategy"] = tuning.ArenaExtendStrategy,
         });
         options.AppendExecutionProvider_CUDA(cuda);
     }

@@ -116,18 +116,34 @@ public sealed partial class JobRunner(
                 $"the pack changed on disk after this job was queued (its files hashed {job.ModelHash[..12]}… then, {hash[..12]}… now), so it would not reproduce the recipe. Regenerate the item to run it on the current pack.");
         }
         var pipeline = await pipelines.GetAsync(pack, device, ct).ConfigureAwait(false);
+        SvdResult result;
         var limits = new ImageLimits(options.Value.MaxUploadBytes, options.Value.MaxUploadPixels);
         var image = ImageLoader.Load(media.PathOf(job.MediaFolder, job.InputFile), limits);
         var progress = new JobProgressReporter(job.Id, broadcaster);
-        var result = await pipeline.RunAsync(image, job.ToRecipe(), new SvdRunOptions(progress, Previews: true), ct).ConfigureAwait(false);
-
-        progress.Report(new SvdProgress(SvdStage.EncodingVideo, 0, result.Videos.Count, JobProgressReporter.PipelineShare, result.Timings.Total, null));
-        for (var i = 0; i < result.Videos.Count; i++)
+        var recipe = job.ToRecipe();
+        var size = recipe.Resolve(pipeline.Pack);
+        // One encoder per video, started before inference: a missing ffmpeg fails the job before minutes of GPU time,
+        // and each video encodes while the VAE decodes its later chunks.
+        var encoders = new List<Mp4Encoder>(recipe.NumVideosPerPrompt);
+        try
         {
-            var video = result.Videos[i];
-            var frames = Enumerable.Range(0, video.NumFrames).Select(video.FrameRgb24).ToArray();
-            await Mp4Writer.WriteAsync(media.PathOf(job.MediaFolder, MediaStore.VideoFile(i)), frames, video.Width, video.Height, job.Fps, ct, options.Value.VideoCrf).ConfigureAwait(false);
-            await media.WriteAtomicallyAsync(job.MediaFolder, MediaStore.FramesZipFile(i), (stream, token) => WriteFramesZipAsync(video, stream, token), ct).ConfigureAwait(false);
+            for (var i = 0; i < recipe.NumVideosPerPrompt; i++)
+                encoders.Add(Mp4Encoder.Start(media.PathOf(job.MediaFolder, MediaStore.VideoFile(i)), size.Width!.Value, size.Height!.Value, job.Fps, ct, options.Value.VideoCrf));
+            var runOptions = new SvdRunOptions(progress, Previews: true, FrameReady: (video, _, frame) => encoders[video].Add(frame));
+            result = await pipeline.RunAsync(image, recipe, runOptions, ct).ConfigureAwait(false);
+
+            progress.Report(new SvdProgress(SvdStage.EncodingVideo, 0, result.Videos.Count, JobProgressReporter.PipelineShare, result.Timings.Total, null));
+            for (var i = 0; i < result.Videos.Count; i++)
+            {
+                var video = result.Videos[i];
+                await encoders[i].CompleteAsync().ConfigureAwait(false);
+                await media.WriteAtomicallyAsync(job.MediaFolder, MediaStore.FramesZipFile(i), (stream, token) => WriteFramesZipAsync(video, stream, token), ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            foreach (var encoder in encoders)
+                await encoder.DisposeAsync().ConfigureAwait(false);
         }
         var first = result.Videos[0];
         await media.WriteAtomicallyAsync(job.MediaFolder, MediaStore.ThumbnailFile, (s, token) => PreviewRenderer.WriteThumbnailAsync(first, s, token), ct).ConfigureAwait(false);

@@ -71,6 +71,27 @@ public sealed class SvdPipelineTests(TinyPipelineFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task RunAsync_FrameReady_HandsOverEachChunksFramesBeforeTheNextChunkDecodes()
+    {
+        // 4 frames in chunks of 3: frames 0..2 must be out before chunk 1 is reported done, frame 3 before chunk 2.
+        var events = new List<string>();
+        var handed = new Dictionary<int, byte[]>();
+        var options = new SvdRunOptions(
+            new SyncProgress(p => { if (p is { Stage: SvdStage.Decoding, Step: > 0 }) events.Add($"chunk {p.Step}"); }),
+            FrameReady: (video, frame, rgb) =>
+            {
+                events.Add($"frame {video}:{frame}");
+                handed[frame] = rgb.ToArray();
+            });
+
+        var result = await fixture.Pipeline.RunAsync(PipelineCase.Load("A").LoadImage(), Small, options, TestContext.Current.CancellationToken);
+
+        Assert.Equal(["frame 0:0", "frame 0:1", "frame 0:2", "chunk 1", "frame 0:3", "chunk 2"], events);
+        for (var f = 0; f < 4; f++)
+            Assert.Equal(result.Videos[0].FrameRgb24(f).ToArray(), handed[f]);
+    }
+
+    [Fact]
     public async Task RunAsync_SameRecipeTwice_GivesIdenticalBytes()
     {
         var image = PipelineCase.Load("C").LoadImage();

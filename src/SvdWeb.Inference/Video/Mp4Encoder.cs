@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using FFMpegCore;
+using FFMpegCore.Exceptions;
+using FFMpegCore.Pipes;
+
+namespace SvdWeb.Inference.Video;
+
+/// <summary>
+/// An MP4 being encoded while its frames are still being made: ffmpeg starts at once and takes each RGB24 frame as it
+/// is <see cref="Add"/>ed (the pipeline hands them over chunk by chunk as the VAE decodes), so encoding overlaps the
+/// decode of the next chunk instead of following the whole run. H.264 (libx264), yuv420p, moov atom first
+/// (+faststart), at the given fps. ffmpeg writes a temporary file beside the target that
+/// <see cref="CompleteAsync"/> moves into place only when ffmpeg succeeded; disposing without completing (a failed or
+/// cancelled run) stops ffmpeg and deletes it, so no half video is ever where the gallery would find it.
+/// </summary>
+public sealed class Mp4Encoder : IAsyncDisposable
+{
+    private readonly BlockingCollection<IVideoFrame> _frames = [];
+    private readonly CancellationTokenSource _stop;
+    private readonly List<string> _errors = [];
+    private readonly string _path;
+    private readonly string _temporary;
+    private readonly int _width, _height;
+    private readonly Task _encoding;
+    private bool _completed;
+    private bool _addedAny;
+
+    private Mp4Encoder(string path, int width, int height, double fps, int crf, string ffmpegFolder, CancellationToken ct)
+    {
+        _path = path;
+        _width = width;
+        _height = height;
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        _temporary = Path.Combine(directory, $".{Path.GetFileNameWithoutExtension(path)}.{Guid.NewGuid():N}.tmp.mp4");
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // On a worker: FFMpegCore reads the first frame to build ffmpeg's arguments, and the frames come later.
+        _encoding = Task.Run(() => FFMpegArguments
+            .FromPipeInput(new RawVideoPipeSource(_frames.GetConsumingEnumerable(_stop.Token)) { FrameRate = fps })
+            .OutputToFile(_temporary, overwrite: true, options => options
+                .WithVideoCodec("libx264")
+                .WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-pix_fmt yuv420p -preset medium -crf {crf} -r {fps}"))
+                .WithFastStart())
+            .NotifyOnStandardError(line =>
+            {
+                lock (_errors)
+                {
+                    _errors.Add(line);
+                    if (_errors.Count > 40) _errors.RemoveAt(0);
+                }
+            })
+            .CancellableThrough(_stop.Token)
+            .ProcessAsynchronously(true, new FFOptions { BinaryFolder = ffmpegFolder }), CancellationToken.None);
+    }
+
+    /// <param name="crf">x264 constant rate factor: 0 lossless … 51 worst; 17 is visually lossless for these clips.</param>
+    /// <exception cref="FfmpegException">ffmpeg is not installed (the message says how to install it).</exception>
+    public static Mp4Encoder Start(string path, int width, int height, double fps, CancellationToken ct, int crf = 17)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (width % 2 != 0 || height % 2 != 0)
+            throw new ArgumentException($"yuv420p needs even sides; the frames are {width}x{height}.", nameof(width));
+        return new Mp4Encoder(path, width, height, fps, crf, FfmpegTool.RequireFolder(), ct);
+    }
+
+    /// <summary>Queues one [height, width, 3] RGB24 frame; the memory must stay unchanged until the encoder completes.</summary>
+    public void Add(ReadOnlyMemory<byte> frameRgb24)
+    {
+        if (frameRgb24.Length != _width * _height * 3)
+            throw new ArgumentException($"A {_width}x{_height} RGB24 frame has {_width * _height * 3} bytes, not {frameRgb24.Length}.", nameof(frameRgb24));
+        // After ffmpeg stopped early (e.g. the disk filled up) nobody takes frames; CompleteAsync reports why.
+        if (!_frames.IsAddingCompleted)
+            _frames.Add(new Rgb24Frame(frameRgb24, _width, _height));
+        _addedAny = true;
+    }
+
+    /// <summary>Waits for ffmpeg to encode every added frame, then moves the file into place.</summary>
+    /// <exception cref="FfmpegException">ffmpeg failed; the message names the cause (e.g. a full disk) and the file.</exception>
+    public async Task CompleteAsync()
+    {
+        if (!_addedAny) throw new InvalidOperationException("No frames were added: there is no video to encode.");
+        _frames.CompleteAdding();
+        try
+        {
+            await _encoding.ConfigureAwait(false);
+            _stop.Token.ThrowIfCancellationRequested();
+            File.Move(_temporary, _path, overwrite: true);
+            _completed = true;
+        }
+        catch (Exception ex) when (ex is FFMpegException or IOException or InvalidOperationException && !_stop.IsCancellationRequested)
+        {
+            string tail;
+            lock (_errors) tail = string.Join(Environment.NewLine, _errors.TakeLast(10));
+            throw new FfmpegException(DescribeFailure(ex, tail, _path), tail, ex);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && _stop.IsCancellationRequested)
+        {
+            // ffmpeg killed by the cancellation surfaces as its own failure; the caller asked to stop.
+            throw new OperationCanceledException("The video encode was cancelled.", ex, _stop.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_completed)
+        {
+            _frames.CompleteAdding();
+            await _stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await _encoding.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or FFMpegException or IOException or InvalidOperationException)
+            {
+                // Abandoned on purpose: the run failed or was cancelled, and that error is the one to report.
+            }
+        }
+        if (File.Exists(_temporary)) File.Delete(_temporary);
+        _frames.Dispose();
+        _stop.Dispose();
+    }
+
+    private static string DescribeFailure(Exception ex, string stderrTail, string path)
+    {
+        if (stderrTail.Contains("No space left on device", StringComparison.Ordinal) || ex is IOException { HResult: 28 or unchecked((int)0x80070070) })
+            return $"The disk is full: ffmpeg could not write {path}. Free space in that folder (or point the data folder elsewhere) and run the job again.";
+        var last = stderrTail.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()?.Trim();
+        return $"ffmpeg failed to encode {path}: {last ?? ex.Message}";
+    }
+}
