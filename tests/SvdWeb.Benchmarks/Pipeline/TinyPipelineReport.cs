@@ -11,7 +11,8 @@ namespace SvdWeb.Benchmarks.Pipeline;
 /// <summary>
 /// <c>pipeline</c>: end-to-end runs of the tiny pack on CPU, reporting time per stage and per UNet call, the share of
 /// wall time spent outside ONNX Runtime, managed allocation per denoising step (from the difference between runs with
-/// different step counts, so fixed per-run costs cancel) and the process's peak working set.
+/// different step counts, so fixed per-run costs cancel) and the process's peak working set; each size with the
+/// device-resident loop (the default) and with the host loop, which copies the UNet's tensors every step.
 /// </summary>
 internal static class TinyPipelineReport
 {
@@ -19,11 +20,13 @@ internal static class TinyPipelineReport
     {
         var threads = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1;
         var pack = ModelPack.Load(Fixtures.TinyPack);
-        using var pipeline = SvdPipeline.Load(pack, new ExecutionSettings(ExecutionDevice.Cpu, IntraOpNumThreads: threads));
+        using var devicePipeline = SvdPipeline.Load(pack, new ExecutionSettings(ExecutionDevice.Cpu, IntraOpNumThreads: threads));
+        using var hostPipeline = SvdPipeline.Load(pack, new ExecutionSettings(ExecutionDevice.Cpu, IntraOpNumThreads: threads, DeviceResidentLoop: false));
         var image = ImageLoader.Load(Fixtures.Image("wizard_301x173.png"), ImageLimits.Default);
-        Console.WriteLine($"tiny-svd on {pipeline.Provider} ({threads} intra-op thread(s)), {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        Console.WriteLine($"tiny-svd on {devicePipeline.Provider} ({threads} intra-op thread(s)), {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 
         foreach (var (width, height, frames) in new[] { (128, 64, 6), (256, 128, 6), (512, 256, 14) })
+        foreach (var (loop, pipeline) in new[] { ("device loop", devicePipeline), ("host loop", hostPipeline) })
         {
             var recipe = new SvdRecipe { Width = width, Height = height, NumFrames = frames, NumInferenceSteps = 10, Seed = 42 };
             await pipeline.RunAsync(image, recipe with { NumInferenceSteps = 2 });   // warm-up: kernels, first-run allocations
@@ -35,7 +38,7 @@ internal static class TinyPipelineReport
             var perStep = t.UNetSteps.Average(s => s.TotalMilliseconds);
             var outside = 1 - t.InOnnxRuntime / t.Total;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{width}x{height}, {frames} frames, CFG, 10 steps: total {t.Total.TotalMilliseconds:F0} ms | preprocess {t.Preprocess.TotalMilliseconds:F1} ms | image encoder {t.ImageEncoder.TotalMilliseconds:F1} ms | VAE encode {t.VaeEncoder.TotalMilliseconds:F1} ms | UNet step {perStep:F1} ms (min {t.UNetSteps.Min(s => s.TotalMilliseconds):F1}) | decode {t.DecodeChunks.Sum(c => c.TotalMilliseconds):F1} ms | outside ORT {outside:P1}"));
+                $"{width}x{height}, {frames} frames, CFG, 10 steps, {loop}: total {t.Total.TotalMilliseconds:F0} ms | preprocess {t.Preprocess.TotalMilliseconds:F1} ms | image encoder {t.ImageEncoder.TotalMilliseconds:F1} ms | VAE encode {t.VaeEncoder.TotalMilliseconds:F1} ms | UNet step {perStep:F1} ms (min {t.UNetSteps.Min(s => s.TotalMilliseconds):F1}) | decode {t.DecodeChunks.Sum(c => c.TotalMilliseconds):F1} ms | outside ORT {outside:P1}"));
 
             var fewSteps = await AllocatedAsync(pipeline, image, recipe with { NumInferenceSteps = 4 });
             var manySteps = await AllocatedAsync(pipeline, image, recipe with { NumInferenceSteps = 12 });
