@@ -31,9 +31,11 @@ public sealed partial class SvdPipeline : IDisposable
     private readonly ILogger _logger;
     private readonly SessionFactory _factory;
     private readonly bool _deviceResidentLoop;
-    // Glue graphs by run shape; a server sees few distinct shapes, and each pair is a few kB of graph.
+    // Glue graphs by run shape. Each pair is a few kB of graph, but on CUDA each session also holds its own stream,
+    // library handles and arena, so only the last few shapes are kept; a new shape costs two session creations,
+    // well under a second against a generation's tens of seconds.
     private readonly Dictionary<DenoisingShape, DenoisingGlue> _glue = [];
-    private const int MaxGlueShapes = 8;
+    private const int MaxGlueShapes = 4;
 
     private SvdPipeline(ModelPack pack, SessionFactory factory, bool deviceResidentLoop, OnnxModel[] models, EulerSchedulerConfig schedulerConfig, ILogger logger)
     {
