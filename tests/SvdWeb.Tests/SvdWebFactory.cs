@@ -36,6 +36,12 @@ public sealed class SvdWebFactory : WebApplicationFactory<Program>
 
     public string DataFolder { get; }
 
+    /// <summary>
+    /// When set, every request's connection comes from this address (<see cref="RemoteAddressStartupFilter"/>), e.g.
+    /// 192.0.2.10 for another machine; null leaves the test server's own (none) or Kestrel's. Read per request.
+    /// </summary>
+    public IPAddress? RemoteIpAddress { get; set; }
+
     /// <summary>The loopback URL when started with Kestrel (after <see cref="StartServer"/>).</summary>
     public Uri ServerAddress => new(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
@@ -45,6 +51,7 @@ public sealed class SvdWebFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Development");
         // UseSetting, not ConfigureAppConfiguration: Program reads SvdWeb:Devices while registering services.
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new RemoteAddressStartupFilter(() => RemoteIpAddress)));
     }
 
     public new void StartServer()
