@@ -58,7 +58,7 @@ internal static class HostingExtensions
 
     /// <summary>
     /// One default scheme that picks per request: a personal access token when an /api or /hubs request sends
-    /// <c>Authorization: Bearer</c>; else the built-in local user while no account exists (local mode), else
+    /// <c>Authorization: Bearer</c> (or the progress hub gets <c>access_token</c> in its query); else the built-in local user while no account exists (local mode), else
     /// Identity's sign-in cookie. Everything requires a signed-in user unless marked anonymous (the login page,
     /// static assets).
     /// </summary>
@@ -71,8 +71,7 @@ internal static class HostingExtensions
                 auth.DefaultChallengeScheme = selector;
             })
             .AddPolicyScheme(selector, "API token, local user or sign-in cookie", policy => policy.ForwardDefaultSelector = context =>
-                (context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) || context.Request.Path.StartsWithSegments("/hubs", StringComparison.OrdinalIgnoreCase))
-                    && ApiTokenHandler.HasBearer(context.Request)
+                ApiTokenHandler.CarriesToken(context.Request)
                     ? ApiTokenHandler.SchemeName
                     : context.RequestServices.GetRequiredService<AccountsState>().HasAccounts ? IdentityConstants.ApplicationScheme : LocalUser.Scheme)
             .AddScheme<AuthenticationSchemeOptions, LocalUserHandler>(LocalUser.Scheme, null)

@@ -10,6 +10,9 @@ namespace SvdWeb.Accounts;
 /// <summary>
 /// <c>Authorization: Bearer svdw_…</c> on /api and /hubs: the token's account with the same claims (roles included) as a cookie
 /// sign-in. Unknown and revoked tokens, and tokens of disabled accounts, get a 401 problem saying why and what to do.
+/// On the progress hub the token may also come as the <c>access_token</c> query parameter, SignalR's convention for
+/// WebSocket and server-sent-event requests, which browsers cannot give headers. Nowhere else: a query string ends up
+/// in access logs and browser history, so it is accepted only where there is no other way.
 /// </summary>
 internal sealed class ApiTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
@@ -24,14 +27,31 @@ internal sealed class ApiTokenHandler(
 
     private const string MakeNew = "Make a new one on the Tokens page (/account/tokens) and send it as 'Authorization: Bearer svdw_…'.";
 
-    /// <summary>Whether the request carries a bearer token, so this scheme (not the cookie) decides who it is.</summary>
-    public static bool HasBearer(HttpRequest request) =>
-        request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
+    public const string QueryParameter = "access_token";
+
+    /// <summary>Whether the request carries a token, so this scheme (not the cookie or the local user) decides who it is.</summary>
+    public static bool CarriesToken(HttpRequest request) => ReadSecret(request) is not null;
+
+    /// <summary>
+    /// The bearer header's secret on /api and /hubs, else the <c>access_token</c> query parameter on the progress hub;
+    /// null when neither is there.
+    /// </summary>
+    public static string? ReadSecret(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var header = request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            && (request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) || request.Path.StartsWithSegments("/hubs", StringComparison.OrdinalIgnoreCase)))
+            return header["Bearer ".Length..].Trim();
+        if (request.Path.StartsWithSegments(ProgressHub.Path, StringComparison.OrdinalIgnoreCase)
+            && request.Query[QueryParameter].ToString() is { Length: > 0 } query)
+            return query;
+        return null;
+    }
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!HasBearer(Request)) return AuthenticateResult.NoResult();
-        var secret = Request.Headers.Authorization.ToString()["Bearer ".Length..].Trim();
+        if (ReadSecret(Request) is not { } secret) return AuthenticateResult.NoResult();
         var token = secret.StartsWith(ApiTokenService.SecretPrefix, StringComparison.Ordinal)
             ? await tokens.FindBySecretAsync(secret, Context.RequestAborted).ConfigureAwait(false)
             : null;

@@ -8,7 +8,8 @@ namespace SvdWeb.Jobs;
 /// then receives "progress" messages (<see cref="JobProgress"/>) until the job ends; the latest state is sent at once,
 /// so joining late or reconnecting loses nothing. Blazor pages subscribe to <see cref="JobProgressBroadcaster"/>
 /// directly, since they already run on the server. Someone else's private job cannot be followed: it reads as absent.
-/// Scripts may connect with their API token (<c>Authorization: Bearer svdw_…</c>, HTTP transports).
+/// Scripts may connect with their API token: <c>Authorization: Bearer svdw_…</c> on negotiate and HTTP transports, and
+/// the <c>access_token</c> query parameter on the WebSocket request (SignalR clients' AccessTokenProvider does both).
 /// </summary>
 public sealed class ProgressHub(JobProgressBroadcaster broadcaster, GenerationService generations) : Hub
 {
