@@ -39,6 +39,7 @@ internal static class HostingExtensions
         services.AddSingleton<AccountsState>();
         services.AddSingleton<AccountService>();
         services.AddSingleton<ApiTokenService>();
+        services.AddSingleton<TrustedProxies>();
         services.AddIdentityCore<IdentityUser>(identity =>
             {
                 // A lab server: long passwords, no composition rules (NIST SP 800-63B); the CLI checks the same length.
@@ -58,7 +59,8 @@ internal static class HostingExtensions
 
     /// <summary>
     /// One default scheme that picks per request: a personal access token when an /api or /hubs request sends
-    /// <c>Authorization: Bearer</c> (or the progress hub gets <c>access_token</c> in its query); else the built-in local user while no account exists (local mode), else
+    /// <c>Authorization: Bearer</c> (or the progress hub gets <c>access_token</c> in its query); else the account a
+    /// trusted reverse proxy names in SvdWeb:Accounts:ProxyHeader; else the built-in local user while no account exists (local mode), else
     /// Identity's sign-in cookie. Everything requires a signed-in user unless marked anonymous (the login page,
     /// static assets).
     /// </summary>
@@ -70,12 +72,14 @@ internal static class HostingExtensions
                 auth.DefaultScheme = selector;
                 auth.DefaultChallengeScheme = selector;
             })
-            .AddPolicyScheme(selector, "API token, local user or sign-in cookie", policy => policy.ForwardDefaultSelector = context =>
-                ApiTokenHandler.CarriesToken(context.Request)
-                    ? ApiTokenHandler.SchemeName
-                    : context.RequestServices.GetRequiredService<AccountsState>().HasAccounts ? IdentityConstants.ApplicationScheme : LocalUser.Scheme)
+            .AddPolicyScheme(selector, "API token, reverse proxy, local user or sign-in cookie", policy => policy.ForwardDefaultSelector = context =>
+                ApiTokenHandler.CarriesToken(context.Request) ? ApiTokenHandler.SchemeName
+                : context.RequestServices.GetRequiredService<TrustedProxies>().Vouches(context) ? ProxyUserHandler.SchemeName
+                : context.RequestServices.GetRequiredService<AccountsState>().IsLocalMode ? LocalUser.Scheme
+                : IdentityConstants.ApplicationScheme)
             .AddScheme<AuthenticationSchemeOptions, LocalUserHandler>(LocalUser.Scheme, null)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, ProxyUserHandler>(ProxyUserHandler.SchemeName, null)
             .AddIdentityCookies();
         services.ConfigureApplicationCookie(cookie =>
         {
@@ -107,6 +111,8 @@ internal static class HostingExtensions
         var services = builder.Services;
         services.AddOptions<SvdWebOptions>().BindConfiguration(SvdWebOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<SvdWebOptions>, SvdWebOptionsValidator>();
+        services.AddOptions<AccountsOptions>().BindConfiguration(AccountsOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AccountsOptions>, AccountsOptionsValidator>();
         services.AddSvdWebServices();
 
         // Hosted services start in registration order: recovery (migrations, re-queue) before any worker reads.

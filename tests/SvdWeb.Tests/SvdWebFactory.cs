@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using SvdWeb.TestSupport;
 
 namespace SvdWeb.Tests;
@@ -42,6 +43,9 @@ public sealed class SvdWebFactory : WebApplicationFactory<Program>
     /// </summary>
     public IPAddress? RemoteIpAddress { get; set; }
 
+    /// <summary>Every warning and error the app logged.</summary>
+    public LogCapture Logs { get; } = new();
+
     /// <summary>The loopback URL when started with Kestrel (after <see cref="StartServer"/>).</summary>
     public Uri ServerAddress => new(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
@@ -52,6 +56,7 @@ public sealed class SvdWebFactory : WebApplicationFactory<Program>
         // UseSetting, not ConfigureAppConfiguration: Program reads SvdWeb:Devices while registering services.
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new RemoteAddressStartupFilter(() => RemoteIpAddress)));
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }
 
     public new void StartServer()

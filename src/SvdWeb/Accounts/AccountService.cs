@@ -32,6 +32,27 @@ public sealed partial class AccountService(IServiceScopeFactory scopes, Accounts
         return user.Id;
     }
 
+    /// <summary>
+    /// An account for a name the trusted reverse proxy vouched for (SvdWeb:Accounts:ProvisionProxyUsers): role "user",
+    /// no password, so it signs in only through the proxy until an admin sets one. Two first requests at once are
+    /// fine: the second finds the account the first made.
+    /// </summary>
+    public async Task ProvisionAsync(string userName, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+        var user = new IdentityUser(userName);
+        var created = await users.CreateAsync(user).ConfigureAwait(false);
+        if (!created.Succeeded)
+        {
+            if (await users.FindByNameAsync(userName).ConfigureAwait(false) is not null) return;
+            Check(created, $"Account '{userName}' was not created");
+        }
+        Check(await users.AddToRoleAsync(user, Roles.User).ConfigureAwait(false), $"Account '{userName}' got no role");
+        accounts.AccountCreated();
+        Log.Provisioned(logger, userName);
+    }
+
     public async Task ResetPasswordAsync(string userId, string newPassword, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -80,5 +101,8 @@ public sealed partial class AccountService(IServiceScopeFactory scopes, Accounts
 
         [LoggerMessage(3, LogLevel.Information, "Account {UserName} disabled: {Disabled}.")]
         public static partial void Disabled(ILogger logger, string userName, bool disabled);
+
+        [LoggerMessage(4, LogLevel.Information, "Account {UserName} created with role user on its first request through the trusted reverse proxy (SvdWeb:Accounts:ProvisionProxyUsers).")]
+        public static partial void Provisioned(ILogger logger, string userName);
     }
 }

@@ -61,7 +61,7 @@ internal sealed class ApiTokenHandler(
         System.Security.Claims.ClaimsPrincipal principal;
         if (token.UserId == JobOwner.Local.Id)
         {
-            if (accounts.HasAccounts)
+            if (!accounts.IsLocalMode)
                 return AuthenticateResult.Fail($"This token belongs to the local user of a server that now has accounts, so it no longer works. Sign in and {char.ToLowerInvariant(MakeNew[0])}{MakeNew[1..]}");
             principal = LocalUser.Principal;
         }

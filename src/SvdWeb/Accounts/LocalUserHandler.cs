@@ -8,7 +8,8 @@ namespace SvdWeb.Accounts;
 
 /// <summary>
 /// Local mode: while no account exists, a request from this machine (or from anywhere, when
-/// SvdWeb:AllowRemoteWithoutAccounts is true) is the built-in local admin. Once an account exists this never succeeds.
+/// SvdWeb:AllowRemoteWithoutAccounts is true) is the built-in local admin. Once an account exists, or proxy sign-in is on,
+/// this never succeeds.
 /// </summary>
 internal sealed class LocalUserHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
@@ -19,7 +20,7 @@ internal sealed class LocalUserHandler(
 {
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (accounts.HasAccounts) return Task.FromResult(AuthenticateResult.NoResult());
+        if (!accounts.IsLocalMode) return Task.FromResult(AuthenticateResult.NoResult());
         var remote = Context.Connection.RemoteIpAddress;
         // No address: an in-process caller (the test server), which is this machine by definition.
         var local = remote is null || IPAddress.IsLoopback(remote);

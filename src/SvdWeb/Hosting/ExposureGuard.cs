@@ -12,8 +12,9 @@ namespace SvdWeb.Hosting;
 /// Without accounts the server runs in local mode, where everyone is the built-in admin. Once the server has bound its
 /// addresses, this stops the app (exit code 1) when one of them is reachable beyond this machine and no account exists
 /// yet, saying how to add an admin, unless the admin said the network in front of it is trusted
-/// (SvdWeb:AllowRemoteWithoutAccounts). With accounts, everyone signs in and any address is allowed. README's first
-/// command listens on 127.0.0.1 and is unaffected.
+/// (SvdWeb:AllowRemoteWithoutAccounts). With accounts, or with proxy sign-in (SvdWeb:Accounts:ProxyHeader), everyone
+/// signs in or is named by the proxy, and any address is allowed. README's first command listens on 127.0.0.1 and is
+/// unaffected.
 /// </summary>
 public sealed partial class ExposureGuard(IServer server, IHostApplicationLifetime lifetime, AccountsState accounts, MediaStore media, IOptions<SvdWebOptions> options, ILogger<ExposureGuard> logger)
     : IHostedService
@@ -30,7 +31,7 @@ public sealed partial class ExposureGuard(IServer server, IHostApplicationLifeti
     {
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var exposed = addresses.Where(a => !IsLoopback(a)).ToArray();
-        if (exposed.Length == 0 || accounts.HasAccounts) return;
+        if (exposed.Length == 0 || !accounts.IsLocalMode) return;
         if (options.Value.AllowRemoteWithoutAccounts)
         {
             Log.ExposedByChoice(logger, string.Join(", ", exposed));

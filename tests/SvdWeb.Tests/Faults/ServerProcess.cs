@@ -22,6 +22,8 @@ internal sealed class ServerProcess : IDisposable
 
     public Uri Address { get; }
 
+    public bool HasExited => _process.HasExited;
+
     public string Output
     {
         get { lock (_output) return string.Join('\n', _output); }
@@ -29,6 +31,10 @@ internal sealed class ServerProcess : IDisposable
 
     public static async Task<ServerProcess> StartAsync(string dataFolder, CancellationToken ct, string? path = null) =>
         await StartAsync(dataFolder, new Uri($"http://127.0.0.1:{FreePort()}"), ct, path);
+
+    /// <summary>Starts the app on any address (e.g. 0.0.0.0) with extra settings, and waits until it listens.</summary>
+    public static async Task<ServerProcess> StartOnAsync(string dataFolder, string host, CancellationToken ct, params string[] extraArgs) =>
+        await StartAsync(dataFolder, new Uri($"http://{host}:{FreePort()}"), ct, null, extraArgs);
 
     /// <summary>Starts the app on any address (e.g. 0.0.0.0) and waits for it to exit by itself.</summary>
     public static async Task<(int ExitCode, string Output)> RunToExitAsync(string dataFolder, string host, CancellationToken ct, params string[] extraArgs)
@@ -50,9 +56,9 @@ internal sealed class ServerProcess : IDisposable
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    private static async Task<ServerProcess> StartAsync(string dataFolder, Uri address, CancellationToken ct, string? path)
+    private static async Task<ServerProcess> StartAsync(string dataFolder, Uri address, CancellationToken ct, string? path, params string[] extraArgs)
     {
-        var process = Process.Start(StartInfo(dataFolder, address, path, []))!;
+        var process = Process.Start(StartInfo(dataFolder, address, path, extraArgs))!;
         var server = new ServerProcess(process, address);
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void Collect(string? line)

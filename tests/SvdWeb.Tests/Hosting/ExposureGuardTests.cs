@@ -33,5 +33,30 @@ public sealed class ExposureGuardTests : IDisposable
         Assert.Contains("--urls http://127.0.0.1:5000", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Start_OnAllAddressesWithProxySignIn_KeepsRunningAndAsksForSignIn()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var server = await ServerProcess.StartOnAsync(_data, "0.0.0.0", ct,
+            "--SvdWeb:Accounts:ProxyHeader", "X-Forwarded-User", "--SvdWeb:Accounts:TrustedProxies:0", "127.0.0.1");
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{server.Address.Port}") };
+
+        // ExposureGuard checks on ApplicationStarted. Its callback was registered after the console lifetime's, and
+        // those run last-registered first, so once "Application started" is printed the check has been made.
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (!server.Output.Contains("Application started", StringComparison.Ordinal) && !server.HasExited)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The app never said it started:\n" + server.Output);
+            await Task.Delay(50, ct);
+        }
+        var login = await client.GetStringAsync("/login", ct);
+        var gallery = await client.GetAsync("/api/gallery", ct);
+
+        Assert.Contains("id=\"login-form\"", login, StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, gallery.StatusCode);
+        Assert.False(server.HasExited, "The app stopped:\n" + server.Output);
+        Assert.DoesNotContain("Stopping.", server.Output, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_data, recursive: true);
 }
