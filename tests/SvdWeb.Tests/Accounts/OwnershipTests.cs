@@ -45,6 +45,51 @@ public sealed class OwnershipTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await bob.GetAsync($"/api/jobs/{first}", ct)).StatusCode);
     }
 
+    [Fact]
+    public async Task RevokeToken_OtherUsersToken_RefusedAndTheTokenKeepsWorking()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var accounts = _factory.Services.GetRequiredService<AccountService>();
+        var tokens = _factory.Services.GetRequiredService<ApiTokenService>();
+        var aliceId = await accounts.CreateAsync("alice", "alice password", admin: false, ct);
+        var bobId = await accounts.CreateAsync("bob", "bob password", admin: false, ct);
+        var alices = await tokens.CreateAsync(aliceId, "lab script", ct);
+
+        // The tokens page revokes as the signed-in user; another user's token id is not theirs to revoke.
+        var refused = await Assert.ThrowsAsync<AccountException>(() => tokens.RevokeAsync(bobId, alices.Token.Id, ct));
+
+        Assert.Contains("You have no token", refused.Message, StringComparison.Ordinal);
+        var client = SignIn.Client(_factory);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", alices.Secret);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/gallery", ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task DeleteAndPrivate_OwnFinishedJob_OwnerAllowedOtherForbidden()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var accounts = _factory.Services.GetRequiredService<AccountService>();
+        await accounts.CreateAsync("alice", "alice password", admin: false, ct);
+        await accounts.CreateAsync("bob", "bob password", admin: false, ct);
+        var alice = await SignIn.AsAsync(_factory, "alice", "alice password", ct);
+        var bob = await SignIn.AsAsync(_factory, "bob", "bob password", ct);
+        var id = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
+        Assert.Equal(GenerationStatus.Succeeded, (await JobsApiTests.WaitForEndAsync(alice, id, ct)).Status);
+
+        var bobCancelsEnded = await bob.PostAsync($"/api/jobs/{id}/cancel", null, ct);
+        var bobHides = await bob.PostAsJsonAsync($"/api/jobs/{id}/private", new { @private = true }, ct);
+        var bobDeletes = await bob.DeleteAsync($"/api/jobs/{id}", ct);
+        var bobReadsVideo = await bob.GetAsync($"/api/jobs/{id}/video", ct);
+        var aliceDeletes = await alice.DeleteAsync($"/api/jobs/{id}", ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, bobCancelsEnded.StatusCode); // ownership is checked before the job's state
+        Assert.Equal(HttpStatusCode.Forbidden, bobHides.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, bobDeletes.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, bobReadsVideo.StatusCode); // public items are for everyone signed in to see
+        Assert.Equal(HttpStatusCode.NoContent, aliceDeletes.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync($"/api/jobs/{id}", ct)).StatusCode);
+    }
+
     private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)
     {
         var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);

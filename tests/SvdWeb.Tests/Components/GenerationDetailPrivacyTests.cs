@@ -16,9 +16,10 @@ public sealed class GenerationDetailPrivacyTests : RealServicesContext
 {
     private bool _providers;
 
-    private IRenderedComponent<GenerationDetail> RenderDetail(Guid id, string userId)
+    private IRenderedComponent<GenerationDetail> RenderDetail(Guid id, string userId, bool admin = false)
     {
-        var user = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, userId), new Claim(ClaimTypes.Name, userId)], "Test"));
+        Claim[] claims = [new Claim(ClaimTypes.NameIdentifier, userId), new Claim(ClaimTypes.Name, userId)];
+        var user = new ClaimsPrincipal(new ClaimsIdentity(admin ? [.. claims, new Claim(ClaimTypes.Role, SvdWeb.Accounts.Roles.Admin)] : claims, "Test"));
         if (!_providers)
         {
             Render<MudPopoverProvider>();
@@ -48,5 +49,42 @@ public sealed class GenerationDetailPrivacyTests : RealServicesContext
         var other = RenderDetail(job.Id, "someone-else");
         other.WaitForElement("#detail-missing");
         Assert.Empty(other.FindAll("#private-toggle"));
+    }
+
+    [Fact]
+    public async Task Controls_OtherUser_NoneOwnerAndAdminSeeThem()
+    {
+        var ct = Xunit.TestContext.Current.CancellationToken;
+        var generations = Services.GetRequiredService<GenerationService>();
+        await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
+        var job = await generations.SubmitAsync(image, "a.png", new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, Seed = 1 },
+            new JobOwner("alice-id", "alice"), ct);
+
+        // Waiting: Cancel (in the progress panel) and Private are the owner's and the admins'.
+        var bobWaiting = RenderDetail(job.Id, "bob-id");
+        bobWaiting.WaitForElement("#progress-panel");
+        var adminWaiting = RenderDetail(job.Id, "root-id", admin: true);
+        adminWaiting.WaitForElement("#progress-panel");
+        var ownerWaiting = RenderDetail(job.Id, "alice-id");
+        ownerWaiting.WaitForElement("#progress-panel");
+        Assert.Empty(bobWaiting.FindAll("#cancel-job"));
+        Assert.Empty(bobWaiting.FindAll("#private-toggle"));
+        Assert.NotEmpty(bobWaiting.FindAll("#regenerate")); // anyone may make their own copy
+        Assert.NotEmpty(adminWaiting.FindAll("#cancel-job"));
+        Assert.NotEmpty(adminWaiting.FindAll("#private-toggle"));
+        Assert.NotEmpty(ownerWaiting.FindAll("#cancel-job"));
+
+        // Ended: Retry and Delete likewise.
+        Assert.True(await generations.CancelAsync(job.Id, ct));
+        var bobEnded = RenderDetail(job.Id, "bob-id");
+        bobEnded.WaitForElement("#detail-error");
+        var adminEnded = RenderDetail(job.Id, "root-id", admin: true);
+        adminEnded.WaitForElement("#detail-error");
+        Assert.Empty(bobEnded.FindAll("#delete"));
+        Assert.Empty(bobEnded.FindAll("#retry"));
+        Assert.Empty(bobEnded.FindAll("#private-toggle"));
+        Assert.NotEmpty(adminEnded.FindAll("#delete"));
+        Assert.NotEmpty(adminEnded.FindAll("#retry"));
+        Assert.NotEmpty(adminEnded.FindAll("#private-toggle"));
     }
 }
