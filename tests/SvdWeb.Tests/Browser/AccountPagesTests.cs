@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using SvdWeb.Accounts;
+using SvdWeb.Tests.Integration;
+using SvdWeb.TestSupport;
+using static Microsoft.Playwright.Assertions;
+
+namespace SvdWeb.Tests.Browser;
+
+/// <summary>
+/// The login and API tokens pages in Debian's chromium against the real app on a loopback port, with accounts, so
+/// every page needs a sign-in.
+/// </summary>
+public sealed class AccountPagesTests : IAsyncLifetime
+{
+    private readonly SvdWebFactory _factory = new(kestrel: true);
+    private BrowserSession _browser = null!;
+    private Uri _root = null!;
+
+    private AccountService Accounts => _factory.Services.GetRequiredService<AccountService>();
+
+    public async ValueTask InitializeAsync()
+    {
+        _factory.StartServer();
+        _root = _factory.ServerAddress;
+        _browser = await BrowserSession.StartAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        await _factory.DisposeAsync();
+        Directory.Delete(_factory.DataFolder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Login_WrongThenRightPassword_ErrorThenCreatePage()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await Accounts.CreateAsync("alice", "correct horse", admin: false, ct);
+        var page = _browser.Page;
+
+        await page.GotoAsync(new Uri(_root, "/login").ToString());
+        var antiforgery = page.Locator("#login-form input[type=hidden][name='__RequestVerificationToken']");
+        await Expect(antiforgery).ToHaveCountAsync(1);
+        Assert.False(string.IsNullOrEmpty(await antiforgery.GetAttributeAsync("value")), "The login form's antiforgery token is empty.");
+        await SubmitAsync(page, "alice", "wrong horse");
+        await Expect(page.Locator("#login-error")).ToHaveTextAsync("Wrong user name or password.");
+        await _browser.ScreenshotAsync("login-error");
+
+        await SubmitAsync(page, "alice", "correct horse");
+
+        await Expect(page).ToHaveURLAsync(_root.ToString());
+        await _browser.WaitForInteractiveAsync();
+        await Expect(page.Locator("#page-title")).ToHaveTextAsync("Create a video");
+    }
+
+    [Fact]
+    public async Task Login_DisabledAccount_SaysItIsDisabled()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var id = await Accounts.CreateAsync("carol", "correct horse", admin: false, ct);
+        await Accounts.SetDisabledAsync(id, disabled: true, ct);
+        var page = _browser.Page;
+
+        await page.GotoAsync(new Uri(_root, "/login").ToString());
+        await SubmitAsync(page, "carol", "correct horse");
+
+        await Expect(page.Locator("#login-error")).ToHaveTextAsync("This account is disabled. Ask an admin to enable it on the Users page.");
+        await Expect(page.Locator("#login-form")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task Login_FormWithoutAntiforgeryToken_Refused()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await Accounts.CreateAsync("alice", "correct horse", admin: false, ct);
+        var page = _browser.Page;
+        await page.GotoAsync(new Uri(_root, "/login").ToString());
+
+        // What a cross-site form would send: the fields, but not this site's token.
+        await page.Locator("#login-form input[name='__RequestVerificationToken']").EvaluateAsync("input => input.remove()");
+        var response = await page.RunAndWaitForResponseAsync(() => SubmitAsync(page, "alice", "correct horse"), r => r.Url.EndsWith("/account/login", StringComparison.Ordinal));
+
+        Assert.Equal((int)HttpStatusCode.BadRequest, response.Status);
+        using var api = new HttpClient { BaseAddress = _root };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/gallery", ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Tokens_CreateUseRevoke_ShownOnceWorksThenUnauthorized()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await Accounts.CreateAsync("alice", "correct horse", admin: false, ct);
+        var page = _browser.Page;
+        await page.GotoAsync(new Uri(_root, "/login?returnUrl=%2Faccount%2Ftokens").ToString());
+        await SubmitAsync(page, "alice", "correct horse");
+        await _browser.WaitForInteractiveAsync();
+        await Expect(page.Locator("#tokens-empty")).ToBeVisibleAsync();
+
+        await page.Locator("#token-name").FillAsync("lab script");
+        await page.Locator("#token-name").PressAsync("Tab");
+        await page.Locator("#token-create").ClickAsync();
+        var secret = (await page.Locator("#token-secret-value").TextContentAsync())!.Trim();
+        using var api = new HttpClient { BaseAddress = _root };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        var submitted = await api.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
+
+        Assert.StartsWith("svdw_", secret, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+        // Shown once: a fresh visit lists the token by its first characters only.
+        await _browser.GotoAsync(new Uri(_root, "/account/tokens"));
+        await Expect(page.Locator("#tokens-table")).ToContainTextAsync(secret[..13] + "…");
+        await Expect(page.Locator("#token-secret")).ToHaveCountAsync(0);
+        Assert.DoesNotContain(secret, await page.ContentAsync(), StringComparison.Ordinal);
+
+        await page.Locator("#tokens-table button", new PageLocatorOptions { HasText = "Revoke" }).ClickAsync();
+        await Expect(page.Locator("#tokens-table")).ToContainTextAsync("revoked");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/gallery", ct)).StatusCode);
+        await _browser.ScreenshotAsync("tokens-revoked");
+    }
+
+    private static async Task SubmitAsync(IPage page, string userName, string password)
+    {
+        await page.Locator("#login-form input[name=userName]").FillAsync(userName);
+        await page.Locator("#login-form input[name=password]").FillAsync(password);
+        await page.Locator("#login-form button[type=submit]").ClickAsync();
+    }
+}
