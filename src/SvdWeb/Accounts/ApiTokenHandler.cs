@@ -62,7 +62,7 @@ internal sealed class ApiTokenHandler(
         if (token.UserId == JobOwner.Local.Id)
         {
             if (!accounts.IsLocalMode)
-                return AuthenticateResult.Fail($"This token belongs to the local user of a server that now has accounts, so it no longer works. Sign in and {char.ToLowerInvariant(MakeNew[0])}{MakeNew[1..]}");
+                return AuthenticateResult.Fail($"This token belongs to the local user of a server that now has accounts (or proxy sign-in), so it no longer works. Sign in and {char.ToLowerInvariant(MakeNew[0])}{MakeNew[1..]}");
             principal = LocalUser.Principal;
         }
         else

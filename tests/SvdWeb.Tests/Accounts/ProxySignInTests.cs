@@ -199,6 +199,21 @@ public sealed class ProxySignInTests : IDisposable
     }
 
     [Fact]
+    public async Task ProxyMode_LocalUsersToken_NoLongerWorks()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // Made while the data folder had no proxy sign-in; now the server is shared, and "local" is nobody.
+        var secret = (await _factory.Services.GetRequiredService<ApiTokenService>().CreateAsync(JobOwner.Local.Id, "old local script", ct)).Secret;
+        var client = SignIn.Client(_factory);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+
+        var refused = await client.GetAsync("/api/gallery", ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("local user of a server that now has accounts (or proxy sign-in)", await refused.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Start_HeaderWithoutTrustedProxies_FailsNamingTheFix()
     {
         using var factory = new SvdWebFactory(settings: new Dictionary<string, string?> { ["SvdWeb:Accounts:ProxyHeader"] = Header });
