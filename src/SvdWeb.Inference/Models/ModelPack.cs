@@ -28,7 +28,8 @@ public sealed class ModelPack
     private const int HashBufferBytes = 1 << 20;
 
     internal ModelPack(string folder, FeatureExtractorConfig featureExtractor, ImageEncoderConfig imageEncoder, VaeConfig vae,
-        UNetConfig unet, int defaultHeight, int defaultWidth, PackIo io, string precision, long parameterCount, long sizeOnDiskBytes)
+        UNetConfig unet, int defaultHeight, int defaultWidth, PackIo io, string precision, long parameterCount, long sizeOnDiskBytes,
+        IReadOnlyDictionary<PackComponent, string> weightTypes, IReadOnlyDictionary<PackComponent, long> weightBytes, PackLicense? license)
     {
         Folder = folder;
         Name = Path.GetFileName(folder);
@@ -42,6 +43,9 @@ public sealed class ModelPack
         Precision = precision;
         ParameterCount = parameterCount;
         SizeOnDiskBytes = sizeOnDiskBytes;
+        WeightTypes = weightTypes;
+        WeightBytes = weightBytes;
+        License = license;
     }
 
     /// <summary>The pack folder's full path, without a trailing separator.</summary>
@@ -86,6 +90,18 @@ public sealed class ModelPack
 
     /// <summary>Bytes of every file in the folder, recursively, external-data files included, when the pack was loaded.</summary>
     public long SizeOnDiskBytes { get; }
+
+    /// <summary>Each graph's weight element type ("float32", "float16", …): what <see cref="Precision"/> summarises.</summary>
+    public IReadOnlyDictionary<PackComponent, string> WeightTypes { get; }
+
+    /// <summary>
+    /// Bytes of each graph on disk: model.onnx plus the external-data files it reads. ONNX Runtime copies these weights to
+    /// the device, so they are the weights term of <see cref="Memory.GpuMemoryEstimator"/>.
+    /// </summary>
+    public IReadOnlyDictionary<PackComponent, long> WeightBytes { get; }
+
+    /// <summary>The license the pack ships (a LICENSE file the exporter copied), or null for a pack without one.</summary>
+    public PackLicense? License { get; }
 
     /// <summary>The ONNX file of a component.</summary>
     public string ModelPath(PackComponent component) => Path.Combine(Folder, RelativeModelPath(component));
@@ -208,7 +224,7 @@ public sealed class ModelPack
 
     // A pack made from the Hugging Face cache is symbolic links into blobs/: what counts is the target's size, the
     // bytes that are read and hashed, not the link's own few bytes.
-    private static long ContentLength(FileInfo file, string relativePath)
+    internal static long ContentLength(FileInfo file, string relativePath)
     {
         if (file.LinkTarget is null)
             return file.Length;

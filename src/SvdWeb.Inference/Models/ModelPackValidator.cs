@@ -14,7 +14,7 @@ internal sealed class ModelPackValidator(string folder)
     private const string PipelineClassName = "StableVideoDiffusionPipeline";
     private const string ModelIndexPath = "model_index.json";
     private const string SchedulerConfigRelativePath = "scheduler/scheduler_config.json";
-    private const string DefaultHeightKey = "default_height", DefaultWidthKey = "default_width";
+    private const string DefaultHeightKey = "default_height", DefaultWidthKey = "default_width", LicenseUrlKey = "license_url";
 
     private readonly List<string> _problems = [];
 
@@ -31,7 +31,8 @@ internal sealed class ModelPackValidator(string folder)
         var vae = ReadConfig(VaeConfig.RelativePath, "the VAE config", VaeConfig.Read);
         var unet = ReadConfig(UNetConfig.RelativePath, "the UNet config", UNetConfig.Read);
         CheckScheduler();
-        var (defaultHeight, defaultWidth, io) = ReadSettings();
+        var (defaultHeight, defaultWidth, io, licenseUrl) = ReadSettings();
+        var license = ReadLicense(licenseUrl);
         CheckConfigsAgree(imageEncoder, vae, unet);
 
         var graphs = new Dictionary<PackComponent, OnnxGraphInfo>();
@@ -51,9 +52,11 @@ internal sealed class ModelPackValidator(string folder)
         {
             return Result(null);
         }
-        var precision = ModelPack.DescribePrecision(graphs.ToDictionary(g => g.Key, g => WeightTypeName(g.Value)));
+        var weightTypes = graphs.ToDictionary(g => g.Key, g => WeightTypeName(g.Value));
+        var precision = ModelPack.DescribePrecision(weightTypes);
+        var weightBytes = graphs.ToDictionary(g => g.Key, g => GraphBytes(g.Key, g.Value));
         var pack = new ModelPack(folder, featureExtractor, imageEncoder, vae, unet, defaultHeight.Value, defaultWidth.Value, io,
-            precision, graphs.Values.Sum(g => g.ParameterCount), sizeOnDisk.Value);
+            precision, graphs.Values.Sum(g => g.ParameterCount), sizeOnDisk.Value, weightTypes, weightBytes, license);
         CheckDefaultSizeFitsUNet(pack);
         return Result(pack);
     }
@@ -123,21 +126,53 @@ internal sealed class ModelPackValidator(string folder)
     /// <see cref="CheckDefaultSizeFitsUNet"/> checks them against the UNet once the pack is built. A file that cannot be
     /// read leaves the names unmapped, so the graphs are still checked.
     /// </summary>
-    private (int? Height, int? Width, PackIo Io) ReadSettings()
+    private (int? Height, int? Width, PackIo Io, Uri? LicenseUrl) ReadSettings()
     {
         var path = Path.Combine(folder, ModelPack.SettingsFileName);
         if (!File.Exists(path))
-            return (ModelPack.DiffusersDefaultHeight, ModelPack.DiffusersDefaultWidth, PackIo.Default);
+            return (ModelPack.DiffusersDefaultHeight, ModelPack.DiffusersDefaultWidth, PackIo.Default, null);
 
         const string Fix = "svdweb.json is SvdWeb's optional pack settings file, e.g. {\"default_height\": 576, \"default_width\": 1024}; fix the value, or remove the key to use diffusers' 576×1024.";
         var json = PackJsonFile.Open(folder, ModelPack.SettingsFileName, "valid settings", Fix, _problems);
         if (json is null)
-            return (null, null, PackIo.Default);
-        foreach (var key in json.Keys.Where(k => k is not (DefaultHeightKey or DefaultWidthKey or PackIo.Key)))
-            json.AddProblem($"unknown key '{key}'; the keys SvdWeb reads are '{DefaultHeightKey}', '{DefaultWidthKey}' and '{PackIo.Key}'.");
+            return (null, null, PackIo.Default, null);
+        foreach (var key in json.Keys.Where(k => k is not (DefaultHeightKey or DefaultWidthKey or PackIo.Key or LicenseUrlKey)))
+            json.AddProblem($"unknown key '{key}'; the keys SvdWeb reads are '{DefaultHeightKey}', '{DefaultWidthKey}', '{PackIo.Key}' and '{LicenseUrlKey}'.");
         var height = json.Has(DefaultHeightKey) ? Side(json, DefaultHeightKey) : ModelPack.DiffusersDefaultHeight;
         var width = json.Has(DefaultWidthKey) ? Side(json, DefaultWidthKey) : ModelPack.DiffusersDefaultWidth;
-        return (height, width, PackIo.Read(json));
+        Uri? licenseUrl = null;
+        if (json.Has(LicenseUrlKey) && json.String(LicenseUrlKey) is { } url)
+        {
+            licenseUrl = PackLicense.WebAddress(url);
+            if (licenseUrl is null)
+                json.AddProblem($"key '{LicenseUrlKey}' is \"{url}\", which is not an http or https address; give the license's full address, e.g. \"https://stability.ai/community-license-agreement\".");
+        }
+        return (height, width, PackIo.Read(json), licenseUrl);
+    }
+
+    /// <summary>The license file the exporter copied into the pack root, if any; one that cannot be read is a problem, not "no license".</summary>
+    private PackLicense? ReadLicense(Uri? settingsUrl)
+    {
+        try
+        {
+            return PackLicense.Read(folder, settingsUrl);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _problems.Add($"The pack's license file cannot be read ({ex.Message}). Check its permissions, or re-copy it from the checkpoint.");
+            return null;
+        }
+    }
+
+    /// <summary>model.onnx's length plus the external-data files it reads (each counted once, however many tensors share it).</summary>
+    private long GraphBytes(PackComponent component, OnnxGraphInfo graph)
+    {
+        var path = Path.Combine(folder, ModelPack.RelativeModelPath(component));
+        var graphFolder = Path.GetDirectoryName(path)!;
+        return ModelPack.ContentLength(new FileInfo(path), ModelPack.RelativeModelPath(component)) + graph.ExternalDataFiles.Keys
+            .Select(location => new FileInfo(Path.Combine(graphFolder, location)))
+            .Where(file => file.Exists)
+            .Sum(file => ModelPack.ContentLength(file, file.Name));
     }
 
     private static int? Side(PackJsonFile json, string key)

@@ -21,6 +21,31 @@ public sealed record UNetConfig(
 {
     public const string RelativePath = "unet/config.json";
 
+    /// <summary>diffusers' UNetSpatioTemporalConditionModel defaults, used when the config leaves the key out.</summary>
+    public static readonly IReadOnlyList<int> DefaultNumAttentionHeads = [5, 10, 20, 20];
+
+    public const int DefaultLayersPerBlock = 2;
+
+    /// <summary>
+    /// Attention heads per block (num_attention_heads: an int for all blocks or one per block; SVD [5, 10, 20, 20]).
+    /// Read for the memory estimate only, which is why a missing key takes diffusers' default instead of failing validation.
+    /// </summary>
+    public IReadOnlyList<int> NumAttentionHeads { get; init; } = DefaultNumAttentionHeads;
+
+    /// <summary>Resnets per down block (layers_per_block, 2 for SVD); each one's output is kept as a skip for the up path.</summary>
+    public int LayersPerBlock { get; init; } = DefaultLayersPerBlock;
+
+    /// <summary>Whether down block <paramref name="level"/> has attention (down_block_types "CrossAttn…"; SVD: all but the last).</summary>
+    public bool HasAttention(int level) => DownBlockTypes is { } types
+        ? level < types.Count && types[level].StartsWith("CrossAttn", StringComparison.Ordinal)
+        : level < BlockOutChannels.Count - 1;
+
+    /// <summary>down_block_types, or null when absent (then every block but the last is taken to have attention, as in SVD).</summary>
+    public IReadOnlyList<string>? DownBlockTypes { get; init; }
+
+    /// <summary>Heads of block <paramref name="level"/>; the last entry repeats when the list is shorter than the blocks.</summary>
+    public int HeadsAt(int level) => NumAttentionHeads.Count == 0 ? 1 : NumAttentionHeads[Math.Min(level, NumAttentionHeads.Count - 1)];
+
     internal static UNetConfig? Read(PackJsonFile json)
     {
         var numFrames = json.Int("num_frames");
@@ -43,6 +68,33 @@ public sealed record UNetConfig(
             return null;
         }
         return new UNetConfig(numFrames.Value, inChannels.Value, outChannels.Value, sampleSize.Value, additionTimeEmbedDim.Value,
-            projectionInputDim.Value, crossAttentionDim.Value, blockOutChannels);
+            projectionInputDim.Value, crossAttentionDim.Value, blockOutChannels)
+        {
+            NumAttentionHeads = OptionalHeads(json) ?? DefaultNumAttentionHeads,
+            LayersPerBlock = json.Has("layers_per_block") && json.Element("layers_per_block") is { ValueKind: System.Text.Json.JsonValueKind.Number } layers
+                && layers.TryGetInt32(out var count) && count > 0 ? count : DefaultLayersPerBlock,
+            DownBlockTypes = json.Element("down_block_types") is { ValueKind: System.Text.Json.JsonValueKind.Array } types
+                && types.EnumerateArray().All(t => t.ValueKind == System.Text.Json.JsonValueKind.String)
+                ? types.EnumerateArray().Select(t => t.GetString()!).ToArray() : null,
+        };
+    }
+
+    /// <summary>num_attention_heads as a list: an int applies to every block; anything unreadable falls back to the default.</summary>
+    private static IReadOnlyList<int>? OptionalHeads(PackJsonFile json)
+    {
+        if (json.Element("num_attention_heads") is not { } heads)
+            return null;
+        if (heads.ValueKind == System.Text.Json.JsonValueKind.Number && heads.TryGetInt32(out var all) && all > 0)
+            return [all];
+        if (heads.ValueKind != System.Text.Json.JsonValueKind.Array)
+            return null;
+        var list = new List<int>();
+        foreach (var item in heads.EnumerateArray())
+        {
+            if (item.ValueKind != System.Text.Json.JsonValueKind.Number || !item.TryGetInt32(out var value) || value <= 0)
+                return null;
+            list.Add(value);
+        }
+        return list.Count > 0 ? list : null;
     }
 }

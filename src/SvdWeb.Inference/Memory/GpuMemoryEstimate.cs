@@ -1,0 +1,34 @@
+using System.Globalization;
+
+namespace SvdWeb.Inference.Memory;
+
+/// <summary>
+/// Peak GPU memory of one run, by term (<see cref="GpuMemoryEstimator"/> gives the formulas), in bytes. The terms add up
+/// because each ONNX Runtime session keeps its own CUDA arena, which holds its peak until the session is disposed.
+/// </summary>
+/// <param name="WeightBytes">The four graphs' files: model.onnx plus external data.</param>
+/// <param name="EncodeBytes">The VAE encoder's largest activations (one image, full resolution).</param>
+/// <param name="UNetBytes">The UNet's inputs and outputs, skip connections and its heaviest layer's working set.</param>
+/// <param name="DecodeBytes">The VAE decoder's activations for one chunk of frames.</param>
+/// <param name="RuntimeBytes">CUDA context, cuDNN/cuBLAS workspaces and ONNX Runtime's own buffers: a fixed allowance.</param>
+/// <param name="Calibration">Measured peak ÷ estimate on your GPU (SvdWeb:Inference:MemoryCalibrationFactor); multiplies the sum.</param>
+/// <param name="DecodeFrames">Frames per decoder call, for the description.</param>
+public sealed record GpuMemoryEstimate(long WeightBytes, long EncodeBytes, long UNetBytes, long DecodeBytes, long RuntimeBytes, double Calibration, int DecodeFrames)
+{
+    public long TotalBytes => (long)((double)(WeightBytes + EncodeBytes + UNetBytes + DecodeBytes + RuntimeBytes) * Calibration);
+
+    /// <summary>"15.1 GiB (weights 4.3, UNet 6.5, VAE encode 1.1, decode 2.3 for 2 frames at once, runtime 1.0)".</summary>
+    public string Describe()
+    {
+        var calibration = Calibration == 1.0 ? "" : string.Create(CultureInfo.InvariantCulture, $", × {Calibration:0.##} calibration");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{Gib(TotalBytes)} GiB (weights {Gib(WeightBytes)}, UNet {Gib(UNetBytes)}, VAE encode {Gib(EncodeBytes)}, decode {Gib(DecodeBytes)} for {DecodeFrames} frame{(DecodeFrames == 1 ? "" : "s")} at once, runtime {Gib(RuntimeBytes)}{calibration})");
+    }
+
+    /// <summary>Bytes as GiB with one decimal, e.g. "15.1"; two decimals under 1 GiB so tiny packs do not read as 0.0.</summary>
+    public static string Gib(long bytes)
+    {
+        var gib = bytes / (double)(1L << 30);
+        return gib.ToString(gib < 1 ? "0.00" : "0.0", CultureInfo.InvariantCulture);
+    }
+}
