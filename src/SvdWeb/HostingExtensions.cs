@@ -28,8 +28,10 @@ internal static class HostingExtensions
             db.UseSqlite($"Data Source={Path.Combine(media.DataFolder, "svdweb.db")};Cache=Shared");
         });
         services.AddSingleton<MediaStore>();
+        services.AddSingleton<PackAdministration>();
         services.AddSingleton<PackCatalog>();
         services.AddSingleton<PipelineCache>();
+        services.AddSingleton<GpuMemoryGuard>();
         services.AddSingleton<GenerationQueue>();
         services.AddSingleton<JobProgressBroadcaster>();
         services.AddSingleton<JobRunner>();
@@ -119,6 +121,7 @@ internal static class HostingExtensions
         services.AddHostedService<StartupRecovery>();
         services.AddHostedService(provider => provider.GetRequiredService<FfmpegStatus>());
         services.AddHostedService<DeviceProbe>();
+        services.AddHostedService<PackWatcher>();
         services.AddHostedService<Hosting.ExposureGuard>();
         var devices = builder.Configuration.GetSection($"{SvdWebOptions.Section}:{nameof(SvdWebOptions.Devices)}").Get<string[]>() is { Length: > 0 } configured
             ? configured

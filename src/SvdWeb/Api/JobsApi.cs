@@ -94,6 +94,14 @@ public static class JobsApi
         {
             return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The model pack cannot be used");
         }
+        catch (PackLicenseNotAcceptedException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status403Forbidden, title: "Model pack license not accepted");
+        }
+        catch (InsufficientGpuMemoryException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "Not enough GPU memory");
+        }
         catch (QueueFullException ex)
         {
             return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Queue full");
@@ -202,7 +210,8 @@ public static class JobsApi
 
     private static Ok<PackDto[]> Models(PackCatalog catalog) => TypedResults.Ok(catalog.List().Select(e => new PackDto(
         e.Name, e.IsValid, e.Problems, e.Pack?.DefaultFrames, e.Pack?.DefaultHeight, e.Pack?.DefaultWidth, e.Pack?.Precision.ToString(),
-        e.Pack?.ParameterCount, e.Pack?.SizeOnDiskBytes, e.Name == catalog.DefaultPack)).ToArray());
+        e.Pack?.ParameterCount, e.Pack?.SizeOnDiskBytes, e.Name == catalog.DefaultPack, e.Pack?.License?.FileName,
+        e.Pack is null || catalog.Administration.IsLicenseAccepted(e.Pack))).ToArray());
 
     private static NotFound<ProblemDetails> NotFound(Guid id) =>
         TypedResults.NotFound(new ProblemDetails { Title = "Not found", Detail = $"There is no job {id}.", Status = StatusCodes.Status404NotFound });

@@ -16,12 +16,18 @@ public sealed class GalleryDbContext(DbContextOptions<GalleryDbContext> options)
 
     public DbSet<SvdWeb.Accounts.ApiToken> ApiTokens => Set<SvdWeb.Accounts.ApiToken>();
 
+    public DbSet<SvdWeb.Models.PackLicenseAcceptance> PackLicenseAcceptances => Set<SvdWeb.Models.PackLicenseAcceptance>();
+
+    public DbSet<SvdWeb.Models.SiteSetting> SiteSettings => Set<SvdWeb.Models.SiteSetting>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         base.OnModelCreating(builder);
         builder.ApplyConfiguration(new GenerationConfiguration());
         builder.ApplyConfiguration(new SvdWeb.Accounts.ApiTokenConfiguration());
+        builder.ApplyConfiguration(new SvdWeb.Models.PackLicenseAcceptanceConfiguration());
+        builder.ApplyConfiguration(new SvdWeb.Models.SiteSettingConfiguration());
         builder.Entity<IdentityRole>().HasData(
             new IdentityRole { Id = "9d0c6f4e-0000-4000-8000-000000000001", Name = SvdWeb.Accounts.Roles.Admin, NormalizedName = "ADMIN", ConcurrencyStamp = "admin" },
             new IdentityRole { Id = "9d0c6f4e-0000-4000-8000-000000000002", Name = SvdWeb.Accounts.Roles.User, NormalizedName = "USER", ConcurrencyStamp = "user" });

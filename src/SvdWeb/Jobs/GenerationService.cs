@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using SvdWeb.Gallery;
 using SvdWeb.Inference;
 using SvdWeb.Inference.Imaging;
+using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Models;
 using SvdWeb.Models;
 using SvdWeb.Options;
@@ -20,6 +21,7 @@ public sealed partial class GenerationService(
     IDbContextFactory<GalleryDbContext> dbFactory,
     GenerationQueue queue,
     PackCatalog catalog,
+    GpuMemoryGuard memory,
     MediaStore media,
     JobProgressBroadcaster broadcaster,
     IOptions<SvdWebOptions> options,
@@ -71,8 +73,12 @@ public sealed partial class GenerationService(
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(owner);
         var pack = catalog.Require(recipe.Model);
+        if (!catalog.Administration.IsLicenseAccepted(pack))
+            throw new PackLicenseNotAcceptedException(pack.Name, pack.License!.FileName);
         SvdParameterLimits.Validate(recipe, pack);
         var resolved = recipe.Resolve(pack);
+        // Refused here, not when a worker runs out of memory minutes later in the queue.
+        memory.EnsureFits(pack, MemoryRecipe.From(resolved));
         var hash = await catalog.GetHashAsync(pack, ct).ConfigureAwait(false);
 
         var id = Guid.NewGuid();

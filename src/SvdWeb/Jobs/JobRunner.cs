@@ -108,6 +108,11 @@ public sealed partial class JobRunner(
 
     private async Task<SvdResult> GenerateAsync(Generation job, string device, CancellationToken ct)
     {
+        if (catalog.Get(job.ModelName) is null)
+        {
+            throw new ModelPackException(Path.Combine(catalog.ModelsFolder, job.ModelName),
+                $"model pack '{job.ModelName}' was removed from the models folder after this job was queued. Put the pack back and retry the job, or Remix it on another pack.");
+        }
         var pack = catalog.Require(job.ModelName);
         var hash = await catalog.GetHashAsync(pack, ct).ConfigureAwait(false);
         if (!string.Equals(hash, job.ModelHash, StringComparison.Ordinal))
@@ -115,7 +120,8 @@ public sealed partial class JobRunner(
             throw new ModelPackException(pack.Folder,
                 $"the pack changed on disk after this job was queued (its files hashed {job.ModelHash[..12]}… then, {hash[..12]}… now), so it would not reproduce the recipe. Regenerate the item to run it on the current pack.");
         }
-        var pipeline = await pipelines.GetAsync(pack, device, ct).ConfigureAwait(false);
+        using var lease = await pipelines.GetAsync(pack, device, ct).ConfigureAwait(false);
+        var pipeline = lease.Pipeline;
         SvdResult result;
         var limits = new ImageLimits(options.Value.MaxUploadBytes, options.Value.MaxUploadPixels);
         var image = ImageLoader.Load(media.PathOf(job.MediaFolder, job.InputFile), limits);

@@ -7,11 +7,12 @@ namespace SvdWeb.Models;
 /// <summary>
 /// At startup, says for each configured device where inference will run and why ("CUDA unavailable (libcublasLt.so.13
 /// …); running on CPU"), in the log and, through <see cref="PipelineCache.Providers"/>, in the UI's device badge, before
-/// any job has loaded a pack.
+/// any job has loaded a pack. On CUDA it also asks nvidia-smi for the GPU's memory, the limit of the memory guidance
+/// (<see cref="GpuMemoryGuard"/>) unless SvdWeb:Inference:GpuMemoryBytes sets one.
 /// </summary>
-public sealed partial class DeviceProbe(IOptions<SvdWebOptions> options, PipelineCache pipelines, ILogger<DeviceProbe> logger) : IHostedService
+public sealed partial class DeviceProbe(IOptions<SvdWebOptions> options, PipelineCache pipelines, GpuMemoryGuard memory, ILogger<DeviceProbe> logger) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         foreach (var device in options.Value.WorkerDevices)
         {
@@ -21,6 +22,18 @@ public sealed partial class DeviceProbe(IOptions<SvdWebOptions> options, Pipelin
                 var provider = ExecutionProviders.Probe(settings);
                 pipelines.Providers.TryAdd(device, provider);
                 Log.Provider(logger, device, provider.ToString(), provider.Reason);
+                if (provider is { IsCuda: true, DeviceId: { } id } && options.Value.Inference.GpuMemoryBytes == 0)
+                {
+                    if (await NvidiaSmi.TotalMemoryBytesAsync(id, cancellationToken).ConfigureAwait(false) is { } total)
+                    {
+                        memory.ReportDetected(total, device);
+                        Log.GpuMemory(logger, device, total / (double)(1L << 30));
+                    }
+                    else
+                    {
+                        Log.GpuMemoryUnknown(logger, device);
+                    }
+                }
             }
             catch (InvalidOperationException ex)
             {
@@ -28,7 +41,6 @@ public sealed partial class DeviceProbe(IOptions<SvdWebOptions> options, Pipelin
                 Log.Unavailable(logger, device, ex.Message);
             }
         }
-        return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -40,5 +52,11 @@ public sealed partial class DeviceProbe(IOptions<SvdWebOptions> options, Pipelin
 
         [LoggerMessage(2, LogLevel.Error, "Device {Device} cannot run: {Message}")]
         public static partial void Unavailable(ILogger logger, string device, string message);
+
+        [LoggerMessage(3, LogLevel.Information, "Device {Device} has {GiB:0.0} GiB; recipes estimated to need more are refused before queueing.")]
+        public static partial void GpuMemory(ILogger logger, string device, double giB);
+
+        [LoggerMessage(4, LogLevel.Warning, "Device {Device}: nvidia-smi did not report its memory, so no recipe is refused for memory. Set SvdWeb:Inference:GpuMemoryBytes to enable the check.")]
+        public static partial void GpuMemoryUnknown(ILogger logger, string device);
     }
 }

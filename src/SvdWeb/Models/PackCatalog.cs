@@ -9,16 +9,47 @@ namespace SvdWeb.Models;
 /// <summary>
 /// The packs in the configured models folder, validated (configs and ONNX headers only, no weights) and cached; a pack
 /// folder whose files changed is validated again. Hashes are computed once per pack state, since hashing gigabytes
-/// takes seconds.
+/// takes seconds. <see cref="Rescan"/> (the <see cref="PackWatcher"/> and the Models page's button) compares the folder
+/// with the last scan, drops the loaded sessions of packs removed or changed, and tells the pages.
 /// </summary>
-public sealed partial class PackCatalog(IOptions<SvdWebOptions> options, IHostEnvironment environment, ILogger<PackCatalog> logger)
+public sealed partial class PackCatalog(
+    IOptions<SvdWebOptions> options,
+    IHostEnvironment environment,
+    PackAdministration administration,
+    PipelineCache pipelines,
+    ILogger<PackCatalog> logger)
 {
     private readonly ConcurrentDictionary<string, (DateTime Stamp, PackEntry Entry)> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (DateTime Stamp, Task<string> Hash)> _hashes = new(StringComparer.Ordinal);
+    private readonly Lock _scanGate = new();
+    private Dictionary<string, PackEntry>? _scanned;
+
+    /// <summary>Raised after a rescan found packs added, removed or changed, and after an admin's license or default-pack change.</summary>
+    public event Action? Changed
+    {
+        add
+        {
+            _changed += value;
+            administration.Changed += value;
+        }
+        remove
+        {
+            _changed -= value;
+            administration.Changed -= value;
+        }
+    }
+
+    private Action? _changed;
 
     public string ModelsFolder { get; } = SvdWebOptionsValidator.ResolvePath(environment, options.Value.ModelsFolder);
 
-    public string DefaultPack { get; } = options.Value.DefaultPack;
+    /// <summary>The pack an admin made the default on the Models page while it is still there, else appsettings' DefaultPack.</summary>
+    public string DefaultPack => administration.StoredDefaultPack is { } stored && IsPackName(stored) && File.Exists(Path.Combine(ModelsFolder, stored, "model_index.json"))
+        ? stored
+        : options.Value.DefaultPack;
+
+    /// <summary>Admins' decisions about packs: license acceptances and the stored default.</summary>
+    public PackAdministration Administration => administration;
 
     public IReadOnlyList<PackEntry> List()
     {
@@ -34,7 +65,7 @@ public sealed partial class PackCatalog(IOptions<SvdWebOptions> options, IHostEn
     /// <summary>The entry for a pack name, or null when no such folder exists.</summary>
     public PackEntry? Get(string name)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal) || name.StartsWith('.'))
+        if (!IsPackName(name))
             return null;
         var folder = Path.Combine(ModelsFolder, name);
         if (!Directory.Exists(folder)) return null;
@@ -45,6 +76,40 @@ public sealed partial class PackCatalog(IOptions<SvdWebOptions> options, IHostEn
         if (!entry.IsValid) Log.PackInvalid(logger, name, string.Join(" | ", entry.Problems));
         _entries[name] = (stamp, entry);
         return entry;
+    }
+
+    /// <summary>
+    /// Lists the folder again and compares it with the last scan: packs gone or changed lose their cached entry, hash and
+    /// loaded sessions, and <see cref="Changed"/> fires when anything differs. The first scan only records the packs.
+    /// </summary>
+    public PackChanges Rescan()
+    {
+        var current = List().ToDictionary(e => e.Name, StringComparer.Ordinal);
+        Dictionary<string, PackEntry>? previous;
+        lock (_scanGate)
+        {
+            previous = _scanned;
+            _scanned = current;
+        }
+        if (previous is null) return new PackChanges([], [], []);
+        var added = current.Keys.Where(name => !previous.ContainsKey(name)).Order(StringComparer.Ordinal).ToArray();
+        var removed = previous.Keys.Where(name => !current.ContainsKey(name)).Order(StringComparer.Ordinal).ToArray();
+        var changed = current.Where(e => previous.TryGetValue(e.Key, out var old) && !ReferenceEquals(old, e.Value)).Select(e => e.Key).Order(StringComparer.Ordinal).ToArray();
+        foreach (var name in removed)
+        {
+            var folder = previous[name].Folder;
+            _entries.TryRemove(name, out _);
+            _hashes.TryRemove(folder, out _);
+            pipelines.Evict(folder);
+        }
+        foreach (var name in changed) pipelines.Evict(previous[name].Folder);
+        var changes = new PackChanges(added, removed, changed);
+        if (changes.Any)
+        {
+            Log.Rescanned(logger, string.Join(", ", added), string.Join(", ", removed), string.Join(", ", changed));
+            _changed?.Invoke();
+        }
+        return changes;
     }
 
     /// <summary>The valid pack of that name (or the default pack), or an input error naming the packs there are.</summary>
@@ -70,6 +135,9 @@ public sealed partial class PackCatalog(IOptions<SvdWebOptions> options, IHostEn
         return entry.Hash.WaitAsync(ct);
     }
 
+    private static bool IsPackName(string? name) => !string.IsNullOrWhiteSpace(name) && !name.Contains('/', StringComparison.Ordinal)
+        && !name.Contains('\\', StringComparison.Ordinal) && !name.StartsWith('.');
+
     /// <summary>Latest write time of any file in the pack: changes when a file is replaced, added or touched.</summary>
     private static DateTime Stamp(string folder) => Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
         .Select(File.GetLastWriteTimeUtc)
@@ -80,5 +148,8 @@ public sealed partial class PackCatalog(IOptions<SvdWebOptions> options, IHostEn
     {
         [LoggerMessage(1, LogLevel.Warning, "Model pack {Pack} is not usable: {Problems}")]
         public static partial void PackInvalid(ILogger logger, string pack, string problems);
+
+        [LoggerMessage(2, LogLevel.Information, "Models folder rescanned. Added: [{Added}]; removed: [{Removed}]; changed: [{Changed}].")]
+        public static partial void Rescanned(ILogger logger, string added, string removed, string changed);
     }
 }

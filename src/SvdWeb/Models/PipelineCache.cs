@@ -9,39 +9,65 @@ namespace SvdWeb.Models;
 
 /// <summary>
 /// One loaded <see cref="SvdPipeline"/> per (pack, device), created on first use and kept: creating sessions for the
-/// real UNet takes seconds and its weights gigabytes. A pack whose folder changed is reloaded on next use.
+/// real UNet takes seconds and its weights gigabytes. A pack whose folder changed is reloaded on next use, and
+/// <see cref="Evict"/> drops a removed or changed pack's sessions; either way sessions still running a job are
+/// disposed only when that job ends (<see cref="PipelineLease"/>).
 /// </summary>
 public sealed partial class PipelineCache(IOptions<SvdWebOptions> options, ILoggerFactory loggerFactory) : IDisposable
 {
-    private readonly ConcurrentDictionary<(string Folder, string Device), Lazy<Task<(ModelPack Pack, SvdPipeline Pipeline)>>> _pipelines = new();
+    private readonly ConcurrentDictionary<(string Folder, string Device), Lazy<Task<CachedPipeline>>> _pipelines = new();
     private readonly ILogger _logger = loggerFactory.CreateLogger<PipelineCache>();
 
     /// <summary>The provider of the last pipeline loaded per device ("auto", "cuda:0", …), for the UI's device badge.</summary>
     public ConcurrentDictionary<string, ExecutionProviderInfo> Providers { get; } = new(StringComparer.Ordinal);
 
-    public async Task<SvdPipeline> GetAsync(ModelPack pack, string device, CancellationToken ct)
+    /// <summary>The pack's pipeline on that device, held for the caller until the lease is disposed.</summary>
+    public async Task<PipelineLease> GetAsync(ModelPack pack, string device, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(pack);
         var key = (pack.Folder, device);
         while (true)
         {
-            var lazy = _pipelines.GetOrAdd(key, _ => new Lazy<Task<(ModelPack, SvdPipeline)>>(() => LoadAsync(pack, device)));
-            (ModelPack Pack, SvdPipeline Pipeline) loaded;
+            var lazy = _pipelines.GetOrAdd(key, _ => new Lazy<Task<CachedPipeline>>(() => LoadAsync(pack, device)));
+            CachedPipeline loaded;
             try
             {
                 loaded = await lazy.Value.WaitAsync(ct).ConfigureAwait(false);
             }
             catch (Exception) when (lazy.Value.IsFaulted)
             {
-                _pipelines.TryRemove(new KeyValuePair<(string, string), Lazy<Task<(ModelPack, SvdPipeline)>>>(key, lazy));
+                _pipelines.TryRemove(new KeyValuePair<(string, string), Lazy<Task<CachedPipeline>>>(key, lazy));
                 throw;
             }
-            // PackCatalog hands out a new ModelPack only when the folder changed on disk: drop the stale sessions.
-            if (ReferenceEquals(loaded.Pack, pack))
-                return loaded.Pipeline;
-            if (_pipelines.TryRemove(new KeyValuePair<(string, string), Lazy<Task<(ModelPack, SvdPipeline)>>>(key, lazy)))
-                loaded.Pipeline.Dispose();
+            // PackCatalog hands out a new ModelPack only when the folder changed on disk: drop the stale sessions. A
+            // retired entry (evicted meanwhile) is already out of the dictionary; the next round loads afresh.
+            if (ReferenceEquals(loaded.Pack, pack) && loaded.TryAcquire())
+                return new PipelineLease(loaded);
+            if (_pipelines.TryRemove(new KeyValuePair<(string, string), Lazy<Task<CachedPipeline>>>(key, lazy)))
+                loaded.Retire();
         }
+    }
+
+    /// <summary>Drops every loaded pipeline of the pack folder; returns how many were dropped.</summary>
+    public int Evict(string folder)
+    {
+        var evicted = 0;
+        foreach (var entry in _pipelines.Where(p => string.Equals(p.Key.Folder, folder, StringComparison.Ordinal)).ToArray())
+        {
+            if (!_pipelines.TryRemove(entry)) continue;
+            evicted++;
+            if (entry.Value.IsValueCreated && entry.Value.Value.IsCompletedSuccessfully)
+            {
+                entry.Value.Value.Result.Retire();
+            }
+            else
+            {
+                // Still loading: retire it once loaded, so its sessions do not leak.
+                _ = entry.Value.Value.ContinueWith(t => t.Result.Retire(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            }
+            Log.Evicted(_logger, Path.GetFileName(folder), entry.Key.Device);
+        }
+        return evicted;
     }
 
     /// <summary>Where a loaded pipeline of this pack runs, or null while none is loaded.</summary>
@@ -50,25 +76,25 @@ public sealed partial class PipelineCache(IOptions<SvdWebOptions> options, ILogg
         ArgumentNullException.ThrowIfNull(pack);
         return _pipelines
             .Where(p => p.Key.Folder == pack.Folder && p.Value.IsValueCreated && p.Value.Value.IsCompletedSuccessfully)
-            .Select(p => p.Value.Value.Result.Item2.Provider)
+            .Select(p => p.Value.Value.Result.Pipeline.Provider)
             .FirstOrDefault();
     }
 
-    private Task<(ModelPack, SvdPipeline)> LoadAsync(ModelPack pack, string device) => Task.Run(() =>
+    private Task<CachedPipeline> LoadAsync(ModelPack pack, string device) => Task.Run(() =>
     {
         SvdWebOptionsValidator.TryParseDevice(device, out var settings);
         settings = settings with { IntraOpNumThreads = options.Value.IntraOpNumThreads };
         var pipeline = SvdPipeline.Load(pack, settings, loggerFactory.CreateLogger<SvdPipeline>());
         Providers[device] = pipeline.Provider;
         Log.Loaded(_logger, pack.Name, device, pipeline.Provider.ToString(), pipeline.Provider.Reason);
-        return (pack, pipeline);
+        return new CachedPipeline(pack, pipeline);
     });
 
     public void Dispose()
     {
         foreach (var lazy in _pipelines.Values)
         {
-            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully) lazy.Value.Result.Item2.Dispose();
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully) lazy.Value.Result.Retire();
         }
         _pipelines.Clear();
     }
@@ -77,5 +103,8 @@ public sealed partial class PipelineCache(IOptions<SvdWebOptions> options, ILogg
     {
         [LoggerMessage(1, LogLevel.Information, "Pack {Pack} ready for device {Device} on {Provider}: {Reason}")]
         public static partial void Loaded(ILogger logger, string pack, string device, string provider, string reason);
+
+        [LoggerMessage(2, LogLevel.Information, "Pack {Pack} was removed or changed on disk: its sessions on device {Device} are dropped (after any job still using them).")]
+        public static partial void Evicted(ILogger logger, string pack, string device);
     }
 }

@@ -19,6 +19,15 @@ public sealed class SvdWebOptions
     [Required]
     public string DefaultPack { get; set; } = "tiny-svd";
 
+    /// <summary>
+    /// How long the models folder must be quiet after a change before it is scanned again: copying a multi-gigabyte pack
+    /// writes for a while, and each write is an event. Defaults to 2 seconds.
+    /// </summary>
+    public TimeSpan ModelsRescanDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>GPU memory guidance (section SvdWeb:Inference).</summary>
+    public InferenceOptions Inference { get; set; } = new();
+
     /// <summary>Where the database and every generated file live; created if missing. Defaults to "data".</summary>
     [Required]
     public string DataFolder { get; set; } = "data";

@@ -28,6 +28,13 @@ internal sealed class SvdWebOptionsValidator(IHostEnvironment environment) : IVa
             failures.Add($"SvdWeb:DataFolder '{data}' is not writable ({ex.Message}). Choose a folder the app's user can write, e.g. SvdWeb__DataFolder=/var/lib/svdweb.");
         }
 
+        if (options.ModelsRescanDelay < TimeSpan.Zero || options.ModelsRescanDelay > TimeSpan.FromMinutes(10))
+            failures.Add($"SvdWeb:ModelsRescanDelay is {options.ModelsRescanDelay}; use a quiet time between 00:00:00 and 00:10:00, e.g. \"00:00:02\".");
+        if (options.Inference.GpuMemoryBytes < 0)
+            failures.Add($"SvdWeb:Inference:GpuMemoryBytes is {options.Inference.GpuMemoryBytes}; give the GPU's memory in bytes (e.g. 80000000000), or 0 to ask nvidia-smi.");
+        if (!(options.Inference.MemoryCalibrationFactor is > 0 and <= 100))
+            failures.Add($"SvdWeb:Inference:MemoryCalibrationFactor is {options.Inference.MemoryCalibrationFactor}; give measured peak ÷ estimate, a number above 0 (1.0 when not calibrated).");
+
         foreach (var device in options.Devices)
         {
             if (!TryParseDevice(device, out _))

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Options;
+using SvdWeb.Inference.Memory;
+using SvdWeb.Inference.Models;
+using SvdWeb.Jobs;
+using SvdWeb.Options;
+
+namespace SvdWeb.Models;
+
+/// <summary>
+/// Estimates a recipe's peak GPU memory and refuses, before anything is queued, a recipe that needs more than the GPU
+/// has: SvdWeb:Inference:GpuMemoryBytes when set, else what nvidia-smi reported at startup for the CUDA workers (the
+/// smallest GPU, since a job may run on any worker). With neither, as on a CPU-only server, nothing is refused.
+/// </summary>
+public sealed class GpuMemoryGuard(IOptions<SvdWebOptions> options)
+{
+    private readonly Lock _gate = new();
+    private (long Bytes, string Source)? _detected;
+
+    /// <summary>The GPU memory jobs must fit in and where that number comes from, or null when there is no limit.</summary>
+    public (long Bytes, string Source)? Available
+    {
+        get
+        {
+            var configured = options.Value.Inference.GpuMemoryBytes;
+            if (configured > 0) return (configured, "SvdWeb:Inference:GpuMemoryBytes");
+            lock (_gate) return _detected;
+        }
+    }
+
+    /// <summary>Records a CUDA device's memory as nvidia-smi gave it; the smallest device counts.</summary>
+    public void ReportDetected(long bytes, string device)
+    {
+        lock (_gate)
+        {
+            if (_detected is null || bytes < _detected.Value.Bytes)
+                _detected = (bytes, $"{device}'s total memory from nvidia-smi");
+        }
+    }
+
+    public GpuMemoryEstimate Estimate(ModelPack pack, MemoryRecipe recipe) =>
+        GpuMemoryEstimator.Estimate(pack, recipe, options.Value.Inference.MemoryCalibrationFactor, options.Value.Inference.MaterializedAttention);
+
+    /// <summary>The refusal message when the recipe does not fit, else null (also when no limit is known).</summary>
+    public string? Refusal(ModelPack pack, MemoryRecipe recipe) => Available is { } available
+        ? GpuMemoryEstimator.Refusal(pack, recipe, available.Bytes, available.Source, options.Value.Inference.MemoryCalibrationFactor, options.Value.Inference.MaterializedAttention)
+        : null;
+
+    /// <exception cref="InsufficientGpuMemoryException">The recipe (resolved against the pack) does not fit.</exception>
+    public void EnsureFits(ModelPack pack, MemoryRecipe recipe)
+    {
+        if (Refusal(pack, recipe) is { } refusal) throw new InsufficientGpuMemoryException(refusal);
+    }
+}
