@@ -7,6 +7,7 @@ using SixLabors.ImageSharp.Processing;
 using SvdWeb.Accounts;
 using SvdWeb.Inference;
 using SvdWeb.Inference.Imaging;
+using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Models;
 using SvdWeb.Jobs;
 using SvdWeb.Models;
@@ -21,7 +22,7 @@ namespace SvdWeb.Components.Pages;
 /// (<see cref="SvdParameterLimits"/>), so the messages match the CLI and the API. "?remix={id}" prefills everything
 /// from a gallery item.
 /// </summary>
-public sealed partial class Create
+public sealed partial class Create : IDisposable
 {
     private const int PreviewMaxSide = 512;
     private readonly Dictionary<string, string> _errors = new(StringComparer.Ordinal);
@@ -40,6 +41,8 @@ public sealed partial class Create
     [Inject] private PackCatalog Catalog { get; set; } = default!;
 
     [Inject] private MediaStore Media { get; set; } = default!;
+
+    [Inject] private GpuMemoryGuard Memory { get; set; } = default!;
 
     [Inject] private NavigationManager Navigation { get; set; } = default!;
 
@@ -64,8 +67,9 @@ public sealed partial class Create
     protected override async Task OnInitializedAsync()
     {
         _packs = Catalog.List();
-        _form.Model = _packs.FirstOrDefault(p => p.Name == Catalog.DefaultPack && p.IsValid)?.Name ?? _packs.FirstOrDefault(p => p.IsValid)?.Name;
+        _form.Model = _packs.FirstOrDefault(p => p.Name == Catalog.DefaultPack && IsUsable(p))?.Name ?? _packs.FirstOrDefault(IsUsable)?.Name;
         ResetDefaults();
+        Catalog.Changed += OnCatalogChanged;
         // Someone else's private item cannot be remixed: to them it does not exist.
         if (Remix is { } id && await Generations.FindAsync(id, CancellationToken.None) is { } source
             && (AuthenticationState is null || Ownership.MaySee((await AuthenticationState).User, source)))
@@ -78,6 +82,38 @@ public sealed partial class Create
             UpdateModelView();
         }
     }
+
+    /// <summary>Packs added, removed or accepted meanwhile show up in the list; the chosen pack and settings stay.</summary>
+    private void OnCatalogChanged() => _ = InvokeAsync(() =>
+    {
+        _packs = Catalog.List();
+        StateHasChanged();
+    });
+
+    private bool IsUsable(PackEntry entry) => entry.Pack is { } pack && Catalog.Administration.IsLicenseAccepted(pack);
+
+    private string PackLabel(PackEntry entry) => entry.Pack is not { } pack ? "· invalid"
+        : !Catalog.Administration.IsLicenseAccepted(pack) ? "· license not accepted"
+        : $"· {pack.DefaultFrames} frames · {pack.Precision}";
+
+    /// <summary>
+    /// The peak GPU memory of the current settings, recomputed on every render (a few multiplications), so it follows
+    /// frames, size, decode chunk, videos and guidance as they are typed. Null while a value is out of range.
+    /// </summary>
+    private (string Text, string? Refusal)? MemoryEstimate()
+    {
+        if (Pack is not { } pack || _form.NumFrames < 1 || _form.Width < 8 || _form.Height < 8 || _form.DecodeChunkSize < 1 || _form.NumVideosPerPrompt < 1)
+            return null;
+        var recipe = new MemoryRecipe(_form.NumFrames, _form.Height, _form.Width, _form.DecodeChunkSize, _form.NumVideosPerPrompt, _form.MaxGuidanceScale > 1f);
+        var estimate = Memory.Estimate(pack, recipe);
+        if (Memory.Refusal(pack, recipe) is { } refusal) return (refusal, refusal);
+        var limit = Memory.Available is { } available
+            ? $"The GPU has {GpuMemoryEstimate.Gib(available.Bytes)} GiB ({available.Source})."
+            : "No GPU memory limit is known (CPU, or SvdWeb:Inference:GpuMemoryBytes unset), so nothing is refused for memory.";
+        return ($"Estimated peak GPU memory: {estimate.Describe()}. {limit}", null);
+    }
+
+    public void Dispose() => Catalog.Changed -= OnCatalogChanged;
 
     private void ResetDefaults()
     {
@@ -192,7 +228,7 @@ public sealed partial class Create
             _errors[ex.Field] = ex.Message;
             _submitError = ex.Message;
         }
-        catch (Exception ex) when (ex is QueueFullException or UserQueueLimitException or ModelPackException)
+        catch (Exception ex) when (ex is QueueFullException or UserQueueLimitException or ModelPackException or PackLicenseNotAcceptedException or InsufficientGpuMemoryException)
         {
             _submitError = ex.Message;
         }
