@@ -22,6 +22,13 @@ namespace SvdWeb.Tests.Components;
 public abstract class RealServicesContext : BunitContext
 {
     protected RealServicesContext()
+        : this(Path.Combine(Fixtures.RepoRoot, "models"))
+    {
+    }
+
+    /// <param name="modelsFolder">The models folder the catalog lists (a temporary one for tests that add or remove packs).</param>
+    /// <param name="configure">Changes to the options before the services are built.</param>
+    protected RealServicesContext(string modelsFolder, Action<SvdWebOptions>? configure = null)
     {
         DataFolder = Directory.CreateTempSubdirectory("svdweb-bunit-").FullName;
         // Waits end as soon as their condition holds; the long limit only matters on a loaded machine (these pages
@@ -32,12 +39,14 @@ public abstract class RealServicesContext : BunitContext
         Services.AddLogging();
         Services.AddSignalR();
         Services.AddSingleton<IHostEnvironment>(new TestHostEnvironment(Fixtures.RepoRoot));
-        Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new SvdWebOptions
+        var options = new SvdWebOptions
         {
-            ModelsFolder = Path.Combine(Fixtures.RepoRoot, "models"),
+            ModelsFolder = modelsFolder,
             DataFolder = DataFolder,
             Devices = ["cpu"],
-        }));
+        };
+        configure?.Invoke(options);
+        Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         Services.AddSvdWebServices();
         using var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext();
         db.Database.Migrate();

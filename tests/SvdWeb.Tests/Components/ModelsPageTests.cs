@@ -1,0 +1,163 @@
+using System.Security.Claims;
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Extensions;
+using SvdWeb.Accounts;
+using SvdWeb.Components.Pages;
+using SvdWeb.Gallery;
+using SvdWeb.Inference;
+using SvdWeb.Jobs;
+using SvdWeb.Models;
+using SvdWeb.TestSupport;
+using SvdWeb.Tests.Models;
+
+namespace SvdWeb.Tests.Components;
+
+/// <summary>
+/// The Models page on the real catalog, SQLite file and generation service, over a models folder of its own holding the
+/// tiny pack and "tiny-licensed", a copy with a LICENSE.md.
+/// </summary>
+public sealed class ModelsPageTests : RealServicesContext
+{
+    private const string Licensed = "tiny-licensed";
+    private readonly TempModelsFolder _models;
+    private IRenderedComponent<MudPopoverProvider>? _popovers;
+
+    public ModelsPageTests()
+        : this(new TempModelsFolder())
+    {
+    }
+
+    private ModelsPageTests(TempModelsFolder models)
+        : base(models.Folder)
+    {
+        _models = models;
+        _models.AddTinyCopy(Licensed, TempModelsFolder.CommunityLicense);
+    }
+
+    private static ClaimsPrincipal User(string id, string role) =>
+        new(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, id), new Claim(ClaimTypes.Name, id), new Claim(ClaimTypes.Role, role)], "Test"));
+
+    private IRenderedComponent<TPage> RenderAs<TPage>(ClaimsPrincipal user)
+        where TPage : IComponent
+    {
+        _popovers ??= Render<MudPopoverProvider>();
+        var host = Render<CascadingValue<Task<AuthenticationState>>>(p => p
+            .Add(c => c.Value, Task.FromResult(new AuthenticationState(user)))
+            .AddChildContent<TPage>());
+        return host.FindComponent<TPage>();
+    }
+
+    private static IRenderedComponent<MudSelect<string>> ModelSelect(IRenderedComponent<Create> page) =>
+        page.FindComponents<MudSelect<string>>().Single(s => s.Instance.Label == "Model pack");
+
+    private static string Card(string pack) => $"[data-pack='{pack}']";
+
+    private Task<Generation> SubmitAsync(string pack)
+    {
+        var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
+        return Services.GetRequiredService<GenerationService>().SubmitAsync(image, "logo.png",
+            new SvdRecipe { Model = pack, NumFrames = 2, NumInferenceSteps = 1, Seed = 1 }, new JobOwner("alice", "alice"), Xunit.TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public void Render_Admin_SeesAcceptSetDefaultAndRescan()
+    {
+        var page = RenderAs<SvdWeb.Components.Pages.Models>(User("admin-1", Roles.Admin));
+
+        page.WaitForElement(Card(Licensed));
+        Assert.Single(page.FindAll("#rescan"));
+        Assert.Single(page.FindAll($"{Card(Licensed)} [data-action='accept']"));
+        Assert.Single(page.FindAll($"{Card(Licensed)} [data-action='set-default']"));
+        // The tiny pack ships no license: nothing to accept, and it is already the default.
+        Assert.Empty(page.FindAll($"{Card("tiny-svd")} [data-action='accept']"));
+        Assert.Contains("license not accepted", page.Find(Card(Licensed)).TextContent, StringComparison.Ordinal);
+        Assert.Contains("STABILITY AI COMMUNITY LICENSE AGREEMENT", page.Find($"{Card(Licensed)} [data-field='license-text']").TextContent, StringComparison.Ordinal);
+        Assert.Equal("https://stability.ai/community-license-agreement", page.Find($"{Card(Licensed)} [data-field='license-link']").GetAttribute("href"));
+        Assert.Contains("none (the pack ships no license file)", page.Find($"{Card("tiny-svd")} [data-field='license']").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_User_ReadOnly()
+    {
+        var page = RenderAs<SvdWeb.Components.Pages.Models>(User("user-1", Roles.User));
+
+        page.WaitForElement(Card(Licensed));
+        Assert.Single(page.FindAll("#models-read-only"));
+        Assert.Empty(page.FindAll("#rescan"));
+        Assert.Empty(page.FindAll("[data-action]"));
+        Assert.Contains("license not accepted", page.Find(Card(Licensed)).TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Accept_Admin_UnblocksThePack()
+    {
+        var refused = await Assert.ThrowsAsync<PackLicenseNotAcceptedException>(() => SubmitAsync(Licensed));
+        Assert.Contains("An admin must accept the license on /models", refused.Message, StringComparison.Ordinal);
+        var page = RenderAs<SvdWeb.Components.Pages.Models>(User("admin-1", Roles.Admin));
+
+        page.Find($"{Card(Licensed)} [data-action='accept']").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("license accepted", page.Find(Card(Licensed)).TextContent, StringComparison.Ordinal));
+        Assert.Contains("accepted by admin-1", page.Find($"{Card(Licensed)} [data-field='license']").TextContent, StringComparison.Ordinal);
+        Assert.Empty(page.FindAll($"{Card(Licensed)} [data-action='accept']"));
+        var job = await SubmitAsync(Licensed);
+        Assert.Equal(Licensed, job.ModelName);
+    }
+
+    [Fact]
+    public async Task SetDefault_Admin_CreatePagePreselectsIt()
+    {
+        var admin = User("admin-1", Roles.Admin);
+        var catalog = Services.GetRequiredService<PackCatalog>();
+        await catalog.Administration.AcceptLicenseAsync(catalog.Require(Licensed), admin, null, Xunit.TestContext.Current.CancellationToken);
+        var page = RenderAs<SvdWeb.Components.Pages.Models>(admin);
+
+        page.Find($"{Card(Licensed)} [data-action='set-default']").Click();
+
+        page.WaitForAssertion(() => Assert.Equal(Licensed, catalog.DefaultPack));
+        page.WaitForAssertion(() => Assert.Single(page.FindAll($"{Card(Licensed)} [data-state='default']")));
+        var create = RenderAs<Create>(admin);
+        Assert.Equal(Licensed, ModelSelect(create).Instance.GetState(x => x.Value));
+    }
+
+    [Fact]
+    public void Rescan_PackCopiedIn_Appears()
+    {
+        var page = RenderAs<SvdWeb.Components.Pages.Models>(User("admin-1", Roles.Admin));
+        page.WaitForElement(Card(Licensed));
+        Services.GetRequiredService<PackCatalog>().Rescan();
+
+        _models.AddTinyCopy("tiny-added");
+        page.Find("#rescan").Click();
+
+        page.WaitForElement(Card("tiny-added"));
+        Assert.Contains("Added: tiny-added", page.Find("#models-message").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_LicensedPackNotAccepted_ListedAsSuch()
+    {
+        var page = RenderAs<Create>(User("user-1", Roles.User));
+
+        // The default stays the tiny pack, usable with no click; the licensed copy is listed but cannot be chosen.
+        var select = ModelSelect(page);
+        Assert.Equal("tiny-svd", select.Instance.GetState(x => x.Value));
+        await select.InvokeAsync(() => select.Instance.OpenMenu());
+        // The open menu renders in the popover provider, not under the page.
+        IRenderedComponent<MudSelectItem<string>>? licensed = null;
+        var popovers = _popovers!;
+        popovers.WaitForAssertion(() => licensed = Assert.Single(popovers.FindComponents<MudSelectItem<string>>(), i => i.Instance.Value == Licensed));
+        Assert.True(licensed!.Instance.Disabled);
+        Assert.Contains("license not accepted", licensed.Markup, StringComparison.Ordinal);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing) _models.Dispose();
+    }
+}
