@@ -72,6 +72,31 @@ public sealed class SvdWebOptionsValidatorTests : IDisposable
     }
 
     [Fact]
+    public void Validate_CalibrationFactorNotPositive_NamesKey()
+    {
+        var message = Failure(Valid(o => o.Inference.MemoryCalibrationFactor = 0));
+
+        Assert.Contains("SvdWeb:Inference:MemoryCalibrationFactor is 0", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_NegativeGpuMemory_NamesKeyAndFix()
+    {
+        var message = Failure(Valid(o => o.Inference.GpuMemoryBytes = -1));
+
+        Assert.Contains("SvdWeb:Inference:GpuMemoryBytes is -1", message, StringComparison.Ordinal);
+        Assert.Contains("0 to ask nvidia-smi", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_NegativeRescanDelay_NamesKey()
+    {
+        var message = Failure(Valid(o => o.ModelsRescanDelay = TimeSpan.FromSeconds(-1)));
+
+        Assert.Contains("SvdWeb:ModelsRescanDelay", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Start_InvalidSetting_RefusesToStartNamingKey()
     {
         using var factory = new SvdWebFactory(settings: new Dictionary<string, string?> { ["SvdWeb:ModelsFolder"] = "/nonexistent/models" });
