@@ -1,0 +1,82 @@
+using System.Globalization;
+using Bunit;
+using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using SvdWeb.Components.Pages;
+using SvdWeb.Gallery;
+using SvdWeb.Inference.Memory;
+using SvdWeb.Inference.Models;
+using SvdWeb.TestSupport;
+
+namespace SvdWeb.Tests.Components;
+
+/// <summary>
+/// The Create page's memory estimate and refusal, on the real services with SvdWeb:Inference:GpuMemoryBytes set to what
+/// the tiny pack's defaults need with a decode chunk of 3 (its defaults decode all 6 frames at once: too much).
+/// </summary>
+public sealed class CreatePageMemoryTests : RealServicesContext
+{
+    private static readonly ModelPack Tiny = ModelPack.Load(Fixtures.TinyPack);
+    private static readonly long Available = GpuMemoryEstimator.Estimate(Tiny, new MemoryRecipe(6, 64, 128, 3, 1, Guidance: true)).TotalBytes;
+
+    public CreatePageMemoryTests()
+        : base(Path.Combine(Fixtures.RepoRoot, "models"), options => options.Inference.GpuMemoryBytes = Available)
+    {
+    }
+
+    private IRenderedComponent<Create> RenderCreate()
+    {
+        Render<MudPopoverProvider>();
+        return Render<Create>();
+    }
+
+    private static void Type(IRenderedComponent<Create> page, string id, string value)
+    {
+        if (page.Find($"#{id}").HasAttribute("blazor:oninput")) page.Find($"#{id}").Input(value);
+        else page.Find($"#{id}").Change(value);
+        page.Find($"#{id}").Blur();
+    }
+
+    private static string Expected(int frames, int chunk) =>
+        GpuMemoryEstimator.Estimate(Tiny, new MemoryRecipe(frames, 64, 128, chunk, 1, Guidance: true)).Describe();
+
+    [Fact]
+    public void Render_Defaults_EstimateOverLimitNamesTheFix()
+    {
+        var page = RenderCreate();
+
+        var text = page.Find("#memory-estimate").TextContent;
+        Assert.Contains(Expected(6, 6), text, StringComparison.Ordinal);
+        Assert.Contains("decodeChunkSize) of 3 or less", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ChangeDecodeChunkAndFrames_EstimateFollows()
+    {
+        var page = RenderCreate();
+
+        Type(page, "decode-chunk-size", "3");
+        page.WaitForAssertion(() => Assert.Contains($"Estimated peak GPU memory: {Expected(6, 3)}", page.Find("#memory-estimate").TextContent, StringComparison.Ordinal));
+        Assert.Contains($"The GPU has {GpuMemoryEstimate.Gib(Available)} GiB (SvdWeb:Inference:GpuMemoryBytes)", page.Find("#memory-estimate").TextContent, StringComparison.Ordinal);
+
+        Type(page, "num-frames", "2");
+        page.WaitForAssertion(() => Assert.Contains(Expected(2, 3), page.Find("#memory-estimate").TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Generate_OverLimit_RefusedBeforeQueueing()
+    {
+        var page = RenderCreate();
+        page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(File.ReadAllBytes(Fixtures.Image("logo_128x64.png")), "logo_128x64.png", contentType: "image/png"));
+        page.WaitForElement("#model-view");
+
+        page.Find("#generate").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("decodeChunkSize) of 3 or less", page.Find("#submit-error").TextContent, StringComparison.Ordinal));
+        using var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext();
+        Assert.Equal(0, db.Generations.Count());
+        Assert.Equal(6.ToString(CultureInfo.InvariantCulture), page.Find("#decode-chunk-size").GetAttribute("value"));
+    }
+}

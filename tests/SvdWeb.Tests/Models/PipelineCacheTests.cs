@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using SvdWeb.Inference;
+using SvdWeb.Inference.Imaging;
+using SvdWeb.Inference.Models;
+using SvdWeb.Models;
+using SvdWeb.Options;
+using SvdWeb.TestSupport;
+
+namespace SvdWeb.Tests.Models;
+
+/// <summary>Evicting a pack's sessions on the real tiny pack (CPU ONNX Runtime): never under a job that holds them.</summary>
+public sealed class PipelineCacheTests : IDisposable
+{
+    private static readonly SvdRecipe Small = new() { Height = 64, Width = 128, NumFrames = 2, NumInferenceSteps = 1, DecodeChunkSize = 2, Seed = 1 };
+    private readonly PipelineCache _cache = new(Microsoft.Extensions.Options.Options.Create(new SvdWebOptions { IntraOpNumThreads = 1 }), NullLoggerFactory.Instance);
+    private readonly ModelPack _pack = ModelPack.Load(Fixtures.TinyPack);
+    private readonly RgbImage _image = ImageLoader.Load(Fixtures.Image("logo_128x64.png"), new ImageLimits(1 << 20, 1 << 20));
+
+    [Fact]
+    public async Task Evict_WhileLeased_RunsOnThenDisposedOnRelease()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var lease = await _cache.GetAsync(_pack, "cpu", ct);
+        var evicted = lease.Pipeline;
+
+        Assert.Equal(1, _cache.Evict(_pack.Folder));
+
+        Assert.Null(_cache.LoadedProvider(_pack));
+        var result = await evicted.RunAsync(_image, Small, null, ct);
+        Assert.Equal(2, Assert.Single(result.Videos).NumFrames);
+        lease.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => evicted.RunAsync(_image, Small, null, ct));
+    }
+
+    [Fact]
+    public async Task GetAsync_AfterEvict_LoadsAfresh()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using (var first = await _cache.GetAsync(_pack, "cpu", ct))
+        {
+            _cache.Evict(_pack.Folder);
+            using var second = await _cache.GetAsync(_pack, "cpu", ct);
+
+            Assert.NotSame(first.Pipeline, second.Pipeline);
+            Assert.NotNull(_cache.LoadedProvider(_pack));
+        }
+        Assert.Equal(0, _cache.Evict("/no/such/pack"));
+    }
+
+    public void Dispose() => _cache.Dispose();
+}
