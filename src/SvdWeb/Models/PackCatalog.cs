@@ -27,15 +27,22 @@ public sealed partial class PackCatalog(
     /// <summary>Raised after a rescan found packs added, removed or changed, and after an admin's license or default-pack change.</summary>
     public event Action? Changed
     {
+        // Circuits subscribe and unsubscribe from many threads; a field-like event would be atomic, these two must be too.
         add
         {
-            _changed += value;
-            administration.Changed += value;
+            lock (_scanGate)
+            {
+                _changed += value;
+                administration.Changed += value;
+            }
         }
         remove
         {
-            _changed -= value;
-            administration.Changed -= value;
+            lock (_scanGate)
+            {
+                _changed -= value;
+                administration.Changed -= value;
+            }
         }
     }
 
