@@ -35,6 +35,16 @@ public static class Ownership
         return onlyOwnItems ? query.Where(g => g.OwnerId == id) : query.Where(g => !g.IsPrivate || g.OwnerId == id);
     }
 
+    /// <summary>Only admins reorder the queue: moving one person's job ahead delays everyone else's.</summary>
+    public static bool MayReorder(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.IsAdmin();
+    }
+
+    public const string ReorderRefusal =
+        "Only an admin may move jobs in the queue, since moving one job ahead delays everyone else's. Ask an admin, or cancel your own job and submit it again.";
+
     public static string Refusal(Generation job)
     {
         ArgumentNullException.ThrowIfNull(job);

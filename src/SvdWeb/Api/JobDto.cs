@@ -45,4 +45,7 @@ public sealed record PackDto(string Name, bool Valid, IReadOnlyList<string> Prob
 /// <summary>Body of POST /api/jobs/{id}/private: <c>{"private": true}</c> hides the item from everyone but its owner and admins.</summary>
 public sealed record PrivacyRequest(bool Private);
 
+/// <summary>Body of POST /api/jobs/{id}/move (admins only): <c>{"to": "front"}</c>, <c>"up"</c> or <c>"down"</c>.</summary>
+public sealed record MoveRequest(string? To);
+
 public sealed record PageDto<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);

@@ -33,6 +33,7 @@ public static class JobsApi
         api.MapGet("/jobs/{id:guid}", GetAsync).WithName("GetJob");
         api.MapPost("/jobs/{id:guid}/cancel", CancelAsync).WithName("CancelJob");
         api.MapPost("/jobs/{id:guid}/private", SetPrivateAsync).WithName("SetJobPrivate");
+        api.MapPost("/jobs/{id:guid}/move", MoveAsync).WithName("MoveJob");
         api.MapGet("/jobs/{id:guid}/video", VideoAsync).WithName("GetJobVideo");
         api.MapGet("/jobs/{id:guid}/frames.zip", FramesAsync).WithName("GetJobFrames");
         api.MapGet("/jobs/{id:guid}/input.png", InputAsync).WithName("GetJobInput");
@@ -143,6 +144,27 @@ public static class JobsApi
         if (!Ownership.MayChange(user, job)) return Forbidden(job);
         if (!await service.SetPrivateAsync(id, body.Private, ct).ConfigureAwait(false)) return NotFound(id);
         return TypedResults.Ok(JobDto.From((await service.FindAsync(id, ct).ConfigureAwait(false)) ?? job, null, null));
+    }
+
+    private static async Task<IResult> MoveAsync(Guid id, MoveRequest? body, ClaimsPrincipal user, GenerationService service, QueueEstimator estimator, CancellationToken ct)
+    {
+        QueueMove? to = body?.To?.Trim().ToLowerInvariant() switch
+        {
+            "front" => QueueMove.Front,
+            "up" => QueueMove.Up,
+            "down" => QueueMove.Down,
+            _ => null,
+        };
+        if (to is null)
+            return FieldProblem("to", $"Send a JSON body such as {{\"to\": \"front\"}}; \"to\" is \"front\", \"up\" or \"down\", but is {(body?.To is null ? "missing" : $"'{body.To}'")}.");
+        var job = await FindVisibleAsync(id, user, service, ct).ConfigureAwait(false);
+        if (job is null) return NotFound(id);
+        if (!Ownership.MayReorder(user))
+            return TypedResults.Problem(Ownership.ReorderRefusal, statusCode: StatusCodes.Status403Forbidden, title: "Admins only");
+        if (await service.MoveAsync(id, to.Value, ct).ConfigureAwait(false) is { } refusal)
+            return TypedResults.Problem(refusal, statusCode: StatusCodes.Status409Conflict, title: "Not movable");
+        var queued = (await estimator.SnapshotAsync(ct).ConfigureAwait(false)).FirstOrDefault(e => e.Job.Id == id);
+        return TypedResults.Ok(JobDto.From(queued?.Job ?? job, null, queued));
     }
 
     private static async Task<IResult> VideoAsync(Guid id, GenerationService service, MediaStore media, HttpContext context, CancellationToken ct, int index = 0) =>

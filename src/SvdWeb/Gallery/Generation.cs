@@ -30,6 +30,15 @@ public sealed class Generation
     /// <summary>The owner's name when it was queued, shown on the queue page.</summary>
     public string OwnerName { get; init; } = "local";
 
+    /// <summary>
+    /// Its place in its owner's line while it waits: lower runs first. Taken from the queue's counter when queued, so
+    /// the order survives a restart; an admin's up/down swaps it with the neighbour's.
+    /// </summary>
+    public long QueueOrder { get; set; }
+
+    /// <summary>Set when an admin moved it to the front: pinned jobs run before the round-robin pick, lowest first. Null otherwise.</summary>
+    public long? PinRank { get; set; }
+
     /// <summary>Hidden from everyone but its owner and admins (gallery, API, media), as if it did not exist.</summary>
     public bool IsPrivate { get; set; }
 

@@ -6,29 +6,78 @@ namespace SvdWeb.Jobs;
 /// Job ids waiting for a worker, one line per owner, served round-robin: a worker takes the oldest waiting job of the
 /// owner who was served least recently, so one person's thirty jobs never starve another's one. A job is a database
 /// row first (status Queued), then an entry here, so a restart loses nothing: startup recovery re-enqueues the Queued
-/// rows and restores who was served last (<see cref="RestoreServedOrder"/>). The queue's length limits are enforced
-/// against the database when submitting, so adding never blocks a request.
+/// rows with their stored places and restores who was served last (<see cref="RestoreServedOrder"/>). The queue's
+/// length limits are enforced against the database when submitting, so adding never blocks a request.
 /// Running jobs register a cancellation source here so Cancel reaches the worker.
 /// </summary>
+/// <remarks>
+/// Admin moves (<see cref="Move"/>) are defined so that they never break fairness for anyone they do not name:
+/// <list type="bullet">
+/// <item>"Front" pins a job: pinned jobs run before the round-robin pick, the latest pinned first (it went to the
+/// front of the line). Running a pinned job is its owner's turn, so the others are not owed twice.</item>
+/// <item>"Up"/"Down" swap a job with its neighbour in its own group: among the pinned jobs if pinned, else within its
+/// owner's own waiting jobs. Across owners the order stays the round-robin's, which an admin cannot break by accident;
+/// to run someone's job before others, move it to the front.</item>
+/// </list>
+/// A swap exchanges the jobs but keeps each slot's order number, so reordering one's own line never changes whose
+/// turn comes first.
+/// </remarks>
 public sealed class GenerationQueue
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, OwnerLine> _lines = new(StringComparer.Ordinal);
+    // Lowest rank first; Front takes a rank below every other, so the latest pin runs next.
+    private readonly LinkedList<Slot> _pinned = new();
     // Counts entries added; a worker that wakes for an entry removed meanwhile (cancelled, deleted) waits again.
     private readonly SemaphoreSlim _available = new(0);
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
     private long _arrivals;
+    private long _lowestPin;
     private long _serves;
 
-    public void Enqueue(Guid jobId, string ownerId)
+    /// <summary>
+    /// The order number for a job about to be stored as Queued (<c>Generation.QueueOrder</c>): after every job queued
+    /// so far, including those restored from the database.
+    /// </summary>
+    public long NextOrder()
+    {
+        lock (_gate) return ++_arrivals;
+    }
+
+    /// <summary>Queues at the end of its owner's line (tests and tools; the app stores the order first, see <see cref="NextOrder"/>).</summary>
+    public void Enqueue(Guid jobId, string ownerId) => Enqueue(jobId, ownerId, NextOrder());
+
+    /// <summary>
+    /// Queues a stored job at its place: by <paramref name="order"/> in its owner's line, or among the pinned jobs by
+    /// <paramref name="pinRank"/> when an admin moved it to the front.
+    /// </summary>
+    public void Enqueue(Guid jobId, string ownerId, long order, long? pinRank = null)
     {
         ArgumentNullException.ThrowIfNull(ownerId);
         lock (_gate)
         {
+            _arrivals = Math.Max(_arrivals, order);
             if (!_lines.TryGetValue(ownerId, out var line)) _lines[ownerId] = line = new OwnerLine();
-            line.Jobs.AddLast((jobId, ++_arrivals));
+            if (pinRank is { } rank)
+            {
+                _lowestPin = Math.Min(_lowestPin, rank);
+                InsertSorted(_pinned, new Slot(jobId, ownerId, rank));
+            }
+            else
+            {
+                // Two submissions may store their rows in one order and reach here in the other.
+                InsertSorted(line.Jobs, new Slot(jobId, ownerId, order));
+            }
         }
         _available.Release();
+    }
+
+    private static void InsertSorted(LinkedList<Slot> list, Slot slot)
+    {
+        var after = list.Last;
+        while (after is not null && after.Value.Rank > slot.Rank) after = after.Previous;
+        if (after is null) list.AddFirst(slot);
+        else list.AddAfter(after, slot);
     }
 
     /// <summary>Takes a job out of line (cancelled or deleted while waiting). Returns false when it was not waiting.</summary>
@@ -36,20 +85,59 @@ public sealed class GenerationQueue
     {
         lock (_gate)
         {
-            foreach (var line in _lines.Values)
-            {
-                for (var node = line.Jobs.First; node is not null; node = node.Next)
-                {
-                    if (node.Value.JobId != jobId) continue;
-                    line.Jobs.Remove(node);
-                    return true;
-                }
-            }
-            return false;
+            if (Find(jobId) is not { } node) return false;
+            node.List!.Remove(node);
+            return true;
         }
     }
 
-    /// <summary>Waits for a job and takes the next one in fair order (see the class summary).</summary>
+    /// <summary>Moves a waiting job (see the remarks); the result lists the places to store, or why nothing moved.</summary>
+    public QueueMoveResult Move(Guid jobId, QueueMove to)
+    {
+        lock (_gate)
+        {
+            if (Find(jobId) is not { } node)
+                return QueueMoveResult.Refused($"Job {jobId} is not waiting in the queue (it has started, ended or been removed).");
+            var pinned = node.List == _pinned;
+            switch (to)
+            {
+                case QueueMove.Front:
+                    if (pinned && node.Previous is null) return new QueueMoveResult([], null);
+                    node.List!.Remove(node);
+                    var slot = new Slot(jobId, node.Value.Owner, --_lowestPin);
+                    _pinned.AddFirst(slot);
+                    return new QueueMoveResult([new QueuePlace(jobId, slot.Rank, Pinned: true)], null);
+                case QueueMove.Up or QueueMove.Down:
+                    var neighbour = to == QueueMove.Up ? node.Previous : node.Next;
+                    if (neighbour is null)
+                    {
+                        var group = pinned ? "the jobs moved to the front" : "its owner's waiting jobs";
+                        var hint = pinned ? "" : to == QueueMove.Up ? " Move it to the front to run it before everyone else's." : "";
+                        return QueueMoveResult.Refused($"Job {jobId} is already the {(to == QueueMove.Up ? "first" : "last")} of {group}.{hint}");
+                    }
+                    // Swap the jobs, keep the slots' ranks: the line's turn (its head's rank) stays where it was.
+                    (node.Value, neighbour.Value) = (node.Value with { JobId = neighbour.Value.JobId, Owner = neighbour.Value.Owner },
+                        neighbour.Value with { JobId = node.Value.JobId, Owner = node.Value.Owner });
+                    return new QueueMoveResult([new QueuePlace(neighbour.Value.JobId, neighbour.Value.Rank, pinned), new QueuePlace(node.Value.JobId, node.Value.Rank, pinned)], null);
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(to), to, "Use Front, Up or Down.");
+            }
+        }
+    }
+
+    private LinkedListNode<Slot>? Find(Guid jobId)
+    {
+        for (var node = _pinned.First; node is not null; node = node.Next)
+            if (node.Value.JobId == jobId) return node;
+        foreach (var line in _lines.Values)
+        {
+            for (var node = line.Jobs.First; node is not null; node = node.Next)
+                if (node.Value.JobId == jobId) return node;
+        }
+        return null;
+    }
+
+    /// <summary>Waits for a job and takes the next one: the front of the pinned jobs, else in fair order (see the class summary).</summary>
     public async Task<Guid> DequeueAsync(CancellationToken ct)
     {
         while (true)
@@ -57,16 +145,33 @@ public sealed class GenerationQueue
             await _available.WaitAsync(ct).ConfigureAwait(false);
             lock (_gate)
             {
-                if (Next(_lines) is { } owner)
-                {
-                    var line = _lines[owner];
-                    var jobId = line.Jobs.First!.Value.JobId;
-                    line.Jobs.RemoveFirst();
-                    line.LastServed = ++_serves;
-                    return jobId;
-                }
+                if (TakeNext(_pinned, _lines, ref _serves) is { } jobId) return jobId;
             }
         }
+    }
+
+    private static Guid? TakeNext(LinkedList<Slot> pinned, Dictionary<string, OwnerLine> lines, ref long serves)
+    {
+        LinkedList<Slot> from;
+        string owner;
+        if (pinned.First is { } front)
+        {
+            (from, owner) = (pinned, front.Value.Owner);
+        }
+        else if (Next(lines) is { } next)
+        {
+            (from, owner) = (lines[next].Jobs, next);
+        }
+        else
+        {
+            return null;
+        }
+        var jobId = from.First!.Value.JobId;
+        from.RemoveFirst();
+        // A pinned job is its owner's turn too: round-robin then goes on with everyone else first.
+        if (!lines.TryGetValue(owner, out var line)) lines[owner] = line = new OwnerLine();
+        line.LastServed = ++serves;
+        return jobId;
     }
 
     public async IAsyncEnumerable<Guid> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
@@ -96,16 +201,11 @@ public sealed class GenerationQueue
     {
         lock (_gate)
         {
-            var copy = _lines.ToDictionary(p => p.Key, p => new OwnerLine { LastServed = p.Value.LastServed, Jobs = new(p.Value.Jobs) }, StringComparer.Ordinal);
+            var lines = _lines.ToDictionary(p => p.Key, p => new OwnerLine { LastServed = p.Value.LastServed, Jobs = new(p.Value.Jobs) }, StringComparer.Ordinal);
+            var pinned = new LinkedList<Slot>(_pinned);
             var order = new List<Guid>();
             var serves = _serves;
-            while (Next(copy) is { } owner)
-            {
-                var line = copy[owner];
-                order.Add(line.Jobs.First!.Value.JobId);
-                line.Jobs.RemoveFirst();
-                line.LastServed = ++serves;
-            }
+            while (TakeNext(pinned, lines, ref serves) is { } jobId) order.Add(jobId);
             return order;
         }
     }
@@ -119,7 +219,7 @@ public sealed class GenerationQueue
         {
             if (line.Jobs.First is not { } head) continue;
             if (bestLine is null || line.LastServed < bestLine.LastServed
-                || (line.LastServed == bestLine.LastServed && head.Value.Arrival < bestLine.Jobs.First!.Value.Arrival))
+                || (line.LastServed == bestLine.LastServed && head.Value.Rank < bestLine.Jobs.First!.Value.Rank))
             {
                 (best, bestLine) = (owner, line);
             }
@@ -150,8 +250,11 @@ public sealed class GenerationQueue
         /// <summary>0 when never served; otherwise the serve counter's value when this owner last got a worker.</summary>
         public long LastServed { get; set; }
 
-        public LinkedList<(Guid JobId, long Arrival)> Jobs { get; init; } = new();
+        public LinkedList<Slot> Jobs { get; init; } = new();
     }
+
+    /// <summary>A waiting job: in an owner's line, Rank is its order number (arrival); among the pinned, its pin rank.</summary>
+    private readonly record struct Slot(Guid JobId, string Owner, long Rank);
 
     public sealed class RunningJob(GenerationQueue queue, Guid jobId, CancellationTokenSource userCancel, CancellationTokenSource linked) : IDisposable
     {

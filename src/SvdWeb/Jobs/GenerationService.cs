@@ -15,7 +15,8 @@ namespace SvdWeb.Jobs;
 /// <summary>
 /// What the UI and the REST API do with jobs: submit, regenerate, retry, cancel, delete. Every input is checked with
 /// the pipeline's own rules (so the messages are the same everywhere) before anything is stored; a job is stored as
-/// a row with its input file, then handed to the queue.
+/// a row with its input file, then handed to the queue. The queue's order lives in the rows too (QueueOrder, PinRank),
+/// written before or with every change in memory, so a restart rebuilds the same line.
 /// </summary>
 public sealed partial class GenerationService(
     IDbContextFactory<GalleryDbContext> dbFactory,
@@ -31,6 +32,8 @@ public sealed partial class GenerationService(
     public const string InputFile = "input.png";
 
     private readonly SemaphoreSlim _admission = new(1, 1);
+    // Moves change memory, then rows; one at a time, so the rows end in the order memory did.
+    private readonly SemaphoreSlim _moves = new(1, 1);
 
     public ImageLimits Limits => new(options.Value.MaxUploadBytes, options.Value.MaxUploadPixels);
 
@@ -109,8 +112,10 @@ public sealed partial class GenerationService(
         if (mine >= options.Value.MaxQueuedJobsPerUser) throw new UserQueueLimitException(mine, options.Value.MaxQueuedJobsPerUser);
 
         await media.WriteAtomicallyAsync(folder, InputFile, (s, token) => s.WriteAsync(png, token).AsTask(), ct).ConfigureAwait(false);
+        var order = queue.NextOrder();
         var job = new Generation
         {
+            QueueOrder = order,
             Id = id,
             CreatedUtc = time.GetUtcNow().UtcDateTime,
             Status = GenerationStatus.Queued,
@@ -150,7 +155,7 @@ public sealed partial class GenerationService(
             media.DeleteFolder(folder);
             throw;
         }
-        queue.Enqueue(id, owner.Id);
+        queue.Enqueue(id, owner.Id, order);
         broadcaster.Publish(new JobProgress(id, GenerationStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
         Log.Queued(logger, id, pack.Name, job.Seed);
         return job;
@@ -165,8 +170,10 @@ public sealed partial class GenerationService(
         job.Status = GenerationStatus.Queued;
         job.Error = null;
         job.StartedUtc = job.FinishedUtc = null;
+        job.QueueOrder = queue.NextOrder();
+        job.PinRank = null;
         await db.SaveChangesAsync(ct).ConfigureAwait(false);
-        queue.Enqueue(id, job.OwnerId);
+        queue.Enqueue(id, job.OwnerId, job.QueueOrder);
         broadcaster.Publish(new JobProgress(id, GenerationStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
         return true;
     }
@@ -189,6 +196,41 @@ public sealed partial class GenerationService(
         }
         // Running: the worker records Cancelled when the pipeline stops (between ONNX runs or inside one).
         return queue.CancelRunning(id);
+    }
+
+    /// <summary>
+    /// An admin's move of a waiting job (<see cref="QueueMove"/>; the rules are on <see cref="GenerationQueue"/>). The
+    /// caller checks that the user is an admin. The new places are stored, so the order survives a restart.
+    /// </summary>
+    /// <returns>null when it moved (or already was at the front); otherwise why not, for a 409 or the page's alert.</returns>
+    public async Task<string?> MoveAsync(Guid id, QueueMove to, CancellationToken ct)
+    {
+        await _moves.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+            var job = await db.Generations.AsNoTracking().FirstOrDefaultAsync(g => g.Id == id, ct).ConfigureAwait(false);
+            if (job is null) return $"There is no job {id}.";
+            if (job.Status != GenerationStatus.Queued)
+                return $"Job {id} is {job.Status}; only a waiting job can be moved.";
+            var result = queue.Move(id, to);
+            if (result.Refusal is not null) return result.Refusal;
+            // Memory has changed: store it even if the caller gives up now, or a restart would restore another order.
+            foreach (var place in result.Changed)
+            {
+                await (place.Pinned
+                    ? db.Generations.Where(g => g.Id == place.JobId).ExecuteUpdateAsync(set => set.SetProperty(g => g.PinRank, place.Rank), CancellationToken.None)
+                    : db.Generations.Where(g => g.Id == place.JobId).ExecuteUpdateAsync(set => set.SetProperty(g => g.QueueOrder, place.Rank), CancellationToken.None)).ConfigureAwait(false);
+            }
+            Log.Moved(logger, id, to);
+            // Queue pages refresh on any progress message.
+            broadcaster.Publish(new JobProgress(id, GenerationStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
+            return null;
+        }
+        finally
+        {
+            _moves.Release();
+        }
     }
 
     /// <returns>false when there is no such job.</returns>
@@ -236,5 +278,8 @@ public sealed partial class GenerationService(
 
         [LoggerMessage(2, LogLevel.Information, "Generation {JobId} deleted with its files.")]
         public static partial void Deleted(ILogger logger, Guid jobId);
+
+        [LoggerMessage(3, LogLevel.Information, "Job {JobId} moved in the queue: {Move}.")]
+        public static partial void Moved(ILogger logger, Guid jobId, QueueMove move);
     }
 }

@@ -7,7 +7,7 @@ namespace SvdWeb.Jobs;
 /// <summary>
 /// Runs before the workers start (registered first, and hosted services start in order): applies migrations, removes
 /// temporary files a crash left, marks jobs that were running when the process died Interrupted, and re-queues the
-/// jobs that were waiting, restoring the round-robin order of their owners. Nothing stored is lost across a restart.
+/// jobs that were waiting at their stored places, restoring the round-robin order of their owners. Nothing stored is lost across a restart.
 /// </summary>
 public sealed partial class StartupRecovery(
     IDbContextFactory<GalleryDbContext> dbFactory,
@@ -40,9 +40,11 @@ public sealed partial class StartupRecovery(
         var served = await db.Generations.Where(g => g.StartedUtc != null).GroupBy(g => g.OwnerId)
             .Select(g => new { Owner = g.Key, Last = g.Max(x => x.StartedUtc) }).ToListAsync(cancellationToken).ConfigureAwait(false);
         queue.RestoreServedOrder(served.OrderBy(s => s.Last).Select(s => s.Owner));
-        var queued = await db.Generations.Where(g => g.Status == GenerationStatus.Queued).OrderBy(g => g.CreatedUtc)
-            .Select(g => new { g.Id, g.OwnerId }).ToListAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var job in queued) queue.Enqueue(job.Id, job.OwnerId);
+        // Each job back at its stored place: its owner's line by QueueOrder, or pinned by an admin (PinRank). Rows
+        // queued before QueueOrder existed share 0 and keep their submission order.
+        var queued = await db.Generations.Where(g => g.Status == GenerationStatus.Queued).OrderBy(g => g.QueueOrder).ThenBy(g => g.CreatedUtc)
+            .Select(g => new { g.Id, g.OwnerId, g.QueueOrder, g.PinRank }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var job in queued) queue.Enqueue(job.Id, job.OwnerId, job.QueueOrder, job.PinRank);
         Log.Recovered(logger, queued.Count, interrupted.Count, removed);
 
         await AuditMediaAsync(db, cancellationToken).ConfigureAwait(false);

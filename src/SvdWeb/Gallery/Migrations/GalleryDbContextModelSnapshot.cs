@@ -386,9 +386,15 @@ namespace SvdWeb.Gallery.Migrations
                         .HasColumnType("TEXT")
                         .HasDefaultValue("local");
 
+                    b.Property<long?>("PinRank")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Provider")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("QueueOrder")
+                        .HasColumnType("INTEGER");
 
                     b.Property<double?>("SecondsPerStep")
                         .HasColumnType("REAL");

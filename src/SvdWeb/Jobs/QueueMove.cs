@@ -1,0 +1,14 @@
+namespace SvdWeb.Jobs;
+
+/// <summary>An admin's move of a waiting job (see <see cref="GenerationQueue"/> for what each means).</summary>
+public enum QueueMove
+{
+    /// <summary>Runs next, before the round-robin pick; the latest job moved to the front goes first.</summary>
+    Front,
+
+    /// <summary>One place earlier: among the pinned jobs if pinned, else within its owner's own waiting jobs.</summary>
+    Up,
+
+    /// <summary>One place later, in the same group as <see cref="Up"/>.</summary>
+    Down,
+}

@@ -1,0 +1,121 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using SvdWeb.Accounts;
+using SvdWeb.Api;
+using SvdWeb.Gallery;
+using SvdWeb.Tests.Accounts;
+using SvdWeb.TestSupport;
+
+namespace SvdWeb.Tests.Integration;
+
+/// <summary>POST /api/jobs/{id}/move and an admin's cancel, on the real host with accounts (one CPU worker, tiny pack).</summary>
+public sealed class QueueMoveApiTests : IDisposable
+{
+    private const string LongRecipe = """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":50,"seed":1}""";
+    private readonly SvdWebFactory _factory = new();
+
+    [Fact]
+    public async Task Move_AdminUserAndEndedJob_AdminMovesOthers403EndedJob409()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (alice, bob, admin) = await SignInAllAsync(ct);
+        var blocker = await SubmitAsync(bob, LongRecipe, ct);
+        await WaitForStatusAsync(bob, blocker, GenerationStatus.Running, ct);
+        var first = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
+        var second = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
+        var bobs = await SubmitAsync(bob, JobsApiTests.SmallRecipe, ct);
+
+        var ownerTries = await MoveAsync(alice, second, "front", ct);
+        var otherTries = await MoveAsync(bob, second, "up", ct);
+        var adminMoves = await MoveAsync(admin, bobs, "front", ct);
+        var running = await MoveAsync(admin, blocker, "down", ct);
+        var badTarget = await MoveAsync(admin, second, "sideways", ct);
+        var adminSwaps = await MoveAsync(admin, second, "up", ct);
+
+        foreach (var refused in new[] { ownerTries, otherTries })
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("Only an admin may move jobs in the queue", await DetailAsync(refused, ct), StringComparison.Ordinal);
+        }
+        Assert.Equal(HttpStatusCode.OK, adminMoves.StatusCode);
+        Assert.Equal(1, (await adminMoves.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.QueuePosition);
+        Assert.Equal(HttpStatusCode.Conflict, running.StatusCode);
+        Assert.Equal("application/problem+json", running.Content.Headers.ContentType?.MediaType);
+        Assert.Contains($"Job {blocker} is Running; only a waiting job can be moved.", await DetailAsync(running, ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, badTarget.StatusCode);
+        Assert.Contains("\"front\", \"up\" or \"down\", but is 'sideways'", await DetailAsync(badTarget, ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, adminSwaps.StatusCode);
+        // Bob's pinned job first (his turn), then Alice's two, swapped.
+        Assert.Equal(2, (await adminSwaps.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.QueuePosition);
+        Assert.Equal(3, (await admin.GetFromJsonAsync<JobDto>($"/api/jobs/{first}", JobsApiTests.Json, ct))!.QueuePosition);
+
+        await admin.PostAsync($"/api/jobs/{blocker}/cancel", null, ct);
+        var ended = new List<JobDto>();
+        foreach (var id in new[] { first, second, bobs }) ended.Add(await JobsApiTests.WaitForEndAsync(admin, id, ct));
+        Assert.Equal([bobs, second, first], ended.OrderBy(j => j.StartedUtc).Select(j => j.Id));
+        var afterEnd = await MoveAsync(admin, first, "front", ct);
+        Assert.Equal(HttpStatusCode.Conflict, afterEnd.StatusCode);
+        Assert.Contains("is Succeeded; only a waiting job can be moved", await DetailAsync(afterEnd, ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cancel_AdminOnOtherUsersQueuedAndRunningJobs_BothCancelled()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (alice, _, admin) = await SignInAllAsync(ct);
+        var running = await SubmitAsync(alice, LongRecipe, ct);
+        await WaitForStatusAsync(alice, running, GenerationStatus.Running, ct);
+        var waiting = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
+
+        var cancelWaiting = await admin.PostAsync($"/api/jobs/{waiting}/cancel", null, ct);
+        var cancelRunning = await admin.PostAsync($"/api/jobs/{running}/cancel", null, ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, cancelWaiting.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, cancelRunning.StatusCode);
+        var waitingEnd = await JobsApiTests.WaitForEndAsync(alice, waiting, ct);
+        Assert.Equal(GenerationStatus.Cancelled, waitingEnd.Status);
+        Assert.Null(waitingEnd.StartedUtc);
+        Assert.Equal(GenerationStatus.Cancelled, (await JobsApiTests.WaitForEndAsync(alice, running, ct)).Status);
+    }
+
+    private async Task<(HttpClient Alice, HttpClient Bob, HttpClient Admin)> SignInAllAsync(CancellationToken ct)
+    {
+        var accounts = _factory.Services.GetRequiredService<AccountService>();
+        await accounts.CreateAsync("alice", "alice password", admin: false, ct);
+        await accounts.CreateAsync("bob", "bob password", admin: false, ct);
+        await accounts.CreateAsync("root", "root password", admin: true, ct);
+        return (await SignIn.AsAsync(_factory, "alice", "alice password", ct), await SignIn.AsAsync(_factory, "bob", "bob password", ct),
+            await SignIn.AsAsync(_factory, "root", "root password", ct));
+    }
+
+    private static Task<HttpResponseMessage> MoveAsync(HttpClient client, Guid id, string to, CancellationToken ct) =>
+        client.PostAsJsonAsync($"/api/jobs/{id}/move", new { to }, ct);
+
+    private static async Task<string?> DetailAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+        return problem.RootElement.GetProperty("detail").GetString();
+    }
+
+    private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)
+    {
+        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
+    }
+
+    private static async Task WaitForStatusAsync(HttpClient client, Guid id, GenerationStatus status, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await client.GetFromJsonAsync<JobDto>($"/api/jobs/{id}", JobsApiTests.Json, ct))!.Status != status)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Job {id} never became {status}.");
+            await Task.Delay(50, ct);
+        }
+    }
+
+    public void Dispose() => _factory.Dispose();
+}
