@@ -12,17 +12,19 @@ using SvdWeb.TestSupport;
 
 namespace SvdWeb.Tests.Components;
 
-/// <summary>The queue page's cancel buttons, per viewer, on the real queue (no worker runs, so jobs stay waiting).</summary>
+/// <summary>The queue page's per-viewer buttons (cancel, admin moves) on the real queue and SQLite file (no worker runs,
+/// so jobs stay queued).</summary>
 public sealed class QueuePageTests : RealServicesContext
 {
-    private const string CancelButton = "button[aria-label='cancel job']";
-
+    private static readonly JobOwner Alice = new("alice-id", "alice");
+    private static readonly JobOwner Bob = new("bob-id", "bob");
     private bool _providers;
 
-    private IRenderedComponent<Queue> RenderQueue(string userId, bool admin = false)
+    private IRenderedComponent<Queue> RenderPage(string userId, bool admin)
     {
-        Claim[] claims = [new Claim(ClaimTypes.NameIdentifier, userId), new Claim(ClaimTypes.Name, userId)];
-        var user = new ClaimsPrincipal(new ClaimsIdentity(admin ? [.. claims, new Claim(ClaimTypes.Role, Roles.Admin)] : claims, "Test"));
+        Claim[] claims = admin
+            ? [new Claim(ClaimTypes.NameIdentifier, userId), new Claim(ClaimTypes.Name, userId), new Claim(ClaimTypes.Role, Roles.Admin)]
+            : [new Claim(ClaimTypes.NameIdentifier, userId), new Claim(ClaimTypes.Name, userId)];
         if (!_providers)
         {
             Render<MudPopoverProvider>();
@@ -30,28 +32,84 @@ public sealed class QueuePageTests : RealServicesContext
             _providers = true;
         }
         var host = Render<CascadingValue<Task<AuthenticationState>>>(p => p
-            .Add(c => c.Value, Task.FromResult(new AuthenticationState(user)))
+            .Add(c => c.Value, Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity(claims, "Test")))))
             .AddChildContent<Queue>());
         return host.FindComponent<Queue>();
     }
 
+    private async Task<Guid> SubmitAsync(JobOwner owner)
+    {
+        await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
+        return (await Services.GetRequiredService<GenerationService>().SubmitAsync(image, $"{owner.Name}.png",
+            new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, Seed = 1 }, owner, Xunit.TestContext.Current.CancellationToken)).Id;
+    }
+
+    /// <summary>The job ids in the table's row order, read from each row's gallery link.</summary>
+    private static List<string> RowIds(IRenderedComponent<Queue> page) =>
+        page.FindAll("#queue-table tbody tr").Select(row => row.QuerySelector("a")!.GetAttribute("href")!.Replace("/gallery/", "", StringComparison.Ordinal)).ToList();
+
+    [Fact]
+    public async Task MoveButtons_AdminAndUser_OnlyAdminSeesThem()
+    {
+        await SubmitAsync(Alice);
+        await SubmitAsync(Bob);
+
+        var admin = RenderPage("root-id", admin: true);
+        var user = RenderPage("alice-id", admin: false);
+
+        admin.WaitForElement("#queue-table");
+        user.WaitForElement("#queue-table");
+        Assert.Equal(2, admin.FindAll("button.queue-front").Count);
+        Assert.Equal(2, admin.FindAll("button.queue-up").Count);
+        Assert.Equal(2, admin.FindAll("button.queue-down").Count);
+        Assert.Empty(user.FindAll("button.queue-front, button.queue-up, button.queue-down"));
+        Assert.Equal(2, user.FindAll("button[aria-label='cancel job']").Count);
+    }
+
+    [Fact]
+    public async Task MoveButtons_AdminClicksFrontThenDown_RowsAndQueueReordered()
+    {
+        var alicesFirst = await SubmitAsync(Alice);
+        var bobsFirst = await SubmitAsync(Bob);
+        var alicesSecond = await SubmitAsync(Alice);
+        var bobsSecond = await SubmitAsync(Bob);
+        var queue = Services.GetRequiredService<GenerationQueue>();
+        var page = RenderPage("root-id", admin: true);
+        page.WaitForAssertion(() => Assert.Equal([$"{alicesFirst}", $"{bobsFirst}", $"{alicesSecond}", $"{bobsSecond}"], RowIds(page)));
+        // Up/down swap within one owner's jobs: Bob's first has nobody of his above it.
+        Assert.True(Row(page, 1).QuerySelector("button.queue-up")!.HasAttribute("disabled"));
+        Assert.False(Row(page, 1).QuerySelector("button.queue-down")!.HasAttribute("disabled"));
+
+        Row(page, 2).QuerySelector("button.queue-front")!.Click();
+
+        // Alice's second job runs next and is her turn, so Bob's first comes before her first.
+        page.WaitForAssertion(() => Assert.Equal([$"{alicesSecond}", $"{bobsFirst}", $"{alicesFirst}", $"{bobsSecond}"], RowIds(page)));
+        Assert.Equal([alicesSecond, bobsFirst, alicesFirst, bobsSecond], queue.PlannedOrder());
+        Assert.NotEmpty(Row(page, 0).QuerySelectorAll(".queue-pinned"));
+        Assert.True(Row(page, 0).QuerySelector("button.queue-front")!.HasAttribute("disabled"));
+
+        Row(page, 1).QuerySelector("button.queue-down")!.Click();
+
+        // Bob's two jobs swap; his turn (second place) and Alice's stay where they were.
+        page.WaitForAssertion(() => Assert.Equal([$"{alicesSecond}", $"{bobsSecond}", $"{alicesFirst}", $"{bobsFirst}"], RowIds(page)));
+        Assert.Equal([alicesSecond, bobsSecond, alicesFirst, bobsFirst], queue.PlannedOrder());
+        Assert.Empty(page.FindAll("#queue-refusal"));
+    }
+
+    private static AngleSharp.Dom.IElement Row(IRenderedComponent<Queue> page, int index) => page.FindAll("#queue-table tbody tr")[index];
+
     [Fact]
     public async Task CancelButtons_OnlyOnRowsTheViewerMayChange()
     {
-        var ct = Xunit.TestContext.Current.CancellationToken;
-        var generations = Services.GetRequiredService<GenerationService>();
-        var recipe = new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, Seed = 1 };
-        foreach (var owner in new[] { new JobOwner("alice-id", "alice"), new JobOwner("bob-id", "bob") })
-        {
-            await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
-            await generations.SubmitAsync(image, $"{owner.Name}.png", recipe, owner, ct);
-        }
+        await SubmitAsync(Alice);
+        await SubmitAsync(Bob);
 
-        var bob = RenderQueue("bob-id");
+        var bob = RenderPage("bob-id", admin: false);
         bob.WaitForElement("#queue-table");
-        var admin = RenderQueue("root-id", admin: true);
+        var admin = RenderPage("root-id", admin: true);
         admin.WaitForElement("#queue-table");
 
+        const string CancelButton = "button[aria-label='cancel job']";
         var bobsButton = Assert.Single(bob.FindAll(CancelButton));
         Assert.Contains("bob.png", bobsButton.Closest("tr")!.TextContent, StringComparison.Ordinal);
         Assert.Equal(2, admin.FindAll(CancelButton).Count);
