@@ -35,6 +35,7 @@ internal static class HostingExtensions
         services.AddSingleton<GenerationQueue>();
         services.AddSingleton<JobProgressBroadcaster>();
         services.AddSingleton<JobRunner>();
+        services.AddSingleton<GpuQuota>();
         services.AddSingleton<GenerationService>();
         services.AddSingleton<QueueEstimator>();
         services.AddSingleton<FfmpegStatus>();

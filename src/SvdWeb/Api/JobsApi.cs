@@ -111,6 +111,16 @@ public static class JobsApi
         {
             return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many waiting jobs");
         }
+        catch (GpuQuotaException ex)
+        {
+            request.HttpContext.Response.Headers.RetryAfter = ex.SecondsUntilReset.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status429TooManyRequests, title: "Daily GPU quota used", extensions: new Dictionary<string, object?>
+            {
+                ["usedSeconds"] = Math.Floor(ex.Usage.UsedSeconds),
+                ["limitSeconds"] = ex.Usage.LimitSeconds,
+                ["resetsUtc"] = ex.Usage.ResetsUtc,
+            });
+        }
     }
 
     /// <summary>The job if this user may see it: a private item of someone else is absent (404), as if deleted.</summary>

@@ -25,6 +25,7 @@ public sealed partial class GenerationService(
     GpuMemoryGuard memory,
     MediaStore media,
     JobProgressBroadcaster broadcaster,
+    GpuQuota quota,
     IOptions<SvdWebOptions> options,
     TimeProvider time,
     ILogger<GenerationService> logger)
@@ -105,6 +106,7 @@ public sealed partial class GenerationService(
     private async Task<Generation> AdmitAsync(Guid id, string folder, byte[] png, RgbImage image, string displayName, ModelPack pack, string hash,
         SvdRecipe resolved, JobOwner owner, Guid? sourceId, CancellationToken ct)
     {
+        await quota.EnsureAvailableAsync(owner, ct).ConfigureAwait(false);
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
         var waiting = await db.Generations.CountAsync(g => g.Status == GenerationStatus.Queued, ct).ConfigureAwait(false);
         if (waiting >= options.Value.MaxQueuedJobs) throw new QueueFullException(waiting);
@@ -161,12 +163,17 @@ public sealed partial class GenerationService(
         return job;
     }
 
-    /// <summary>Queues a failed, cancelled or interrupted job again with the same row, input and recipe.</summary>
-    public async Task<bool> RetryAsync(Guid id, CancellationToken ct)
+    /// <summary>
+    /// Queues a failed, cancelled or interrupted job again with the same row, input and recipe. It runs on its owner's
+    /// GPU quota: refused when they have used today's, unless an admin retries it.
+    /// </summary>
+    public async Task<bool> RetryAsync(Guid id, JobOwner requester, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(requester);
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
         var job = await db.Generations.FindAsync([id], ct).ConfigureAwait(false);
         if (job is null || job.Status is not (GenerationStatus.Failed or GenerationStatus.Cancelled or GenerationStatus.Interrupted)) return false;
+        if (!requester.IsAdmin) await quota.EnsureAvailableAsync(new JobOwner(job.OwnerId, job.OwnerName), ct).ConfigureAwait(false);
         job.Status = GenerationStatus.Queued;
         job.Error = null;
         job.StartedUtc = job.FinishedUtc = null;

@@ -48,6 +48,14 @@ public sealed class SvdWebOptions
     [Range(1, 10_000)]
     public int MaxQueuedJobsPerUser { get; set; } = 20;
 
+    /// <summary>
+    /// GPU seconds each user's jobs may run per UTC day (measured from each job's start to its end); once a user has
+    /// used them, new submissions are refused until midnight UTC. Admins are exempt. 0 (the default) turns it off.
+    /// At most 86400 × the number of workers (a day of every device).
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int DailyGpuSecondsPerUser { get; set; }
+
     /// <summary>When true, the queue page names only your own jobs' owner; others show as "user 1", "user 2", …. Defaults to false.</summary>
     public bool AnonymiseQueue { get; set; }
 

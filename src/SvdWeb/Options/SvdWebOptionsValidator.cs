@@ -40,6 +40,9 @@ internal sealed class SvdWebOptionsValidator(IHostEnvironment environment) : IVa
             if (!TryParseDevice(device, out _))
                 failures.Add($"SvdWeb:Devices entry '{device}' is not a device. Use \"auto\", \"cpu\" or \"cuda:N\" (N = CUDA device number).");
         }
+        var dayOfAllDevices = 86_400L * options.WorkerDevices.Count;
+        if (options.DailyGpuSecondsPerUser > dayOfAllDevices)
+            failures.Add($"SvdWeb:DailyGpuSecondsPerUser is {options.DailyGpuSecondsPerUser}, more than a whole day of all {options.WorkerDevices.Count} worker(s) ({dayOfAllDevices} s), so it could never be reached. Set it to the GPU seconds one user may use per UTC day (e.g. 3600), or 0 to turn the quota off.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

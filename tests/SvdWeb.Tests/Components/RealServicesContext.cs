@@ -18,17 +18,30 @@ namespace SvdWeb.Tests.Components;
 /// A bUnit context with the app's real services: the repository's model packs, a real SQLite file in a temporary data
 /// folder (migrated), the real queue, broadcaster and generation service. No worker runs, so submitted jobs stay queued.
 /// MudBlazor calls JavaScript for popovers and focus; loose JS interop answers those with defaults.
+/// A derived context may pass its own clock and change the options.
 /// </summary>
 public abstract class RealServicesContext : BunitContext
 {
     protected RealServicesContext()
-        : this(Path.Combine(Fixtures.RepoRoot, "models"))
+        : this(null, null, null)
     {
     }
 
     /// <param name="modelsFolder">The models folder the catalog lists (a temporary one for tests that add or remove packs).</param>
     /// <param name="configure">Changes to the options before the services are built.</param>
     protected RealServicesContext(string modelsFolder, Action<SvdWebOptions>? configure = null)
+        : this(modelsFolder, null, configure)
+    {
+    }
+
+    /// <param name="time">The clock every service reads (a fake one for tests about days and deadlines).</param>
+    /// <param name="configure">Changes to the options before the services are built.</param>
+    protected RealServicesContext(TimeProvider? time, Action<SvdWebOptions>? configure = null)
+        : this(null, time, configure)
+    {
+    }
+
+    private RealServicesContext(string? modelsFolder, TimeProvider? time, Action<SvdWebOptions>? configure)
     {
         DataFolder = Directory.CreateTempSubdirectory("svdweb-bunit-").FullName;
         // Waits end as soon as their condition holds; the long limit only matters on a loaded machine (these pages
@@ -41,13 +54,15 @@ public abstract class RealServicesContext : BunitContext
         Services.AddSingleton<IHostEnvironment>(new TestHostEnvironment(Fixtures.RepoRoot));
         var options = new SvdWebOptions
         {
-            ModelsFolder = modelsFolder,
+            ModelsFolder = modelsFolder ?? Path.Combine(Fixtures.RepoRoot, "models"),
             DataFolder = DataFolder,
             Devices = ["cpu"],
         };
         configure?.Invoke(options);
         Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         Services.AddSvdWebServices();
+        // Registered after the app's TimeProvider.System, so every service resolves this one.
+        if (time is not null) Services.AddSingleton(time);
         using var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext();
         db.Database.Migrate();
     }

@@ -31,6 +31,16 @@ public sealed class SvdWebOptionsValidatorTests : IDisposable
     }
 
     [Fact]
+    public void Validate_DailyGpuSecondsOverADayOfAllWorkers_NamesKeyAndFix()
+    {
+        var message = Failure(Valid(o => o.DailyGpuSecondsPerUser = 90_000));
+
+        Assert.Contains("SvdWeb:DailyGpuSecondsPerUser is 90000, more than a whole day of all 1 worker(s) (86400 s)", message, StringComparison.Ordinal);
+        Assert.Contains("or 0 to turn the quota off", message, StringComparison.Ordinal);
+        Assert.True(new SvdWebOptionsValidator(new RepoEnvironment()).Validate(null, Valid(o => { o.DailyGpuSecondsPerUser = 90_000; o.Devices = ["cuda:0", "cuda:1"]; })).Succeeded);
+    }
+
+    [Fact]
     public void Validate_MissingModelsFolder_NamesKeyPathAndFix()
     {
         var message = Failure(Valid(o => o.ModelsFolder = "/nonexistent/models"));

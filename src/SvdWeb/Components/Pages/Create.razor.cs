@@ -228,7 +228,8 @@ public sealed partial class Create : IDisposable
             _errors[ex.Field] = ex.Message;
             _submitError = ex.Message;
         }
-        catch (Exception ex) when (ex is QueueFullException or UserQueueLimitException or ModelPackException or PackLicenseNotAcceptedException or InsufficientGpuMemoryException)
+        catch (Exception ex) when (ex is QueueFullException or UserQueueLimitException or GpuQuotaException or ModelPackException
+            or PackLicenseNotAcceptedException or InsufficientGpuMemoryException)
         {
             _submitError = ex.Message;
         }
