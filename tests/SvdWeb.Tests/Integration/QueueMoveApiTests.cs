@@ -41,7 +41,9 @@ public sealed class QueueMoveApiTests : IDisposable
             Assert.Contains("Only an admin may move jobs in the queue", await DetailAsync(refused, ct), StringComparison.Ordinal);
         }
         Assert.Equal(HttpStatusCode.OK, adminMoves.StatusCode);
-        Assert.Equal(1, (await adminMoves.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.QueuePosition);
+        var moved = (await adminMoves.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
+        Assert.Equal(1, moved.QueuePosition);
+        Assert.True(moved.Pinned);
         Assert.Equal(HttpStatusCode.Conflict, running.StatusCode);
         Assert.Equal("application/problem+json", running.Content.Headers.ContentType?.MediaType);
         Assert.Contains($"Job {blocker} is Running; only a waiting job can be moved.", await DetailAsync(running, ct), StringComparison.Ordinal);
@@ -49,7 +51,9 @@ public sealed class QueueMoveApiTests : IDisposable
         Assert.Contains("\"front\", \"up\" or \"down\", but is 'sideways'", await DetailAsync(badTarget, ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, adminSwaps.StatusCode);
         // Bob's pinned job first (his turn), then Alice's two, swapped.
-        Assert.Equal(2, (await adminSwaps.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.QueuePosition);
+        var swapped = (await adminSwaps.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
+        Assert.Equal(2, swapped.QueuePosition);
+        Assert.False(swapped.Pinned);
         Assert.Equal(3, (await admin.GetFromJsonAsync<JobDto>($"/api/jobs/{first}", JobsApiTests.Json, ct))!.QueuePosition);
 
         await admin.PostAsync($"/api/jobs/{blocker}/cancel", null, ct);
