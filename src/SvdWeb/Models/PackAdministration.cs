@@ -60,10 +60,14 @@ public sealed partial class PackAdministration(IDbContextFactory<GalleryDbContex
     }
 
     /// <exception cref="UnauthorizedAccessException">The user is not an admin.</exception>
-    public async Task SetDefaultPackAsync(string packName, ClaimsPrincipal admin, CancellationToken ct)
+    /// <exception cref="PackLicenseNotAcceptedException">The pack's license is not accepted: a default nobody may use would
+    /// make every Create page start on a refusal.</exception>
+    public async Task SetDefaultPackAsync(ModelPack pack, ClaimsPrincipal admin, CancellationToken ct)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(packName);
+        ArgumentNullException.ThrowIfNull(pack);
         var by = RequireAdmin(admin, "set the default pack");
+        if (!IsLicenseAccepted(pack)) throw new PackLicenseNotAcceptedException(pack.Name, pack.License!.FileName);
+        var packName = pack.Name;
         await using (var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false))
         {
             var row = await db.SiteSettings.FindAsync([SiteSetting.DefaultPackKey], ct).ConfigureAwait(false);

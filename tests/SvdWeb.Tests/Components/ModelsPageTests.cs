@@ -125,6 +125,19 @@ public sealed class ModelsPageTests : RealServicesContext
     }
 
     [Fact]
+    public async Task SetDefault_LicenseNotAccepted_RefusedByTheServerToo()
+    {
+        // The page disables the button; the service must refuse on its own, whoever calls it.
+        var catalog = Services.GetRequiredService<PackCatalog>();
+
+        var refused = await Assert.ThrowsAsync<PackLicenseNotAcceptedException>(() =>
+            catalog.Administration.SetDefaultPackAsync(catalog.Require(Licensed), User("admin-1", Roles.Admin), Xunit.TestContext.Current.CancellationToken));
+
+        Assert.Contains(Licensed, refused.Message, StringComparison.Ordinal);
+        Assert.Equal("tiny-svd", catalog.DefaultPack);
+    }
+
+    [Fact]
     public void Rescan_PackCopiedIn_Appears()
     {
         var page = RenderAs<SvdWeb.Components.Pages.Models>(User("admin-1", Roles.Admin));

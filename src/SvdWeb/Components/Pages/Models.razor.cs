@@ -70,7 +70,7 @@ public sealed partial class Models : IDisposable
     private async Task SetDefaultAsync(ModelPack pack)
     {
         if (!_isAdmin) return;
-        await Catalog.Administration.SetDefaultPackAsync(pack.Name, _user, CancellationToken.None);
+        await Catalog.Administration.SetDefaultPackAsync(pack, _user, CancellationToken.None);
         _packs = Catalog.List();
         _message = $"{pack.Name} is now the default pack.";
     }
