@@ -63,7 +63,9 @@ public sealed class QueuePageTests : RealServicesContext
         Assert.Equal(2, admin.FindAll("button.queue-up").Count);
         Assert.Equal(2, admin.FindAll("button.queue-down").Count);
         Assert.Empty(user.FindAll("button.queue-front, button.queue-up, button.queue-down"));
-        Assert.Equal(2, user.FindAll("button[aria-label='cancel job']").Count);
+        // A user cancels only their own job.
+        var cancel = Assert.Single(user.FindAll("button[aria-label='cancel job']"));
+        Assert.Contains("alice.png", cancel.Closest("tr")!.TextContent, StringComparison.Ordinal);
     }
 
     [Fact]
