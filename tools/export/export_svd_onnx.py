@@ -33,6 +33,7 @@ encoder when the VAE config has force_upcast.
 
 import argparse
 import contextlib
+import inspect
 import json
 import mmap
 import os
@@ -298,6 +299,9 @@ def torch113_baddbmm_fix():
 def export_graph(module, inputs, name, path, opset):
     input_names, output_names, axes = GRAPHS[name]
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    # torch >= 2.9 exports with the dynamo exporter unless told otherwise; the graphs here (dynamic_axes, the
+    # repeat_interleave rewrite) are made for the TorchScript tracer that torch 1.13 uses, so keep that one.
+    tracer = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with torch.no_grad(), torch113_export_fixes(opset):
         torch.onnx.export(
             module,
@@ -308,6 +312,7 @@ def export_graph(module, inputs, name, path, opset):
             dynamic_axes=axes,
             opset_version=opset,
             do_constant_folding=True,
+            **tracer,
         )
 
 
