@@ -29,6 +29,19 @@ public sealed partial class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Bench_NoFfmpegOnPath_SkipsTheMp4EncodeAndReportsTheRest()
+    {
+        // A bare GPU machine has no ffmpeg: the pipeline's timings must still come out.
+        var run = await CliProcess.RunAsync(_work, new Dictionary<string, string> { ["PATH"] = _work }, TestContext.Current.CancellationToken, "bench",
+            "--model", Fixtures.TinyPack, "--size", "128x64", "--frames", "2", "--steps", "1", "--repeat", "1", "--device", "cpu", "--threads", "1");
+
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        Assert.Contains("ffmpeg and ffprobe are not on PATH: the MP4 encode is skipped", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"^video encode \(MP4\)\s+n/a \(no ffmpeg\)$", RegexOptions.Multiline), run.StandardOutput);
+        Assert.Matches(new Regex(@"^UNet step\s+\d+\.\d\s+\d+\.\d$", RegexOptions.Multiline), run.StandardOutput);
+    }
+
+    [Fact]
     public async Task Bench_BadSize_OneLineReason()
     {
         var run = await CliProcess.RunAsync(_work, null, TestContext.Current.CancellationToken, "bench", "--model", Fixtures.TinyPack, "--size", "big");

@@ -13,7 +13,7 @@ namespace SvdWeb.Cli.Commands;
 /// <c>svdweb bench</c>: times a pack end to end on this machine. The first (warm-up) run is profiled by ONNX Runtime
 /// to count the UNet's floating-point work per call from the shapes it really ran; the timed runs are not profiled.
 /// Prints per-stage times, the UNet's achieved TFLOP/s, peak GPU memory (nvidia-smi, on CUDA) and the process's peak
-/// working set.
+/// working set. Without ffmpeg on PATH (a bare GPU machine) the MP4 encode is skipped and reported as n/a.
 /// </summary>
 internal static class BenchCommand
 {
@@ -75,6 +75,7 @@ internal static class BenchCommand
         }.Resolve(pack);
         SvdParameterLimits.Validate(recipe, pack);
         var image = Gradient(width, height);
+        var ffmpeg = FfmpegTool.FindFolder();
         var profileFolder = Directory.CreateTempSubdirectory("svdweb-bench-").FullName;
         try
         {
@@ -91,6 +92,7 @@ internal static class BenchCommand
             Console.WriteLine(Invariant($"{pack.Name} ({pack.Precision}) on {pipeline.Provider}: {pipeline.Provider.Reason}"));
             Console.WriteLine(Invariant($"graph optimisation {parse.GetValue(o.GraphOptimization)}; CUDA options: cudnn_conv_algo_search {parse.GetValue(o.ConvAlgoSearch)}, arena_extend_strategy {parse.GetValue(o.ArenaStrategy)}"));
             Console.WriteLine(Invariant($"{recipe.NumFrames} frames, {width}x{height}, {recipe.NumInferenceSteps} steps, CFG {(recipe.MaxGuidanceScale > 1 ? "on (UNet batch 2)" : "off")}, decode chunk {recipe.DecodeChunkSize}, {parse.GetValue(o.Loop)} loop, {repeat} timed run(s)"));
+            if (ffmpeg is null) Console.WriteLine("ffmpeg and ffprobe are not on PATH: the MP4 encode is skipped");
 
             // Warm-up: first-call costs (kernel choice, arena growth) stay out of the timings; its profile gives the FLOPs.
             await pipeline.RunAsync(image, recipe with { NumInferenceSteps = 1 }, null, ct).ConfigureAwait(false);
@@ -103,7 +105,8 @@ internal static class BenchCommand
             {
                 var result = await pipeline.RunAsync(image, recipe, null, ct).ConfigureAwait(false);
                 runs.Add(result.Timings);
-                encodeTimes.Add(await EncodeAsync(result.Videos[0], recipe.Fps, profileFolder, ct).ConfigureAwait(false));
+                if (ffmpeg is not null)
+                    encodeTimes.Add(await EncodeAsync(result.Videos[0], recipe.Fps, profileFolder, ct).ConfigureAwait(false));
             }
             Report(runs, encodeTimes, unet, gpuMemory);
         }
@@ -126,7 +129,7 @@ internal static class BenchCommand
         Console.WriteLine($"VAE encode            {Ms(runs.Select(r => r.VaeEncoder))}");
         Console.WriteLine($"UNet step             {Ms(steps)}");
         Console.WriteLine($"decode per chunk      {Ms(chunks)}");
-        Console.WriteLine($"video encode (MP4)    {Ms(encodeTimes)}");
+        Console.WriteLine(encodeTimes.Count > 0 ? $"video encode (MP4)    {Ms(encodeTimes)}" : "video encode (MP4)    n/a (no ffmpeg)");
         Console.WriteLine($"total (no encode)     {Ms(runs.Select(r => r.Total))}");
         var perStep = steps.Average(s => s.TotalSeconds);
         Console.WriteLine();
