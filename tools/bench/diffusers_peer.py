@@ -207,6 +207,11 @@ def main(argv=None):
     parser.add_argument("--save-image", help="write the input image used (PNG) here")
     parser.add_argument("--check-pack", help="an ONNX pack exported from the same configs: compare its weights with these")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    parser.add_argument(
+        "--start-timed-after", metavar="FILE",
+        help="build, load and warm up at once, but wait for FILE to exist before the timed runs (the GPU kit starts "
+        "this while the ONNX export still runs on the CPU, and times only once it has finished)",
+    )
     parser.add_argument("--json", help="write the results as JSON here")
     args = parser.parse_args(argv)
 
@@ -293,6 +298,13 @@ def main(argv=None):
 
     warm_s, _ = run(args.warmup_steps)
     print(f"warm-up ({args.warmup_steps} step(s)): {warm_s * 1000:.0f} ms")
+
+    if args.start_timed_after and not os.path.exists(args.start_timed_after):
+        print(f"waiting for {args.start_timed_after} before the timed runs", flush=True)
+        waited = time.perf_counter()
+        while not os.path.exists(args.start_timed_after):
+            time.sleep(2)
+        print(f"  waited {time.perf_counter() - waited:.0f} s", flush=True)
 
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
