@@ -28,7 +28,6 @@ On a CPU (the tests' tiny configs):
 """
 
 import argparse
-import contextlib
 import json
 import os
 import platform
@@ -47,6 +46,10 @@ from diffusers import (
     UNetSpatioTemporalConditionModel,
 )
 from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
+
+# The export tool's torch 1.13 workaround, shared so both sides run the networks the same way.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "export"))
+from export_svd_onnx import torch113_baddbmm_fix  # noqa: E402
 
 DTYPES = {"fp16": torch.float16, "fp32": torch.float32, "bf16": torch.bfloat16}
 
@@ -107,27 +110,6 @@ def gradient(width, height):
     rgb[..., 1] = y[:, None]
     rgb[..., 2] = 128
     return Image.fromarray(rgb, "RGB")
-
-
-@contextlib.contextmanager
-def torch113_baddbmm_fix():
-    """torch 1.13's CPU baddbmm multiplies its uninitialised input by beta=0, which can put NaN into diffusers'
-    attention (tools/export/README.md). Only torch < 2 needs this; on 2.x diffusers uses scaled_dot_product_attention."""
-    if tuple(int(p) for p in torch.__version__.split(".")[:2]) >= (2, 0):
-        yield
-        return
-    original = torch.baddbmm
-
-    def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
-        if beta == 0:
-            input = torch.zeros_like(input)
-        return original(input, batch1, batch2, beta=beta, alpha=alpha, out=out)
-
-    torch.baddbmm = baddbmm
-    try:
-        yield
-    finally:
-        torch.baddbmm = original
 
 
 class StageTimer:

@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
+using SvdWeb.Inference.Gpu;
 
 namespace SvdWeb.Cli.Commands;
 
@@ -24,7 +23,7 @@ internal sealed class GpuMemoryPoller : IDisposable
     {
         while (!ct.IsCancellationRequested)
         {
-            if (await QueryAsync(deviceId, ct).ConfigureAwait(false) is not { } used) return;
+            if (await NvidiaSmi.UsedMemoryMiBAsync(deviceId, ct).ConfigureAwait(false) is not { } used) return;
             long current;
             while ((current = Interlocked.Read(ref _peak)) < used && Interlocked.CompareExchange(ref _peak, used, current) != current) { }
             try
@@ -35,28 +34,6 @@ internal sealed class GpuMemoryPoller : IDisposable
             {
                 return;
             }
-        }
-    }
-
-    private static async Task<long?> QueryAsync(int deviceId, CancellationToken ct)
-    {
-        var start = new ProcessStartInfo("nvidia-smi", ["--query-gpu=memory.used", "--format=csv,noheader,nounits", "-i", deviceId.ToString(CultureInfo.InvariantCulture)])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        try
-        {
-            using var process = Process.Start(start);
-            if (process is null) return null;
-            var output = await process.StandardOutput.ReadToEndAsync(ct).ConfigureAwait(false);
-            await process.WaitForExitAsync(ct).ConfigureAwait(false);
-            return long.TryParse(output.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var used) ? used : null;
-        }
-        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or OperationCanceledException)
-        {
-            return null;
         }
     }
 

@@ -17,13 +17,18 @@ public sealed record GpuMemoryEstimate(long WeightBytes, long EncodeBytes, long 
 {
     public long TotalBytes => (long)((double)(WeightBytes + EncodeBytes + UNetBytes + DecodeBytes + RuntimeBytes) * Calibration);
 
-    /// <summary>"15.1 GiB (weights 4.3, UNet 6.5, VAE encode 1.1, decode 2.3 for 2 frames at once, runtime 1.0)".</summary>
+    /// <summary>"15.1 GiB (weights 4.3 GiB, UNet 6.5 GiB, VAE encode 1.1 GiB, decode 2.3 GiB for 2 frames at once, runtime 1.0 GiB)".</summary>
     public string Describe()
     {
         var calibration = Calibration == 1.0 ? "" : string.Create(CultureInfo.InvariantCulture, $", × {Calibration:0.##} calibration");
         return string.Create(CultureInfo.InvariantCulture,
-            $"{Gib(TotalBytes)} GiB (weights {Gib(WeightBytes)}, UNet {Gib(UNetBytes)}, VAE encode {Gib(EncodeBytes)}, decode {Gib(DecodeBytes)} for {DecodeFrames} frame{(DecodeFrames == 1 ? "" : "s")} at once, runtime {Gib(RuntimeBytes)}{calibration})");
+            $"{Gib(TotalBytes)} GiB (weights {Size(WeightBytes)}, UNet {Size(UNetBytes)}, VAE encode {Size(EncodeBytes)}, decode {Size(DecodeBytes)} for {DecodeFrames} frame{(DecodeFrames == 1 ? "" : "s")} at once, runtime {Size(RuntimeBytes)}{calibration})");
     }
+
+    /// <summary>A part of the estimate with its unit: "6.1 GiB", or "12 MiB" under 1 GiB, so small parts do not read as 0.00.</summary>
+    public static string Size(long bytes) => bytes >= 1L << 30
+        ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):0.0} GiB")
+        : string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(bytes / (double)(1L << 20)):0} MiB");
 
     /// <summary>Bytes as GiB with one decimal, e.g. "15.1"; two decimals under 1 GiB so tiny packs do not read as 0.0.</summary>
     public static string Gib(long bytes)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SvdWeb.Inference.Gpu;
 using SvdWeb.Inference.Onnx;
 using SvdWeb.Options;
 

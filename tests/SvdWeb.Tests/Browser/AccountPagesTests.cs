@@ -13,47 +13,29 @@ namespace SvdWeb.Tests.Browser;
 /// The login and API tokens pages in Debian's chromium against the real app on a loopback port, with accounts, so
 /// every page needs a sign-in.
 /// </summary>
-public sealed class AccountPagesTests : IAsyncLifetime
+public sealed class AccountPagesTests : BrowserTest
 {
-    private readonly SvdWebFactory _factory = new(kestrel: true);
-    private BrowserSession _browser = null!;
-    private Uri _root = null!;
-
-    private AccountService Accounts => _factory.Services.GetRequiredService<AccountService>();
-
-    public async ValueTask InitializeAsync()
-    {
-        _factory.StartServer();
-        _root = _factory.ServerAddress;
-        _browser = await BrowserSession.StartAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        await _factory.DisposeAsync();
-        Directory.Delete(_factory.DataFolder, recursive: true);
-    }
+    private AccountService Accounts => Factory.Services.GetRequiredService<AccountService>();
 
     [Fact]
     public async Task Login_WrongThenRightPassword_ErrorThenCreatePage()
     {
         var ct = TestContext.Current.CancellationToken;
         await Accounts.CreateAsync("alice", "correct horse", admin: false, ct);
-        var page = _browser.Page;
+        var page = Browser.Page;
 
-        await page.GotoAsync(new Uri(_root, "/login").ToString());
+        await page.GotoAsync(new Uri(Root, "/login").ToString());
         var antiforgery = page.Locator("#login-form input[type=hidden][name='__RequestVerificationToken']");
         await Expect(antiforgery).ToHaveCountAsync(1);
         Assert.False(string.IsNullOrEmpty(await antiforgery.GetAttributeAsync("value")), "The login form's antiforgery token is empty.");
         await SubmitAsync(page, "alice", "wrong horse");
         await Expect(page.Locator("#login-error")).ToHaveTextAsync("Wrong user name or password.");
-        await _browser.ScreenshotAsync("login-error");
+        await Browser.ScreenshotAsync("login-error");
 
         await SubmitAsync(page, "alice", "correct horse");
 
-        await Expect(page).ToHaveURLAsync(_root.ToString());
-        await _browser.WaitForInteractiveAsync();
+        await Expect(page).ToHaveURLAsync(Root.ToString());
+        await Browser.WaitForInteractiveAsync();
         await Expect(page.Locator("#page-title")).ToHaveTextAsync("Create a video");
     }
 
@@ -63,9 +45,9 @@ public sealed class AccountPagesTests : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         var id = await Accounts.CreateAsync("carol", "correct horse", admin: false, ct);
         await Accounts.SetDisabledAsync(id, disabled: true, ct);
-        var page = _browser.Page;
+        var page = Browser.Page;
 
-        await page.GotoAsync(new Uri(_root, "/login").ToString());
+        await page.GotoAsync(new Uri(Root, "/login").ToString());
         await SubmitAsync(page, "carol", "correct horse");
 
         await Expect(page.Locator("#login-error")).ToHaveTextAsync("This account is disabled. Ask an admin to enable it on the Users page.");
@@ -77,15 +59,15 @@ public sealed class AccountPagesTests : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         await Accounts.CreateAsync("alice", "correct horse", admin: false, ct);
-        var page = _browser.Page;
-        await page.GotoAsync(new Uri(_root, "/login").ToString());
+        var page = Browser.Page;
+        await page.GotoAsync(new Uri(Root, "/login").ToString());
 
         // What a cross-site form would send: the fields, but not this site's token.
         await page.Locator("#login-form input[name='__RequestVerificationToken']").EvaluateAsync("input => input.remove()");
         var response = await page.RunAndWaitForResponseAsync(() => SubmitAsync(page, "alice", "correct horse"), r => r.Url.EndsWith("/account/login", StringComparison.Ordinal));
 
         Assert.Equal((int)HttpStatusCode.BadRequest, response.Status);
-        using var api = new HttpClient { BaseAddress = _root };
+        using var api = new HttpClient { BaseAddress = Root };
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/gallery", ct)).StatusCode);
     }
 
@@ -94,24 +76,24 @@ public sealed class AccountPagesTests : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         await Accounts.CreateAsync("alice", "correct horse", admin: false, ct);
-        var page = _browser.Page;
-        await page.GotoAsync(new Uri(_root, "/login?returnUrl=%2Faccount%2Ftokens").ToString());
+        var page = Browser.Page;
+        await page.GotoAsync(new Uri(Root, "/login?returnUrl=%2Faccount%2Ftokens").ToString());
         await SubmitAsync(page, "alice", "correct horse");
-        await _browser.WaitForInteractiveAsync();
+        await Browser.WaitForInteractiveAsync();
         await Expect(page.Locator("#tokens-empty")).ToBeVisibleAsync();
 
         await page.Locator("#token-name").FillAsync("lab script");
         await page.Locator("#token-name").PressAsync("Tab");
         await page.Locator("#token-create").ClickAsync();
         var secret = (await page.Locator("#token-secret-value").TextContentAsync())!.Trim();
-        using var api = new HttpClient { BaseAddress = _root };
+        using var api = new HttpClient { BaseAddress = Root };
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
         var submitted = await api.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
 
         Assert.StartsWith("svdw_", secret, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
         // Shown once: a fresh visit lists the token by its first characters only.
-        await _browser.GotoAsync(new Uri(_root, "/account/tokens"));
+        await Browser.GotoAsync(new Uri(Root, "/account/tokens"));
         await Expect(page.Locator("#tokens-table")).ToContainTextAsync(secret[..13] + "…");
         await Expect(page.Locator("#token-secret")).ToHaveCountAsync(0);
         Assert.DoesNotContain(secret, await page.ContentAsync(), StringComparison.Ordinal);
@@ -120,7 +102,7 @@ public sealed class AccountPagesTests : IAsyncLifetime
         await Expect(page.Locator("#tokens-table")).ToContainTextAsync("revoked");
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/gallery", ct)).StatusCode);
-        await _browser.ScreenshotAsync("tokens-revoked");
+        await Browser.ScreenshotAsync("tokens-revoked");
     }
 
     private static async Task SubmitAsync(IPage page, string userName, string password)

@@ -11,34 +11,16 @@ namespace SvdWeb.Tests.Browser;
 /// The whole product in a real browser: upload, set a seed, generate on the tiny pack, watch progress, find the item in
 /// the gallery, play the video, regenerate, and check the regenerated frames are identical.
 /// </summary>
-public sealed class CreateToGalleryTests : IAsyncLifetime
+public sealed class CreateToGalleryTests : BrowserTest
 {
-    private readonly SvdWebFactory _factory = new(kestrel: true);
-    private BrowserSession _browser = null!;
-    private Uri _root = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _factory.StartServer();
-        _root = _factory.ServerAddress;
-        _browser = await BrowserSession.StartAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        await _factory.DisposeAsync();
-        Directory.Delete(_factory.DataFolder, recursive: true);
-    }
-
     [Fact]
     public async Task CreateGenerateRegenerate_TinyPack_SameFramesAndEveryPageWorks()
     {
-        var page = _browser.Page;
+        var page = Browser.Page;
         var ct = TestContext.Current.CancellationToken;
 
         // Create: upload, see what the model sees, lock a seed, ask for enough steps to watch them.
-        await _browser.GotoAsync(new Uri(_root, "/"));
+        await Browser.GotoAsync(new Uri(Root, "/"));
         await page.Locator("input[type=file]").SetInputFilesAsync(Fixtures.Image("wizard_301x173.png"));
         await Expect(page.Locator("#model-view")).ToBeVisibleAsync();
         await Expect(page.Locator("#input-info")).ToContainTextAsync("301 × 173");
@@ -46,10 +28,10 @@ public sealed class CreateToGalleryTests : IAsyncLifetime
         await page.Locator("#seed").PressAsync("Tab");
         await page.Locator("#steps").FillAsync("60");
         await page.Locator("#steps").PressAsync("Tab");
-        await _browser.ScreenshotAsync("create");
+        await Browser.ScreenshotAsync("create");
         // A long job submitted through the API holds the single worker, so ours waits in the queue while the page
         // attaches; cancelling it then lets ours run in front of the watching browser, whatever the machine's speed.
-        using var api = new HttpClient { BaseAddress = _root };
+        using var api = new HttpClient { BaseAddress = Root };
         var blocker = await api.PostAsync("/api/jobs", Integration.JobsApiTests.Form(Fixtures.Image("logo_128x64.png"),
             """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":200,"seed":1}"""), ct);
         var blockerId = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Api.JobDto>(blocker.Content, Integration.JobsApiTests.Json, ct))!.Id;
@@ -58,7 +40,7 @@ public sealed class CreateToGalleryTests : IAsyncLifetime
         // Detail page: waiting with its place in line, then the denoising steps, then the player.
         await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/gallery/[0-9a-f-]{36}$"));
         var firstId = Guid.Parse(page.Url[^36..]);
-        await _browser.WaitForInteractiveAsync();
+        await Browser.WaitForInteractiveAsync();
         await Expect(page.Locator("#progress-stage")).ToHaveTextAsync("Waiting in the queue");
         await Expect(page.Locator("#queue-position")).ToContainTextAsync("Position 1 in the queue");
         await RecordStagesAsync(page);
@@ -68,15 +50,15 @@ public sealed class CreateToGalleryTests : IAsyncLifetime
             "Progress did not visibly advance; saw: " + string.Join(" | ", stages));
         await AssertPlaysAsync(page);
         await Expect(page.Locator("[data-fact='Seed']")).ToHaveTextAsync("777");
-        await _browser.ScreenshotAsync("detail");
+        await Browser.ScreenshotAsync("detail");
 
         // Gallery: the item is there.
-        await _browser.GotoAsync(new Uri(_root, "/gallery"));
+        await Browser.GotoAsync(new Uri(Root, "/gallery"));
         await Expect(page.Locator($".gallery-card[data-id='{firstId}']")).ToBeVisibleAsync();
-        await _browser.ScreenshotAsync("gallery");
+        await Browser.ScreenshotAsync("gallery");
 
         // Regenerate from the detail page: same recipe, a new item, identical frames.
-        await _browser.GotoAsync(new Uri(_root, $"/gallery/{firstId}"));
+        await Browser.GotoAsync(new Uri(Root, $"/gallery/{firstId}"));
         await page.Locator("#regenerate").ClickAsync();
         await page.WaitForURLAsync(url => !url.EndsWith(firstId.ToString(), StringComparison.Ordinal));
         var secondId = Guid.Parse(page.Url[^36..]);
@@ -89,11 +71,11 @@ public sealed class CreateToGalleryTests : IAsyncLifetime
         for (var f = 0; f < first.Count; f++)
             Assert.True(first[f].AsSpan().SequenceEqual(second[f]), $"Regenerated frame {f} differs from the original.");
 
-        await _browser.GotoAsync(new Uri(_root, "/queue"));
+        await Browser.GotoAsync(new Uri(Root, "/queue"));
         await Expect(page.Locator("#queue-empty")).ToBeVisibleAsync();
-        await _browser.GotoAsync(new Uri(_root, "/models"));
+        await Browser.GotoAsync(new Uri(Root, "/models"));
         await Expect(page.Locator("[data-pack='tiny-svd']")).ToContainTextAsync("valid");
-        await _browser.ScreenshotAsync("models");
+        await Browser.ScreenshotAsync("models");
     }
 
     /// <summary>
