@@ -38,11 +38,6 @@ public sealed record JobDto(
 
 public sealed record JobProgressDto(SvdStage Stage, int Step, int TotalSteps, double Fraction, double ElapsedSeconds, double? RemainingSeconds);
 
-/// <param name="License">The license file the pack ships, or null when it has none.</param>
-/// <param name="LicenseAccepted">False while the pack's license waits for an admin on /models: submissions naming it are refused.</param>
-public sealed record PackDto(string Name, bool Valid, IReadOnlyList<string> Problems, int? DefaultFrames, int? DefaultHeight, int? DefaultWidth,
-    string? Precision, long? ParameterCount, long? SizeOnDiskBytes, bool IsDefault, string? License, bool LicenseAccepted);
-
 /// <summary>Body of POST /api/jobs/{id}/private: <c>{"private": true}</c> hides the item from everyone but its owner and admins.</summary>
 public sealed record PrivacyRequest(bool Private);
 

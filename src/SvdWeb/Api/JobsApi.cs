@@ -8,7 +8,6 @@ using SvdWeb.Accounts;
 using SvdWeb.Gallery;
 using SvdWeb.Inference;
 using SvdWeb.Jobs;
-using SvdWeb.Models;
 using SvdWeb.Options;
 using SvdWeb.Storage;
 
@@ -43,7 +42,7 @@ public static class JobsApi
             PictureAsync(id, MediaStore.PreviewFile, "image/gif", s, m, c, ct)).WithName("GetJobPreview");
         api.MapDelete("/jobs/{id:guid}", DeleteAsync).WithName("DeleteJob");
         api.MapGet("/gallery", GalleryAsync).WithName("ListGallery");
-        api.MapGet("/models", Models).WithName("ListModels");
+        api.MapModelsApi();
         return app;
     }
 
@@ -240,15 +239,10 @@ public static class JobsApi
         return TypedResults.Ok(new PageDto<JobDto>(items.Select(g => JobDto.From(g, null, null)).ToArray(), page, pageSize, total));
     }
 
-    private static Ok<PackDto[]> Models(PackCatalog catalog) => TypedResults.Ok(catalog.List().Select(e => new PackDto(
-        e.Name, e.IsValid, e.Problems, e.Pack?.DefaultFrames, e.Pack?.DefaultHeight, e.Pack?.DefaultWidth, e.Pack?.Precision.ToString(),
-        e.Pack?.ParameterCount, e.Pack?.SizeOnDiskBytes, e.Name == catalog.DefaultPack, e.Pack?.License?.FileName,
-        e.Pack is null || catalog.Administration.IsLicenseAccepted(e.Pack))).ToArray());
-
     private static NotFound<ProblemDetails> NotFound(Guid id) =>
         TypedResults.NotFound(new ProblemDetails { Title = "Not found", Detail = $"There is no job {id}.", Status = StatusCodes.Status404NotFound });
 
-    private static ProblemHttpResult FieldProblem(string field, string message, int status = StatusCodes.Status400BadRequest) =>
+    internal static ProblemHttpResult FieldProblem(string field, string message, int status = StatusCodes.Status400BadRequest) =>
         TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {
             Title = "Invalid request",
