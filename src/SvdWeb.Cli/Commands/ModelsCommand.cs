@@ -1,10 +1,16 @@
 using System.CommandLine;
 using System.Globalization;
+using SvdWeb.Inference;
+using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Models;
 
 namespace SvdWeb.Cli.Commands;
 
-/// <summary><c>svdweb models [DIR]</c>: lists the packs in a folder (or one pack) with their validation result.</summary>
+/// <summary>
+/// <c>svdweb models [DIR]</c>: lists the packs in a folder (or one pack) with their validation result, and for each valid
+/// pack its license file and the estimated peak GPU memory at its defaults, so an operator can judge a pack before
+/// copying it to the server.
+/// </summary>
 internal static class ModelsCommand
 {
     public static Command Create()
@@ -42,6 +48,13 @@ internal static class ModelsCommand
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{pack.Name}: ok — {pack.DefaultFrames} frames, {pack.DefaultWidth}x{pack.DefaultHeight}, {pack.Precision}, {pack.ParameterCount:N0} parameters, {pack.SizeOnDiskBytes / 1048576.0:F1} MiB ({Path.GetFullPath(packFolder)})"));
+                Console.WriteLine(pack.License is { } license
+                    ? $"  License: {license.FileName} (SHA-256 {license.Sha256}); an admin must accept it on /models before the web app uses the pack"
+                    : "  License: no license file");
+                // The recipe a request without settings gets (every frame decoded at once, guidance on), as the Models page
+                // shows it; uncalibrated, since the CLI reads no appsettings (SvdWeb:Inference:MemoryCalibrationFactor).
+                var estimate = GpuMemoryEstimator.Estimate(pack, MemoryRecipe.From(new SvdRecipe().Resolve(pack)));
+                Console.WriteLine($"  GPU memory at defaults: about {estimate.Describe()}");
             }
             else
             {
