@@ -15,12 +15,16 @@ namespace SvdWeb.Jobs;
 /// <list type="bullet">
 /// <item>"Front" pins a job: pinned jobs run before the round-robin pick, the latest pinned first (it went to the
 /// front of the line). Running a pinned job is its owner's turn, so the others are not owed twice.</item>
+/// <item>"Unpin" undoes "Front": the job leaves the pinned jobs and goes back into its owner's line at its order number,
+/// which it keeps while pinned, as if it had never been pinned. The other pinned jobs keep their order, and so do the
+/// other jobs in the owner's line; only a job that is pinned can be unpinned.</item>
 /// <item>"Up"/"Down" swap a job with its neighbour in its own group: among the pinned jobs if pinned, else within its
 /// owner's own waiting jobs. Across owners the order stays the round-robin's, which an admin cannot break by accident;
 /// to run someone's job before others, move it to the front.</item>
 /// </list>
-/// A swap exchanges the jobs but keeps each slot's order number, so reordering one's own line never changes whose
-/// turn comes first.
+/// A swap in an owner's line exchanges the jobs but keeps each slot's order number, so reordering one's own line never
+/// changes whose turn comes first. A swap among the pinned jobs keeps the slots' pin ranks instead, and each job its
+/// order number, so an unpinned job still returns to its own place.
 /// </remarks>
 public sealed class GenerationQueue
 {
@@ -61,7 +65,7 @@ public sealed class GenerationQueue
             if (pinRank is { } rank)
             {
                 _lowestPin = Math.Min(_lowestPin, rank);
-                InsertSorted(_pinned, new Slot(jobId, ownerId, rank));
+                InsertSorted(_pinned, new Slot(jobId, ownerId, order, rank));
             }
             else
             {
@@ -104,9 +108,16 @@ public sealed class GenerationQueue
                 case QueueMove.Front:
                     if (pinned && node.Previous is null) return new QueueMoveResult([], null);
                     node.List!.Remove(node);
-                    var slot = new Slot(jobId, node.Value.Owner, --_lowestPin);
+                    var slot = node.Value with { PinRank = --_lowestPin };
                     _pinned.AddFirst(slot);
                     return new QueueMoveResult([new QueuePlace(jobId, slot.Rank, Pinned: true)], null);
+                case QueueMove.Unpin:
+                    if (!pinned)
+                        return QueueMoveResult.Refused($"Job {jobId} is not pinned to the front; only a job moved to the front can be unpinned.");
+                    _pinned.Remove(node);
+                    var back = node.Value with { PinRank = null };
+                    InsertSorted(_lines[back.Owner].Jobs, back);
+                    return new QueueMoveResult([new QueuePlace(jobId, back.Order, Pinned: false)], null);
                 case QueueMove.Up or QueueMove.Down:
                     var neighbour = to == QueueMove.Up ? node.Previous : node.Next;
                     if (neighbour is null)
@@ -115,12 +126,15 @@ public sealed class GenerationQueue
                         var hint = pinned ? "" : to == QueueMove.Up ? " Move it to the front to run it before everyone else's." : "";
                         return QueueMoveResult.Refused($"Job {jobId} is already the {(to == QueueMove.Up ? "first" : "last")} of {group}.{hint}");
                     }
-                    // Swap the jobs, keep the slots' ranks: the line's turn (its head's rank) stays where it was.
-                    (node.Value, neighbour.Value) = (node.Value with { JobId = neighbour.Value.JobId, Owner = neighbour.Value.Owner },
-                        neighbour.Value with { JobId = node.Value.JobId, Owner = node.Value.Owner });
+                    // Swap the jobs, keep the slots' ranks: the line's turn (its head's rank) stays where it was. A pinned
+                    // job takes its order number along, so unpinning it later still finds its place in its owner's line.
+                    (node.Value, neighbour.Value) = pinned
+                        ? (neighbour.Value with { PinRank = node.Value.PinRank }, node.Value with { PinRank = neighbour.Value.PinRank })
+                        : (node.Value with { JobId = neighbour.Value.JobId, Owner = neighbour.Value.Owner },
+                            neighbour.Value with { JobId = node.Value.JobId, Owner = node.Value.Owner });
                     return new QueueMoveResult([new QueuePlace(neighbour.Value.JobId, neighbour.Value.Rank, pinned), new QueuePlace(node.Value.JobId, node.Value.Rank, pinned)], null);
                 default:
-                    throw new ArgumentOutOfRangeException(nameof(to), to, "Use Front, Up or Down.");
+                    throw new ArgumentOutOfRangeException(nameof(to), to, "Use Front, Unpin, Up or Down.");
             }
         }
     }
@@ -253,8 +267,15 @@ public sealed class GenerationQueue
         public LinkedList<Slot> Jobs { get; init; } = new();
     }
 
-    /// <summary>A waiting job: in an owner's line, Rank is its order number (arrival); among the pinned, its pin rank.</summary>
-    private readonly record struct Slot(Guid JobId, string Owner, long Rank);
+    /// <summary>
+    /// A waiting job with its order number in its owner's line (<c>Generation.QueueOrder</c>, kept while pinned) and,
+    /// among the pinned jobs, its pin rank.
+    /// </summary>
+    private readonly record struct Slot(Guid JobId, string Owner, long Order, long? PinRank = null)
+    {
+        /// <summary>What its list is sorted by: the pin rank among the pinned, else the order number.</summary>
+        public long Rank => PinRank ?? Order;
+    }
 
     public sealed class RunningJob(GenerationQueue queue, Guid jobId, CancellationTokenSource userCancel, CancellationTokenSource linked) : IDisposable
     {

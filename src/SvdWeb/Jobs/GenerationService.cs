@@ -223,11 +223,13 @@ public sealed partial class GenerationService(
             var result = queue.Move(id, to);
             if (result.Refusal is not null) return result.Refusal;
             // Memory has changed: store it even if the caller gives up now, or a restart would restore another order.
+            // A place in an owner's line clears PinRank, which is what keeps an unpinned job unpinned after a restart.
             foreach (var place in result.Changed)
             {
                 await (place.Pinned
                     ? db.Generations.Where(g => g.Id == place.JobId).ExecuteUpdateAsync(set => set.SetProperty(g => g.PinRank, place.Rank), CancellationToken.None)
-                    : db.Generations.Where(g => g.Id == place.JobId).ExecuteUpdateAsync(set => set.SetProperty(g => g.QueueOrder, place.Rank), CancellationToken.None)).ConfigureAwait(false);
+                    : db.Generations.Where(g => g.Id == place.JobId).ExecuteUpdateAsync(set => set
+                        .SetProperty(g => g.QueueOrder, place.Rank).SetProperty(g => g.PinRank, (long?)null), CancellationToken.None)).ConfigureAwait(false);
             }
             Log.Moved(logger, id, to);
             // Queue pages refresh on any progress message.

@@ -6,6 +6,9 @@ public enum QueueMove
     /// <summary>Runs next, before the round-robin pick; the latest job moved to the front goes first.</summary>
     Front,
 
+    /// <summary>Undoes <see cref="Front"/>: back to its place in its owner's line, in the round-robin again.</summary>
+    Unpin,
+
     /// <summary>One place earlier: among the pinned jobs if pinned, else within its owner's own waiting jobs.</summary>
     Up,
 

@@ -138,6 +138,84 @@ public sealed class GenerationQueueTests
     }
 
     [Fact]
+    public void Move_UnpinAfterFront_BackAtOriginalPlaceInOwnersLine()
+    {
+        var queue = new GenerationQueue();
+        queue.Enqueue(Ids[0], "a", order: 1);
+        queue.Enqueue(Ids[1], "a", order: 2);
+        queue.Enqueue(Ids[2], "b", order: 3);
+        queue.Enqueue(Ids[3], "a", order: 4);
+        var before = queue.PlannedOrder();
+        queue.Move(Ids[1], QueueMove.Front);
+        Assert.Equal([Ids[1], Ids[2], Ids[0], Ids[3]], queue.PlannedOrder());
+
+        var unpin = queue.Move(Ids[1], QueueMove.Unpin);
+
+        Assert.Null(unpin.Refusal);
+        Assert.Equal([new QueuePlace(Ids[1], 2, Pinned: false)], unpin.Changed);
+        // Between a's first and last job again, so the whole plan is the one before the pin.
+        Assert.Equal([Ids[0], Ids[2], Ids[1], Ids[3]], before);
+        Assert.Equal(before, queue.PlannedOrder());
+    }
+
+    [Fact]
+    public void Move_UnpinOneOfThreePinnedAfterSwap_OthersKeepPinnedOrderJobKeepsItsOrderNumber()
+    {
+        var queue = new GenerationQueue();
+        queue.Enqueue(Ids[0], "a", order: 1);
+        queue.Enqueue(Ids[1], "a", order: 2);
+        queue.Enqueue(Ids[2], "b", order: 3);
+        queue.Enqueue(Ids[3], "c", order: 4);
+        queue.Enqueue(Ids[4], "a", order: 5);
+        queue.Move(Ids[0], QueueMove.Front);
+        queue.Move(Ids[2], QueueMove.Front);
+        queue.Move(Ids[3], QueueMove.Front);
+        // The swap exchanges pin ranks, not order numbers: a's job must still come back as a's first.
+        queue.Move(Ids[0], QueueMove.Up);
+        Assert.Equal([Ids[3], Ids[0], Ids[2], Ids[1], Ids[4]], queue.PlannedOrder());
+
+        var unpin = queue.Move(Ids[0], QueueMove.Unpin);
+
+        Assert.Null(unpin.Refusal);
+        Assert.Equal([new QueuePlace(Ids[0], 1, Pinned: false)], unpin.Changed);
+        // c's and b's pinned jobs keep their order and their owners' turns; then a's line from its first job.
+        Assert.Equal([Ids[3], Ids[2], Ids[0], Ids[1], Ids[4]], queue.PlannedOrder());
+    }
+
+    [Fact]
+    public void Move_UnpinStoredPinAfterRestart_BackAtStoredOrder()
+    {
+        var queue = new GenerationQueue();
+        // As startup recovery enqueues a row pinned before the restart: its QueueOrder came back with it.
+        queue.Enqueue(Ids[0], "a", order: 6);
+        queue.Enqueue(Ids[1], "a", order: 5, pinRank: -1);
+        queue.Enqueue(Ids[2], "a", order: 4);
+        Assert.Equal([Ids[1], Ids[2], Ids[0]], queue.PlannedOrder());
+
+        var unpin = queue.Move(Ids[1], QueueMove.Unpin);
+
+        Assert.Equal([new QueuePlace(Ids[1], 5, Pinned: false)], unpin.Changed);
+        Assert.Equal([Ids[2], Ids[1], Ids[0]], queue.PlannedOrder());
+    }
+
+    [Fact]
+    public void Move_UnpinJobNotPinnedOrNotWaiting_RefusedWithReasonNothingChanged()
+    {
+        var queue = new GenerationQueue();
+        queue.Enqueue(Ids[0], "a");
+        queue.Enqueue(Ids[1], "b");
+        queue.Move(Ids[1], QueueMove.Front);
+
+        var notPinned = queue.Move(Ids[0], QueueMove.Unpin);
+        var absent = queue.Move(Ids[5], QueueMove.Unpin);
+
+        Assert.Equal($"Job {Ids[0]} is not pinned to the front; only a job moved to the front can be unpinned.", notPinned.Refusal);
+        Assert.Contains("is not waiting in the queue", absent.Refusal, StringComparison.Ordinal);
+        Assert.All([notPinned, absent], r => Assert.Empty(r.Changed));
+        Assert.Equal([Ids[1], Ids[0]], queue.PlannedOrder());
+    }
+
+    [Fact]
     public async Task Enqueue_StoredPlacesInAnyOrder_RestoresLinesAndPins()
     {
         var ct = TestContext.Current.CancellationToken;
