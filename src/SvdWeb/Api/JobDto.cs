@@ -41,7 +41,10 @@ public sealed record JobProgressDto(SvdStage Stage, int Step, int TotalSteps, do
 /// <summary>Body of POST /api/jobs/{id}/private: <c>{"private": true}</c> hides the item from everyone but its owner and admins.</summary>
 public sealed record PrivacyRequest(bool Private);
 
-/// <summary>Body of POST /api/jobs/{id}/move (admins only): <c>{"to": "front"}</c>, <c>"up"</c> or <c>"down"</c>.</summary>
+/// <summary>
+/// Body of POST /api/jobs/{id}/move (admins only): <c>{"to": "front"}</c>, <c>"unpin"</c> (undoes front), <c>"up"</c> or
+/// <c>"down"</c>.
+/// </summary>
 public sealed record MoveRequest(string? To);
 
 public sealed record PageDto<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);

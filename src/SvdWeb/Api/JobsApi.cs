@@ -160,12 +160,13 @@ public static class JobsApi
         QueueMove? to = body?.To?.Trim().ToLowerInvariant() switch
         {
             "front" => QueueMove.Front,
+            "unpin" => QueueMove.Unpin,
             "up" => QueueMove.Up,
             "down" => QueueMove.Down,
             _ => null,
         };
         if (to is null)
-            return FieldProblem("to", $"Send a JSON body such as {{\"to\": \"front\"}}; \"to\" is \"front\", \"up\" or \"down\", but is {(body?.To is null ? "missing" : $"'{body.To}'")}.");
+            return FieldProblem("to", $"Send a JSON body such as {{\"to\": \"front\"}}; \"to\" is \"front\", \"unpin\", \"up\" or \"down\", but is {(body?.To is null ? "missing" : $"'{body.To}'")}.");
         var job = await FindVisibleAsync(id, user, service, ct).ConfigureAwait(false);
         if (job is null) return NotFound(id);
         if (!Ownership.MayReorder(user))

@@ -48,7 +48,7 @@ public sealed class QueueMoveApiTests : IDisposable
         Assert.Equal("application/problem+json", running.Content.Headers.ContentType?.MediaType);
         Assert.Contains($"Job {blocker} is Running; only a waiting job can be moved.", await DetailAsync(running, ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, badTarget.StatusCode);
-        Assert.Contains("\"front\", \"up\" or \"down\", but is 'sideways'", await DetailAsync(badTarget, ct), StringComparison.Ordinal);
+        Assert.Contains("\"front\", \"unpin\", \"up\" or \"down\", but is 'sideways'", await DetailAsync(badTarget, ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, adminSwaps.StatusCode);
         // Bob's pinned job first (his turn), then Alice's two, swapped.
         var swapped = (await adminSwaps.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
@@ -63,6 +63,40 @@ public sealed class QueueMoveApiTests : IDisposable
         var afterEnd = await MoveAsync(admin, first, "front", ct);
         Assert.Equal(HttpStatusCode.Conflict, afterEnd.StatusCode);
         Assert.Contains("is Succeeded; only a waiting job can be moved", await DetailAsync(afterEnd, ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unpin_UserNotPinnedAndPinnedJob_User403NotPinned409AdminUnpinsToOriginalPlace()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (alice, bob, admin) = await SignInAllAsync(ct);
+        var blocker = await SubmitAsync(bob, LongRecipe, ct);
+        await WaitForStatusAsync(bob, blocker, GenerationStatus.Running, ct);
+        var first = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
+        var second = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
+        var bobs = await SubmitAsync(bob, JobsApiTests.SmallRecipe, ct);
+        Assert.Equal(HttpStatusCode.OK, (await MoveAsync(admin, second, "front", ct)).StatusCode);
+
+        var ownerTries = await MoveAsync(alice, second, "unpin", ct);
+        var notPinned = await MoveAsync(admin, first, "unpin", ct);
+        var adminUnpins = await MoveAsync(admin, second, "unpin", ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, ownerTries.StatusCode);
+        Assert.Contains("Only an admin may move jobs in the queue", await DetailAsync(ownerTries, ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, notPinned.StatusCode);
+        Assert.Equal("application/problem+json", notPinned.Content.Headers.ContentType?.MediaType);
+        Assert.Contains($"Job {first} is not pinned to the front", await DetailAsync(notPinned, ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, adminUnpins.StatusCode);
+        var unpinned = (await adminUnpins.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
+        // Back behind Alice's first job, after Bob's turn: the order before the pin.
+        Assert.False(unpinned.Pinned);
+        Assert.Equal(3, unpinned.QueuePosition);
+        Assert.Equal(1, (await admin.GetFromJsonAsync<JobDto>($"/api/jobs/{first}", JobsApiTests.Json, ct))!.QueuePosition);
+        Assert.Equal(2, (await admin.GetFromJsonAsync<JobDto>($"/api/jobs/{bobs}", JobsApiTests.Json, ct))!.QueuePosition);
+        var again = await MoveAsync(admin, second, "unpin", ct);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+
+        foreach (var id in new[] { first, second, bobs, blocker }) await admin.PostAsync($"/api/jobs/{id}/cancel", null, ct);
     }
 
     [Fact]
