@@ -110,6 +110,37 @@ public sealed class FairQueueTests : IDisposable
         Assert.Equal([bobs, alicesA, alicesC, alicesB], jobs.OrderBy(j => j.StartedUtc).Select(j => j.Id));
     }
 
+    [Fact]
+    public async Task Move_UnpinBeforeRestart_JobBackInOwnersLineAfterRestart()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Guid alicesA, alicesB, alicesC, bobs;
+        using (var first = new SvdWebFactory(_data))
+        {
+            var service = first.Services.GetRequiredService<GenerationService>();
+            var running = await SubmitAsync(service, Long, Bob, ct);
+            await WaitForStatusAsync(service, running, GenerationStatus.Running, ct);
+            alicesA = await SubmitAsync(service, Small, Alice, ct);
+            alicesB = await SubmitAsync(service, Small, Alice, ct);
+            alicesC = await SubmitAsync(service, Small, Alice, ct);
+            bobs = await SubmitAsync(service, Small, Bob, ct);
+            Assert.Null(await service.MoveAsync(alicesB, QueueMove.Front, ct));
+            Assert.Null(await service.MoveAsync(bobs, QueueMove.Front, ct));
+            Assert.Null(await service.MoveAsync(alicesB, QueueMove.Unpin, ct));
+            Assert.Null((await service.FindAsync(alicesB, ct))!.PinRank);
+            Assert.NotNull((await service.FindAsync(bobs, ct))!.PinRank);
+        } // stops mid-job: the queue in memory is gone, only the rows remain
+
+        using var second = new SvdWebFactory(_data);
+        var restarted = second.Services.GetRequiredService<GenerationService>();
+        var jobs = new List<Generation>();
+        foreach (var id in (Guid[])[alicesA, alicesB, alicesC, bobs]) jobs.Add(await WaitForEndAsync(restarted, id, ct));
+
+        Assert.All(jobs, j => Assert.Equal(GenerationStatus.Succeeded, j.Status));
+        // Still pinned, B would run right after Bob's pinned job; unpinned, it waits behind A in Alice's line.
+        Assert.Equal([bobs, alicesA, alicesB, alicesC], jobs.OrderBy(j => j.StartedUtc).Select(j => j.Id));
+    }
+
     internal static async Task<Guid> SubmitAsync(GenerationService service, SvdRecipe recipe, JobOwner owner, CancellationToken ct)
     {
         await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
