@@ -98,6 +98,38 @@ public sealed class QueuePageTests : RealServicesContext
         Assert.Empty(page.FindAll("#queue-refusal"));
     }
 
+    [Fact]
+    public async Task UnpinButton_OnlyOnPinnedRowsForAdmin_ClickPutsJobBackInOwnersLine()
+    {
+        var ct = Xunit.TestContext.Current.CancellationToken;
+        var alicesFirst = await SubmitAsync(Alice);
+        var bobsFirst = await SubmitAsync(Bob);
+        var alicesSecond = await SubmitAsync(Alice);
+        var bobsSecond = await SubmitAsync(Bob);
+        var generations = Services.GetRequiredService<GenerationService>();
+        Assert.Null(await generations.MoveAsync(alicesSecond, QueueMove.Front, ct));
+
+        var user = RenderPage("alice-id", admin: false);
+        var page = RenderPage("root-id", admin: true);
+
+        user.WaitForElement("#queue-table");
+        Assert.Empty(user.FindAll("button.queue-unpin"));
+        page.WaitForAssertion(() => Assert.Equal([$"{alicesSecond}", $"{bobsFirst}", $"{alicesFirst}", $"{bobsSecond}"], RowIds(page)));
+        var unpin = Assert.Single(page.FindAll("button.queue-unpin"));
+        Assert.Equal("unpin", unpin.GetAttribute("aria-label"));
+        Assert.Same(Row(page, 0), unpin.Closest("tr"));
+
+        unpin.Click();
+
+        // Back between Alice's first job and Bob's second: the order before the pin.
+        page.WaitForAssertion(() => Assert.Equal([$"{alicesFirst}", $"{bobsFirst}", $"{alicesSecond}", $"{bobsSecond}"], RowIds(page)));
+        Assert.Equal([alicesFirst, bobsFirst, alicesSecond, bobsSecond], Services.GetRequiredService<GenerationQueue>().PlannedOrder());
+        Assert.Empty(page.FindAll("button.queue-unpin"));
+        Assert.Empty(page.FindAll(".queue-pinned"));
+        Assert.Empty(page.FindAll("#queue-refusal"));
+        Assert.Null((await generations.FindAsync(alicesSecond, ct))!.PinRank);
+    }
+
     private static AngleSharp.Dom.IElement Row(IRenderedComponent<Queue> page, int index) => page.FindAll("#queue-table tbody tr")[index];
 
     [Fact]

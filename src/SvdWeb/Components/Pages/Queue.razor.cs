@@ -12,7 +12,7 @@ namespace SvdWeb.Components.Pages;
 
 /// <summary>
 /// Waiting and running jobs in the order workers will take them, with owners, progress and estimates. Owners and
-/// admins cancel; admins also move waiting jobs (front, up, down; the rules are on <see cref="GenerationQueue"/>).
+/// admins cancel; admins also move waiting jobs (front, unpin, up, down; the rules are on <see cref="GenerationQueue"/>).
 /// </summary>
 public sealed partial class Queue
 {
