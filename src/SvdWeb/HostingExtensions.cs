@@ -135,7 +135,8 @@ internal static class HostingExtensions
         services.AddSvdWebAuthentication();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
-        services.AddSignalR();
+        services.ConfigureHttpJsonOptions(options => Api.ApiJson.Configure(options.SerializerOptions));
+        services.AddSignalR().AddJsonProtocol(options => Api.ApiJson.Configure(options.PayloadSerializerOptions));
         services.AddOpenApi();
         services.AddProblemDetails();
         return builder;

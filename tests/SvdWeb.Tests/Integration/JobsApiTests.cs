@@ -72,6 +72,28 @@ public sealed class JobsApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Get_Job_EnumsAsNamesAndTheRecipePostsBackAsRead()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _factory.CreateClient();
+        var accepted = await (await client.PostAsync("/api/jobs", Form(Fixtures.Image("logo_128x64.png"), SmallRecipe), ct)).Content.ReadFromJsonAsync<JobDto>(Json, ct);
+        await WaitForEndAsync(client, accepted!.Id, ct);
+
+        using var json = JsonDocument.Parse(await client.GetStringAsync($"/api/jobs/{accepted.Id}", ct));
+
+        var root = json.RootElement;
+        Assert.Equal("succeeded", root.GetProperty("status").GetString());
+        var recipe = root.GetProperty("recipe");
+        Assert.Equal("stretch", recipe.GetProperty("fit").GetString());
+        Assert.Equal("legacy", recipe.GetProperty("halfRandn").GetString());
+        // A script can resubmit exactly what it read.
+        var again = await client.PostAsync("/api/jobs", Form(Fixtures.Image("logo_128x64.png"), recipe.GetRawText()), ct);
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        var resubmitted = await again.Content.ReadFromJsonAsync<JobDto>(Json, ct);
+        Assert.Equal(accepted.Recipe, resubmitted!.Recipe);
+    }
+
+    [Fact]
     public async Task Submit_BadParameter_ProblemDetailsNamesField()
     {
         var ct = TestContext.Current.CancellationToken;

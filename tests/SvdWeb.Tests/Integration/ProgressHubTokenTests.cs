@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -9,8 +11,8 @@ using SvdWeb.Accounts;
 using SvdWeb.Api;
 using SvdWeb.Gallery;
 using SvdWeb.Jobs;
-using SvdWeb.Tests.Accounts;
 using SvdWeb.TestSupport;
+using SvdWeb.Tests.Accounts;
 
 namespace SvdWeb.Tests.Integration;
 
@@ -127,6 +129,7 @@ public sealed class ProgressHubTokenTests : IAsyncDisposable
                 options.Transports = HttpTransportType.LongPolling;
                 if (secret is not null) options.AccessTokenProvider = () => Task.FromResult<string?>(secret);
             })
+            .AddJsonProtocol(options => options.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)))
             .Build();
     }
 
@@ -149,6 +152,7 @@ public sealed class ProgressHubTokenTests : IAsyncDisposable
                     return await server.CreateWebSocketClient().ConnectAsync(uri, token);
                 };
             })
+            .AddJsonProtocol(options => options.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)))
             .Build();
     }
 
