@@ -45,6 +45,9 @@ internal sealed class BrowserSession : IAsyncDisposable
         });
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
         page.SetDefaultTimeout(60_000);
+        // Expect(...) polls until its condition holds; its own 5 s default is shorter than a Blazor round trip can take
+        // while the whole suite shares two cores, so it gets the same limit as the page's actions.
+        Assertions.SetDefaultExpectTimeout(60_000);
         return new BrowserSession(playwright, browser, page);
     }
 
