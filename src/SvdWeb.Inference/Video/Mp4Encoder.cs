@@ -3,6 +3,7 @@ using System.Globalization;
 using FFMpegCore;
 using FFMpegCore.Exceptions;
 using FFMpegCore.Pipes;
+using SvdWeb.Inference.Files;
 
 namespace SvdWeb.Inference.Video;
 
@@ -123,7 +124,7 @@ public sealed class Mp4Encoder : IAsyncDisposable
 
     private static string DescribeFailure(Exception ex, string stderrTail, string path)
     {
-        if (stderrTail.Contains("No space left on device", StringComparison.Ordinal) || ex is IOException { HResult: 28 or unchecked((int)0x80070070) })
+        if (stderrTail.Contains(DiskFull.LinuxMessage, StringComparison.Ordinal) || (ex is IOException io && DiskFull.Is(io)))
             return $"The disk is full: ffmpeg could not write {path}. Free space in that folder (or point the data folder elsewhere) and run the job again.";
         var last = stderrTail.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()?.Trim();
         return $"ffmpeg failed to encode {path}: {last ?? ex.Message}";

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SvdWeb.Gallery;
 using SvdWeb.Inference;
+using SvdWeb.Inference.Files;
 using SvdWeb.Inference.Imaging;
 using SvdWeb.Inference.Video;
 using SvdWeb.Models;
@@ -66,7 +67,7 @@ public sealed partial class JobRunner(
         {
             (outcome, error) = (GenerationStatus.Failed, ex.Message);
         }
-        catch (IOException ex) when (IsDiskFull(ex))
+        catch (IOException ex) when (DiskFull.Is(ex))
         {
             (outcome, error) = (GenerationStatus.Failed, $"The disk holding the data folder is full ({media.DataFolder}). Free space there, then retry this job; earlier items are intact.");
         }
@@ -169,11 +170,6 @@ public sealed partial class JobRunner(
             await entryStream.WriteAsync(PngFrameWriter.Encode(video.FrameRgb24(f).Span, video.Width, video.Height), ct).ConfigureAwait(false);
         }
     }
-
-    /// <summary>ENOSPC on Linux (errno 28, .NET's HResult for Unix I/O errors), ERROR_DISK_FULL / HANDLE_DISK_FULL on Windows.</summary>
-    internal static bool IsDiskFull(IOException ex) =>
-        ex.HResult is 28 or unchecked((int)0x80070070) or unchecked((int)0x80070027)
-        || ex.Message.Contains("No space left on device", StringComparison.OrdinalIgnoreCase);
 
     private static partial class Log
     {
