@@ -73,20 +73,17 @@ internal static class GenerateCommand
             .Select(v => recipe.NumVideosPerPrompt == 1 ? output : Path.Combine(Path.GetDirectoryName(output) ?? "", $"{Path.GetFileNameWithoutExtension(output)}_{v}{Path.GetExtension(output)}"))
             .ToArray();
         // Each video encodes while the VAE decodes its later chunks.
-        var encoders = new List<Mp4Encoder>(videoPaths.Length);
         SvdResult result;
-        try
+        var encoders = await VideoEncoders.StartAsync(videoPaths, size.Width!.Value, size.Height!.Value, size.Fps, ct, parse.GetValue(o.Crf)).ConfigureAwait(false);
+        await using (encoders.ConfigureAwait(false))
         {
-            foreach (var videoPath in videoPaths)
-                encoders.Add(Mp4Encoder.Start(videoPath, size.Width!.Value, size.Height!.Value, size.Fps, ct, parse.GetValue(o.Crf)));
-            result = await pipeline.RunAsync(image, recipe, new SvdRunOptions(new ConsoleProgress(), FrameReady: (v, _, frame) => encoders[v].Add(frame)), ct)
-                .ConfigureAwait(false);
+            result = await pipeline.RunAsync(image, recipe, new SvdRunOptions(new ConsoleProgress(), FrameReady: encoders.Add), ct).ConfigureAwait(false);
 
             var videos = result.Videos;
             for (var v = 0; v < videos.Count; v++)
             {
                 var video = videos[v];
-                await encoders[v].CompleteAsync().ConfigureAwait(false);
+                await encoders.CompleteAsync(v).ConfigureAwait(false);
                 Console.Error.WriteLine($"wrote {videoPaths[v]}");
                 if (parse.GetValue(o.FramesDir) is { } framesDir)
                 {
@@ -96,11 +93,6 @@ internal static class GenerateCommand
                     Console.Error.WriteLine($"wrote {video.NumFrames} PNG frames to {folder}");
                 }
             }
-        }
-        finally
-        {
-            foreach (var encoder in encoders)
-                await encoder.DisposeAsync().ConfigureAwait(false);
         }
         var recipePath = Path.ChangeExtension(output, ".recipe.json");
         await File.WriteAllTextAsync(recipePath, result.Recipe.ToJson(), ct).ConfigureAwait(false);

@@ -129,28 +129,21 @@ public sealed partial class JobRunner(
         var progress = new JobProgressReporter(job.Id, broadcaster);
         var recipe = job.ToRecipe();
         var size = recipe.Resolve(pipeline.Pack);
-        // One encoder per video, started before inference: a missing ffmpeg fails the job before minutes of GPU time,
-        // and each video encodes while the VAE decodes its later chunks.
-        var encoders = new List<Mp4Encoder>(recipe.NumVideosPerPrompt);
-        try
+        // Started before inference: a missing ffmpeg fails the job before minutes of GPU time, and each video encodes
+        // while the VAE decodes its later chunks.
+        var videoPaths = Enumerable.Range(0, recipe.NumVideosPerPrompt).Select(i => media.PathOf(job.MediaFolder, MediaStore.VideoFile(i))).ToArray();
+        var encoders = await VideoEncoders.StartAsync(videoPaths, size.Width!.Value, size.Height!.Value, job.Fps, ct, options.Value.VideoCrf).ConfigureAwait(false);
+        await using (encoders.ConfigureAwait(false))
         {
-            for (var i = 0; i < recipe.NumVideosPerPrompt; i++)
-                encoders.Add(Mp4Encoder.Start(media.PathOf(job.MediaFolder, MediaStore.VideoFile(i)), size.Width!.Value, size.Height!.Value, job.Fps, ct, options.Value.VideoCrf));
-            var runOptions = new SvdRunOptions(progress, Previews: true, FrameReady: (video, _, frame) => encoders[video].Add(frame));
-            result = await pipeline.RunAsync(image, recipe, runOptions, ct).ConfigureAwait(false);
+            result = await pipeline.RunAsync(image, recipe, new SvdRunOptions(progress, Previews: true, FrameReady: encoders.Add), ct).ConfigureAwait(false);
 
             progress.Report(new SvdProgress(SvdStage.EncodingVideo, 0, result.Videos.Count, JobProgressReporter.PipelineShare, result.Timings.Total, null));
             for (var i = 0; i < result.Videos.Count; i++)
             {
                 var video = result.Videos[i];
-                await encoders[i].CompleteAsync().ConfigureAwait(false);
+                await encoders.CompleteAsync(i).ConfigureAwait(false);
                 await media.WriteAtomicallyAsync(job.MediaFolder, MediaStore.FramesZipFile(i), (stream, token) => WriteFramesZipAsync(video, stream, token), ct).ConfigureAwait(false);
             }
-        }
-        finally
-        {
-            foreach (var encoder in encoders)
-                await encoder.DisposeAsync().ConfigureAwait(false);
         }
         var first = result.Videos[0];
         await media.WriteAtomicallyAsync(job.MediaFolder, MediaStore.ThumbnailFile, (s, token) => PreviewRenderer.WriteThumbnailAsync(first, s, token), ct).ConfigureAwait(false);

@@ -110,5 +110,35 @@ public sealed class Mp4EncoderTests : IDisposable
         Assert.Contains($"{Width}x{Height} RGB24 frame has {Width * Height * 3} bytes, not 10", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task VideoEncoders_SecondCannotStart_FirstStoppedAndNoFileLeft()
+    {
+        var blocker = Path.Combine(_folder, "blocker");
+        await File.WriteAllTextAsync(blocker, "a file where a folder would go", TestContext.Current.CancellationToken);
+
+        await Assert.ThrowsAnyAsync<IOException>(() => VideoEncoders.StartAsync(
+            [Path.Combine(_folder, "a.mp4"), Path.Combine(blocker, "b.mp4")], Width, Height, 7, TestContext.Current.CancellationToken));
+
+        Assert.Equal(["blocker"], Directory.GetFileSystemEntries(_folder).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task VideoEncoders_FramesByVideo_EachFileGetsItsOwn()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string[] paths = [Path.Combine(_folder, "v0.mp4"), Path.Combine(_folder, "v1.mp4")];
+        var frames = Frames(5);
+
+        await using (var encoders = await VideoEncoders.StartAsync(paths, Width, Height, 7, ct))
+        {
+            for (var f = 0; f < 5; f++) encoders.Add(f < 3 ? 0 : 1, f, frames[f]);
+            await encoders.CompleteAsync(0);
+            await encoders.CompleteAsync(1);
+        }
+
+        Assert.Equal(3, (await FfprobeInfo.ReadAsync(paths[0], ct)).Frames);
+        Assert.Equal(2, (await FfprobeInfo.ReadAsync(paths[1], ct)).Frames);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }
