@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime.Tensors;
 using SvdWeb.Inference.Onnx;
 
 namespace SvdWeb.Inference.Models;
@@ -30,11 +31,11 @@ internal sealed class UNet(OnnxModel model, IoMapping io, TimestepShape timestep
 
     public string OutputNameInGraph => _outputName;
 
-    public Microsoft.ML.OnnxRuntime.Tensors.TensorElementType SampleType => _model.InputType(_inputNames[0]);
+    public TensorElementType SampleType => _model.InputType(_inputNames[0]);
 
-    public Microsoft.ML.OnnxRuntime.Tensors.TensorElementType TimestepType => _model.InputType(_inputNames[1]);
+    public TensorElementType TimestepType => _model.InputType(_inputNames[1]);
 
-    public Microsoft.ML.OnnxRuntime.Tensors.TensorElementType NoisePredType => _model.OutputType(_outputName);
+    public TensorElementType NoisePredType => _model.OutputType(_outputName);
 
     public bool TimestepPerRow => _timestepShape != TimestepShape.One;
 
@@ -42,7 +43,7 @@ internal sealed class UNet(OnnxModel model, IoMapping io, TimestepShape timestep
         new(this, batch, frames, latentChannels, latentHeight, latentWidth, embedDim);
 
     /// <summary>The sample's element type: the pack dtype in which diffusers keeps latents (float16 in fp16 packs).</summary>
-    public bool IsHalf => _model.InputType(_inputNames[0]) == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
+    public bool IsHalf => SampleType == TensorElementType.Float16;
 
     internal sealed class Run : IDisposable
     {
