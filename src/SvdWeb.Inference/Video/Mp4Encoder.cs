@@ -18,7 +18,8 @@ namespace SvdWeb.Inference.Video;
 public sealed class Mp4Encoder : IAsyncDisposable
 {
     private readonly BlockingCollection<IVideoFrame> _frames = [];
-    private readonly CancellationTokenSource _stop;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenRegistration _callerCancellation;
     private readonly List<string> _errors = [];
     private readonly string _path;
     private readonly string _temporary;
@@ -35,7 +36,9 @@ public sealed class Mp4Encoder : IAsyncDisposable
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
         _temporary = Path.Combine(directory, $".{Path.GetFileNameWithoutExtension(path)}.{Guid.NewGuid():N}.tmp.mp4");
-        _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // Not a linked source: the caller's Cancel would run FFMpegCore's stop callback on the caller's thread and get
+        // its errors (see Stop).
+        _callerCancellation = ct.UnsafeRegister(static state => ((Mp4Encoder)state!).Stop(), this);
         // On a worker: FFMpegCore reads the first frame to build ffmpeg's arguments, and the frames come later.
         _encoding = Task.Run(() => FFMpegArguments
             .FromPipeInput(new RawVideoPipeSource(_frames.GetConsumingEnumerable(_stop.Token)) { FrameRate = fps })
@@ -107,7 +110,7 @@ public sealed class Mp4Encoder : IAsyncDisposable
         if (!_completed)
         {
             _frames.CompleteAdding();
-            await _stop.CancelAsync().ConfigureAwait(false);
+            Stop();
             try
             {
                 await _encoding.ConfigureAwait(false);
@@ -118,8 +121,26 @@ public sealed class Mp4Encoder : IAsyncDisposable
             }
         }
         if (File.Exists(_temporary)) File.Delete(_temporary);
+        await _callerCancellation.DisposeAsync().ConfigureAwait(false);
         _frames.Dispose();
         _stop.Dispose();
+    }
+
+    /// <summary>
+    /// Stops ffmpeg. FFMpegCore stops it by writing "q" to its stdin, which throws when ffmpeg has exited meanwhile (the
+    /// pipe is broken: a race between the last frame and a cancel). Stopping is all that is wanted then, and neither a
+    /// cancelling caller nor an abandoning one should receive that error.
+    /// </summary>
+    private void Stop()
+    {
+        try
+        {
+            _stop.Cancel();
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is IOException or InvalidOperationException))
+        {
+            // ffmpeg had already exited.
+        }
     }
 
     private static string DescribeFailure(Exception ex, string stderrTail, string path)

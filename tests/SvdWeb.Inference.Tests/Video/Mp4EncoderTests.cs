@@ -91,6 +91,24 @@ public sealed class Mp4EncoderTests : IDisposable
     }
 
     [Fact]
+    public async Task CallerCancels_AfterFfmpegExited_CancelDoesNotThrowFfmpegsError()
+    {
+        // Stopping ffmpeg writes "q" to its stdin; once ffmpeg has exited that pipe is broken. The caller's Cancel (a
+        // user cancelling a job) must not receive that error.
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var target = Path.Combine(_folder, "done.mp4");
+        await using (var encoder = Mp4Encoder.Start(target, Width, Height, 7, cts.Token))
+        {
+            foreach (var frame in Frames(2)) encoder.Add(frame);
+            await encoder.CompleteAsync();
+
+            await cts.CancelAsync();
+        }
+
+        Assert.True(File.Exists(target));
+    }
+
+    [Fact]
     public async Task CompleteAsync_NoFrames_SaysSo()
     {
         await using var encoder = Mp4Encoder.Start(Path.Combine(_folder, "empty.mp4"), Width, Height, 7, TestContext.Current.CancellationToken);
