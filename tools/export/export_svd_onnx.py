@@ -48,7 +48,6 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from diffusers import AutoencoderKLTemporalDecoder, UNetSpatioTemporalConditionModel
-from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
 
 TWO_GB = 2**31
 
@@ -127,29 +126,36 @@ def read_json(path):
         return json.load(f)
 
 
-def build_models(args):
-    """Returns (unet, vae, image_encoder, source folder), all float32, eval mode, on the CPU."""
+def build_models(args, components):
+    """Returns (unet, vae, image_encoder, source folder), all float32, eval mode, on the CPU; None for a network that no
+    requested component needs. The seeds are applied as always, so --components unet gives the same UNet weights as a
+    full --from-configs export."""
     src = args.checkpoint or args.from_configs
-    unet_cfg = UNetSpatioTemporalConditionModel.load_config(os.path.join(src, "unet"))
-    vae_cfg = AutoencoderKLTemporalDecoder.load_config(os.path.join(src, "vae"))
-    clip_cfg = CLIPVisionConfig.from_pretrained(os.path.join(src, "image_encoder"))
+    unet = vae = image_encoder = None
+    if "unet" in components:
+        if args.from_configs:
+            torch.manual_seed(args.seed_unet)
+        unet = UNetSpatioTemporalConditionModel.from_config(UNetSpatioTemporalConditionModel.load_config(os.path.join(src, "unet")))
+    if components & {"vae_encoder", "vae_decoder"}:
+        if args.from_configs:
+            torch.manual_seed(args.seed_vae)
+        vae = AutoencoderKLTemporalDecoder.from_config(AutoencoderKLTemporalDecoder.load_config(os.path.join(src, "vae")))
+    if "image_encoder" in components:
+        # Imported only when needed: a UNet or VAE export runs without transformers installed.
+        from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
 
-    if args.from_configs:
-        torch.manual_seed(args.seed_unet)
-        unet = UNetSpatioTemporalConditionModel.from_config(unet_cfg)
-        torch.manual_seed(args.seed_vae)
-        vae = AutoencoderKLTemporalDecoder.from_config(vae_cfg)
-        torch.manual_seed(args.seed_image_encoder)
-        image_encoder = CLIPVisionModelWithProjection(clip_cfg)
-    else:
-        unet = UNetSpatioTemporalConditionModel.from_config(unet_cfg)
-        load_weights(unet, os.path.join(src, "unet"), "diffusion_pytorch_model")
-        vae = AutoencoderKLTemporalDecoder.from_config(vae_cfg)
-        load_weights(vae, os.path.join(src, "vae"), "diffusion_pytorch_model")
-        image_encoder = CLIPVisionModelWithProjection(clip_cfg)
-        load_weights(image_encoder, os.path.join(src, "image_encoder"), "model")
+        if args.from_configs:
+            torch.manual_seed(args.seed_image_encoder)
+        image_encoder = CLIPVisionModelWithProjection(CLIPVisionConfig.from_pretrained(os.path.join(src, "image_encoder")))
 
-    return unet.float().eval(), vae.float().eval(), image_encoder.float().eval(), src
+    if args.checkpoint:
+        if unet is not None:
+            load_weights(unet, os.path.join(src, "unet"), "diffusion_pytorch_model")
+        if vae is not None:
+            load_weights(vae, os.path.join(src, "vae"), "diffusion_pytorch_model")
+        if image_encoder is not None:
+            load_weights(image_encoder, os.path.join(src, "image_encoder"), "model")
+    return tuple(m.float().eval() if m is not None else None for m in (unet, vae, image_encoder)) + (src,)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -243,6 +249,115 @@ GRAPHS = {
 }
 
 
+# ---------------------------------------------------------------------------------------------------------------------
+# Fused attention
+#
+# Traced as written, every attention becomes MatMul -> Softmax -> MatMul, and ONNX Runtime then keeps the whole score
+# matrix: at SVD-XT's 576x1024, 25 frames and guidance, one top-level spatial map is [2*25*5 heads, 9216, 9216], 42 GB
+# in float16. ONNX Runtime's com.microsoft MultiHeadAttention takes Q, K, V as [batch, tokens, heads*head_dim] and has
+# flash / memory-efficient kernels on CUDA (and a kernel on the CPU), so the export emits that op for every attention
+# itself: a torch.autograd.Function whose forward computes the same attention for tracing and whose symbolic writes
+# the fused node. Nothing here needs Python onnxruntime.
+
+MS_DOMAIN = "com.microsoft"
+
+
+class FusedMultiHeadAttention(torch.autograd.Function):
+    """softmax(scale * Q K^T) V over num_heads heads; exported as one com.microsoft MultiHeadAttention node.
+
+    query [B, S, heads*d], key [B, L, heads*d], value [B, L, heads*dv] -> [B, S, heads*dv]; out_dim = heads*dv, the
+    static size the exporter's shape inference needs downstream."""
+
+    @staticmethod
+    def forward(ctx, query, key, value, num_heads, scale, out_dim):
+        b, s, _ = query.shape
+        length = key.shape[1]
+        # [B, S, heads*d] -> [B, heads, S, d]
+        q = query.reshape(b, s, num_heads, -1).transpose(1, 2)
+        k = key.reshape(b, length, num_heads, -1).transpose(1, 2)
+        v = value.reshape(b, length, num_heads, -1).transpose(1, 2)
+        probs = (torch.matmul(q, k.transpose(-1, -2)) * scale).float().softmax(dim=-1).to(query.dtype)
+        # [B, heads, S, dv] -> [B, S, heads*dv]
+        return torch.matmul(probs, v).transpose(1, 2).reshape(b, s, -1)
+
+    @staticmethod
+    def symbolic(g, query, key, value, num_heads, scale, out_dim):
+        out = g.op(f"{MS_DOMAIN}::MultiHeadAttention", query, key, value, num_heads_i=num_heads, scale_f=scale)
+        # batch and tokens left open (a traced size would pin the export-time counts into the graph's value_info); the
+        # hidden size is static and later shapes need it (the UNet's out_sample channels are inferred from it)
+        out.setType(query.type().with_sizes([None, None, out_dim]))
+        return out
+
+
+class FusedAttnProcessor:
+    """diffusers' AttnProcessor (attention_processor.py, class AttnProcessor) with get_attention_scores + bmm replaced by
+    one fused op. Covers what SVD's UNet uses (3-D hidden states, no mask, no group/spatial/cross norm); anything else
+    is refused rather than exported wrongly."""
+
+    def __call__(self, attn, hidden_states, encoder_hidden_states=None, attention_mask=None, temb=None, *args, **kwargs):
+        if attention_mask is not None or attn.spatial_norm is not None or attn.group_norm is not None or hidden_states.ndim != 3:
+            raise NotImplementedError("fused export covers unmasked 3-D attention without group/spatial norm (SVD's UNet)")
+        if getattr(attn, "norm_q", None) is not None or getattr(attn, "norm_k", None) is not None:
+            raise NotImplementedError("fused export does not cover q/k normalisation")
+        residual = hidden_states
+        query = attn.to_q(hidden_states)
+        if encoder_hidden_states is None:
+            encoder_hidden_states = hidden_states
+        elif attn.norm_cross:
+            encoder_hidden_states = attn.norm_encoder_hidden_states(encoder_hidden_states)
+        key = attn.to_k(encoder_hidden_states)
+        value = attn.to_v(encoder_hidden_states)
+        hidden_states = FusedMultiHeadAttention.apply(query, key, value, attn.heads, float(attn.scale), int(value.shape[-1]))
+        hidden_states = attn.to_out[0](hidden_states)
+        hidden_states = attn.to_out[1](hidden_states)
+        if attn.residual_connection:
+            hidden_states = hidden_states + residual
+        return hidden_states / attn.rescale_output_factor
+
+
+def fused_clip_attention_forward(self, hidden_states, attention_mask=None, causal_attention_mask=None, output_attentions=False, **kwargs):
+    """transformers' CLIPAttention.forward (models/clip/modeling_clip.py) with bmm -> softmax -> bmm as one fused op.
+    The vision tower passes no masks; a mask or output_attentions is refused rather than exported wrongly."""
+    if attention_mask is not None or causal_attention_mask is not None or output_attentions:
+        raise NotImplementedError("fused CLIP export covers the unmasked vision tower without output_attentions")
+    query = self.q_proj(hidden_states)
+    key = self.k_proj(hidden_states)
+    value = self.v_proj(hidden_states)
+    # CLIPAttention multiplies q by self.scale before Q K^T; MultiHeadAttention applies its scale to Q K^T: same value
+    out = FusedMultiHeadAttention.apply(query, key, value, self.num_heads, float(self.scale), int(value.shape[-1]))
+    return self.out_proj(out), None
+
+
+@contextlib.contextmanager
+def fused_attention(module):
+    """Within the block, every attention of `module` (diffusers Attention processors, transformers CLIPAttention
+    forwards) runs through FusedMultiHeadAttention; afterwards the module is as it was."""
+    restore = []
+    for sub in module.modules():
+        if hasattr(sub, "attn_processors") and hasattr(sub, "set_attn_processor"):
+            # the diffusers model inside the export wrapper: set_attn_processor reaches every Attention below it
+            original = sub.attn_processors
+            sub.set_attn_processor(FusedAttnProcessor())
+            restore.append(lambda sub=sub, original=original: sub.set_attn_processor(original))
+            break
+    for sub in module.modules():
+        if type(sub).__name__.startswith("CLIP") and type(sub).__name__.endswith("Attention") and hasattr(sub, "q_proj"):
+            sub.forward = fused_clip_attention_forward.__get__(sub)
+            restore.append(lambda sub=sub: sub.__dict__.pop("forward"))
+    try:
+        yield
+    finally:
+        for undo in reversed(restore):
+            undo()
+
+
+def count_attention(model):
+    """(fused MultiHeadAttention nodes, Softmax nodes) of an ONNX model: what `svdweb models` reads to tell fused from
+    materialised attention."""
+    fused = sum(1 for n in model.graph.node if n.op_type == "MultiHeadAttention" and n.domain == MS_DOMAIN)
+    return fused, sum(1 for n in model.graph.node if n.op_type == "Softmax")
+
+
 @contextlib.contextmanager
 def torch113_export_fixes(opset):
     """The two export-only fixes torch 1.13 needs (see the module docstring). A no-op where torch does not need them."""
@@ -296,13 +411,14 @@ def torch113_baddbmm_fix():
         torch.baddbmm = original
 
 
-def export_graph(module, inputs, name, path, opset):
+def export_graph(module, inputs, name, path, opset, fused):
     input_names, output_names, axes = GRAPHS[name]
     os.makedirs(os.path.dirname(path), exist_ok=True)
     # torch >= 2.9 exports with the dynamo exporter unless told otherwise; the graphs here (dynamic_axes, the
     # repeat_interleave rewrite) are made for the TorchScript tracer that torch 1.13 uses, so keep that one.
     tracer = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
-    with torch.no_grad(), torch113_export_fixes(opset):
+    fusion = fused_attention(module) if fused else contextlib.nullcontext()
+    with torch.no_grad(), torch113_export_fixes(opset), fusion:
         torch.onnx.export(
             module,
             inputs,
@@ -312,6 +428,7 @@ def export_graph(module, inputs, name, path, opset):
             dynamic_axes=axes,
             opset_version=opset,
             do_constant_folding=True,
+            custom_opsets={MS_DOMAIN: 1} if fused else None,
             **tracer,
         )
 
@@ -458,10 +575,16 @@ def save_graph(model, path):
     onnx.checker.check_model(path)
 
 
-def finish_graph(exported_path, path, fp16, keep_fp32_inputs=(), fp32_region_inputs=()):
+def finish_graph(exported_path, path, fp16, keep_fp32_inputs=(), fp32_region_inputs=(), static_output_dims=None):
     """Loads torch's export (which may be split into one file per tensor), optionally converts it to float16, and
-    saves it as the pack's model.onnx."""
+    saves it as the pack's model.onnx. static_output_dims {output: {axis: size}} writes sizes the contract fixes where
+    torch's shape inference could not carry them through a custom op (it leaves a generated dim_param)."""
     model = onnx.load(exported_path)
+    for output in model.graph.output:
+        for axis, size in (static_output_dims or {}).get(output.name, {}).items():
+            dim = output.type.tensor_type.shape.dim[axis]
+            dim.Clear()
+            dim.dim_value = size
     if fp16:
         model = convert_to_fp16(model, keep_fp32_inputs, fp32_region_inputs)
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -515,7 +638,7 @@ def verify(pack, modules, cfgs, fp16_names):
     options.intra_op_num_threads = 1
     providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in ort.get_available_providers()]
     print(f"verification (onnxruntime {ort.__version__}, {providers[0]}):")
-    for name, inputs in cases.items():
+    for name, inputs in ((n, c) for n, c in cases.items() if n in modules):
         with torch.no_grad(), torch113_baddbmm_fix():
             expected = modules[name](*inputs).numpy()
         session = ort.InferenceSession(os.path.join(pack, name, "model.onnx"), options, providers=providers)
@@ -579,42 +702,62 @@ def main(argv=None):
         help="run onnxruntime's transformer optimizer on the UNet (off by default: its fused ops target CUDA)",
     )
     parser.add_argument("--opset", type=int, default=17)
+    parser.add_argument(
+        "--attention", choices=("fused", "unfused"), default="fused",
+        help="fused (default): every attention of the UNet and the image encoder as one com.microsoft "
+        "MultiHeadAttention node (flash / memory-efficient on CUDA); unfused: MatMul -> Softmax -> MatMul as traced, "
+        "which materialises the score matrices (tens of GB at SVD-XT's default size)",
+    )
+    parser.add_argument(
+        "--components", default=",".join(GRAPHS),
+        help="comma-separated graphs to write (default: all four); e.g. unet to re-export one graph into an empty --out",
+    )
     parser.add_argument("--no-verify", dest="verify", action="store_false", help="skip the onnxruntime check")
     args = parser.parse_args(argv)
+    components = {c.strip() for c in args.components.split(",") if c.strip()}
+    if not components or components - set(GRAPHS):
+        parser.error(f"--components takes names from {', '.join(GRAPHS)}; got {args.components!r}")
 
     if os.path.exists(args.out) and os.listdir(args.out):
         parser.error(f"--out {args.out} exists and is not empty")
-    torch.set_num_threads(max(1, torch.get_num_threads()))
+    # torch starts with one thread where OMP_NUM_THREADS is unset in some builds (Debian's among them); an export of the
+    # full-size UNet is hours on one core, so take every core this process may run on.
+    torch.set_num_threads(len(os.sched_getaffinity(0)))
 
     t0 = time.time()
-    print(f"torch {torch.__version__}, onnx {onnx.__version__}, opset {args.opset}")
-    unet, vae, clip, src = build_models(args)
-    unet_cfg, vae_cfg, clip_cfg = dict(unet.config), dict(vae.config), clip.config
-    modules = {
-        "image_encoder": ImageEncoder(clip).eval(),
-        "vae_encoder": VaeEncoder(vae).eval(),
-        "vae_decoder": VaeDecoder(vae).eval(),
-        "unet": UNet(unet).eval(),
-    }
+    print(f"torch {torch.__version__} ({torch.get_num_threads()} threads), onnx {onnx.__version__}, opset {args.opset}, "
+          f"{args.attention} attention")
+    unet, vae, clip, src = build_models(args, components)
+    unet_cfg = read_json(os.path.join(src, "unet", "config.json"))
+    vae_cfg = read_json(os.path.join(src, "vae", "config.json"))
+    clip_cfg = argparse.Namespace(**read_json(os.path.join(src, "image_encoder", "config.json")))
+    wrappers = {"image_encoder": (ImageEncoder, clip), "vae_encoder": (VaeEncoder, vae),
+                "vae_decoder": (VaeDecoder, vae), "unet": (UNet, unet)}
+    modules = {name: wrap(net).eval() for name, (wrap, net) in wrappers.items() if name in components}
     force_upcast = bool(vae_cfg.get("force_upcast", False))
     fp16_names = set()
     if args.fp16:
-        fp16_names = {"image_encoder", "vae_decoder", "unet"} | (set() if force_upcast else {"vae_encoder"})
+        fp16_names = ({"image_encoder", "vae_decoder", "unet"} | (set() if force_upcast else {"vae_encoder"})) & components
 
     torch.manual_seed(0)
     inputs = export_inputs(unet_cfg, vae_cfg, clip_cfg)
     copy_pack_files(src, args.out)
+    fused = args.attention == "fused"
     for name, module in modules.items():
         path = os.path.join(args.out, name, "model.onnx")
         print(f"exporting {name} -> {path}" + (" (float16)" if name in fp16_names else ""))
         with tempfile.TemporaryDirectory(prefix=".export-", dir=args.out) as tmp:
             tmp_path = os.path.join(tmp, "model.onnx")
-            export_graph(module, inputs[name], name, tmp_path, args.opset)
+            export_graph(module, inputs[name], name, tmp_path, args.opset, fused and name in ("unet", "image_encoder"))
             if name == "unet":
                 # diffusers feeds the timestep as float32 and upcasts added_time_ids before their sinusoidal embedding
-                finish_graph(tmp_path, path, name in fp16_names, ("timestep",), ("added_time_ids",))
+                finish_graph(tmp_path, path, name in fp16_names, ("timestep",), ("added_time_ids",),
+                             {"out_sample": {2: unet_cfg["out_channels"]}})
             else:
                 finish_graph(tmp_path, path, name in fp16_names)
+        if name in ("unet", "image_encoder"):
+            mha, softmax = count_attention(onnx.load(path, load_external_data=False))
+            print(f"  attention: {mha} fused MultiHeadAttention, {softmax} Softmax (materialised)")
         if name == "unet" and args.optimize:
             optimize_unet(path)
 
