@@ -29,8 +29,10 @@ public sealed class ModelPack
 
     internal ModelPack(string folder, FeatureExtractorConfig featureExtractor, ImageEncoderConfig imageEncoder, VaeConfig vae,
         UNetConfig unet, int defaultHeight, int defaultWidth, PackIo io, string precision, long parameterCount, long sizeOnDiskBytes,
-        IReadOnlyDictionary<PackComponent, string> weightTypes, IReadOnlyDictionary<PackComponent, long> weightBytes, PackLicense? license)
+        IReadOnlyDictionary<PackComponent, string> weightTypes, IReadOnlyDictionary<PackComponent, long> weightBytes, PackLicense? license,
+        IReadOnlyDictionary<PackComponent, Onnx.GraphAttention> attention)
     {
+        Attention = attention;
         Folder = folder;
         Name = Path.GetFileName(folder);
         FeatureExtractor = featureExtractor;
@@ -99,6 +101,34 @@ public sealed class ModelPack
     /// the device, so they are the weights term of <see cref="Memory.GpuMemoryEstimator"/>.
     /// </summary>
     public IReadOnlyDictionary<PackComponent, long> WeightBytes { get; }
+
+    /// <summary>
+    /// How each graph computes attention, from its nodes: fused (com.microsoft MultiHeadAttention, what the export
+    /// writes by default) or materialised (MatMul → Softmax → MatMul, which keeps every score matrix: tens of GB at
+    /// SVD-XT's default size). The memory estimate and <see cref="AttentionWarning"/> read it.
+    /// </summary>
+    public IReadOnlyDictionary<PackComponent, Onnx.GraphAttention> Attention { get; }
+
+    /// <summary>
+    /// Whether the UNet materialises its attention scores: the memory that matters (at SVD-XT's default size one spatial
+    /// score matrix is 42 GB in float16; the image encoder's 257 tokens are megabytes either way).
+    /// </summary>
+    public bool MaterializedAttention => Attention.TryGetValue(PackComponent.UNet, out var unet) && unet.Materialized;
+
+    /// <summary>Each graph's attention in words, e.g. "UNet 24 fused; image encoder 2 materialised (MatMul → Softmax → MatMul)".</summary>
+    public string DescribeAttention() => string.Join("; ", Enum.GetValues<PackComponent>()
+        .Where(c => Attention.TryGetValue(c, out var a) && (a.FusedNodes > 0 || a.SoftmaxNodes > 0))
+        .Select(c => $"{DisplayName(c)} {Attention[c].Describe()}"));
+
+    /// <summary>
+    /// Null when the UNet's attention is fused; else what is materialised and the fix (the export's default writes fused
+    /// attention), for <c>svdweb models</c> and the Models page.
+    /// </summary>
+    public string? AttentionWarning => MaterializedAttention
+        ? $"the UNet's attention is not fused ({Attention[PackComponent.UNet].Describe()}): its score matrices are kept whole, tens of GB " +
+          "at SVD-XT's 576×1024 and 25 frames. Re-export the pack with tools/export/export_svd_onnx.py, whose default (--attention fused) " +
+          "writes ONNX Runtime's fused MultiHeadAttention."
+        : null;
 
     /// <summary>The license the pack ships (a LICENSE file the exporter copied), or null for a pack without one.</summary>
     public PackLicense? License { get; }

@@ -9,7 +9,8 @@ namespace SvdWeb.Inference.Onnx;
 /// Fields read (onnx/onnx.proto3; every other field, the nodes and the weights included, is skipped with a Seek):
 /// <code>
 /// ModelProto      7 graph
-/// GraphProto      5 initializer (TensorProto), 11 input, 12 output (ValueInfoProto), 15 sparse_initializer
+/// GraphProto      1 node (NodeProto: 4 op_type, 7 domain; only counted, for <see cref="GraphAttention"/>),
+///                 5 initializer (TensorProto), 11 input, 12 output (ValueInfoProto), 15 sparse_initializer
 /// TensorProto     1 dims (repeated int64, packed or not), 2 data_type, 8 name, 13 external_data, 14 data_location
 /// ValueInfoProto  1 name, 2 type → TypeProto 1 tensor_type → 1 elem_type, 2 shape → 1 dim → 1 dim_value | 2 dim_param
 /// </code>
@@ -19,12 +20,14 @@ internal sealed record OnnxGraphInfo(
     IReadOnlyList<OnnxValueInfo> Outputs,
     long ParameterCount,
     IReadOnlyDictionary<int, long> ParametersByElementType,
-    IReadOnlyDictionary<string, long> ExternalDataFiles)
+    IReadOnlyDictionary<string, long> ExternalDataFiles,
+    GraphAttention Attention)
 {
     // Names and external-data keys are short; anything longer is not a name but a sign of a foreign file.
     private const int MaxNameBytes = 1 << 20;
 
     private const int ModelGraph = 7;
+    private const int GraphNode = 1, NodeOpType = 4, NodeDomain = 7;
     private const int GraphInitializer = 5, GraphInput = 11, GraphOutput = 12, GraphSparseInitializer = 15;
     private const int TensorDims = 1, TensorDataType = 2, TensorName = 8, TensorExternalData = 13, TensorDataLocation = 14;
     private const int SparseValues = 1;
@@ -88,6 +91,7 @@ internal sealed record OnnxGraphInfo(
         var byType = new Dictionary<int, long>();
         var externalFiles = new Dictionary<string, long>(StringComparer.Ordinal);
         long parameters = 0;
+        int fused = 0, softmax = 0;
         while (reader.TryReadTag(out var field, out var wire))
         {
             if (wire != ProtobufReader.WireLengthDelimited)
@@ -97,6 +101,13 @@ internal sealed record OnnxGraphInfo(
             }
             switch (field)
             {
+                case GraphNode:
+                    switch (ReadNodeOp(reader))
+                    {
+                        case ("com.microsoft", "MultiHeadAttention"): fused++; break;
+                        case ("" or "ai.onnx", "Softmax"): softmax++; break;
+                    }
+                    break;
                 case GraphInitializer:
                     parameters = checked(parameters + ReadInitializer(reader, initializerNames, byType, externalFiles));
                     break;
@@ -119,7 +130,24 @@ internal sealed record OnnxGraphInfo(
         // Exporters may list initializers among the graph inputs (keep_initializers_as_inputs, IR version < 4): those
         // are weights with a default, not inputs the pipeline must feed.
         var inputs = declaredInputs.Where(i => !initializerNames.Contains(i.Name)).ToArray();
-        return new OnnxGraphInfo(inputs, outputs, parameters, byType, externalFiles);
+        return new OnnxGraphInfo(inputs, outputs, parameters, byType, externalFiles, new GraphAttention(fused, softmax));
+    }
+
+    private static (string Domain, string OpType) ReadNodeOp(ProtobufReader reader)
+    {
+        var outer = reader.BeginMessage();
+        string domain = "", opType = "";
+        while (reader.TryReadTag(out var field, out var wire))
+        {
+            if (field == NodeOpType && wire == ProtobufReader.WireLengthDelimited)
+                opType = reader.ReadString(MaxNameBytes);
+            else if (field == NodeDomain && wire == ProtobufReader.WireLengthDelimited)
+                domain = reader.ReadString(MaxNameBytes);
+            else
+                reader.SkipField(wire);
+        }
+        reader.EndMessage(outer);
+        return (domain, opType);
     }
 
     /// <summary>
