@@ -21,6 +21,13 @@ public static class Fixtures
 
     public static string TinyPack => Path.Combine(RepoRoot, "models", "tiny-svd");
 
+    /// <summary>
+    /// The shared fixtures' UNet as first exported, with attention unfused (MatMul → Softmax → MatMul). The bundled pack's
+    /// UNet is the same weights re-exported with fused attention (tools/export's default); this copy keeps the shared
+    /// file byte for byte, and lets tests check the re-export against it.
+    /// </summary>
+    public static string UnfusedTinyUNet => Path.Combine(FixturesRoot, "tiny-svd-unfused", "unet", "model.onnx");
+
     /// <summary>../shared/fixtures beside the repository, or null where it is absent (a fresh clone).</summary>
     public static string? SharedFixtures
     {
@@ -36,8 +43,8 @@ public static class Fixtures
     /// <summary>A fixture file named as in SHA256SUMS / manifest.json ("golden/...", "images/...", "tiny-svd/...").</summary>
     public static string File(string relativePath)
     {
-        var path = relativePath.StartsWith("tiny-svd/", StringComparison.Ordinal)
-            ? Path.Combine(TinyPack, relativePath["tiny-svd/".Length..])
+        var path = relativePath == "tiny-svd/unet/model.onnx" ? UnfusedTinyUNet
+            : relativePath.StartsWith("tiny-svd/", StringComparison.Ordinal) ? Path.Combine(TinyPack, relativePath["tiny-svd/".Length..])
             : Path.Combine(FixturesRoot, relativePath);
         if (!System.IO.File.Exists(path))
             throw new FileNotFoundException($"Fixture '{relativePath}' is missing at {path}. Copy ../shared/fixtures into tests/fixtures (and tiny-svd into models/).", path);
