@@ -76,7 +76,8 @@ public sealed partial class SvdPipeline : IDisposable
                 var path = pack.ModelPath(component);
                 try
                 {
-                    models.Add(new OnnxModel(factory, path, stage));
+                    models.Add(new OnnxModel(factory, path, stage, RewriteFor(pack, component, factory.Provider, settings),
+                        offload: settings.MemoryOptions.ModelCpuOffload));
                 }
                 catch (OnnxRuntimeException ex) when (!OrtRunner.IsOutOfMemory(ex))
                 {
@@ -96,6 +97,17 @@ public sealed partial class SvdPipeline : IDisposable
         Log.PackLoaded(logger, pack.Name, factory.Provider.ToString(), Stopwatch.GetElapsedTime(start).TotalSeconds);
         return new SvdPipeline(pack, factory, settings.DeviceResidentLoop, [.. models], schedulerConfig, logger);
     }
+
+    /// <summary>
+    /// On the CPU provider, fused attention is decomposed back into the traced operators (why: AttentionDecomposition)
+    /// unless <see cref="ExecutionSettings.CpuFusedAttention"/> asks for ONNX Runtime's float32 CPU kernel; CUDA runs the
+    /// fused node as exported.
+    /// </summary>
+    private static GraphRewrite RewriteFor(ModelPack pack, PackComponent component, ExecutionProviderInfo provider, ExecutionSettings settings) => new(
+        DecomposeAttention: !provider.IsCuda && pack.Attention[component].FusedNodes > 0
+            && (!settings.CpuFusedAttention || pack.WeightTypes[component] == "float16"),
+        Half: pack.WeightTypes[component] == "float16",
+        ForwardChunking: settings.MemoryOptions.ForwardChunking && component == PackComponent.UNet);
 
     public static Task<SvdPipeline> LoadAsync(ModelPack pack, ExecutionSettings? settings = null, ILogger? logger = null, CancellationToken ct = default) =>
         Task.Run(() => Load(pack, settings, logger), ct);
@@ -163,6 +175,7 @@ public sealed partial class SvdPipeline : IDisposable
         tracker.Stage(SvdStage.EncodingImage);
         stageStart = Stopwatch.GetTimestamp();
         var imageEmbeds = _imageEncoder.EncodeImage(image, (name, values, shape) => Observe(name, values, shape), ct);
+        _models[0].Offload();   // model CPU offload (a no-op without it): each network leaves the device after its stage
         var imageEncoderTime = Stopwatch.GetElapsedTime(stageStart);
         Observe("image_embeds", imageEmbeds, 1, embedDim);
 
@@ -195,6 +208,7 @@ public sealed partial class SvdPipeline : IDisposable
         Observe("vae_encoder_input", vaeEncoderInput, 1, 3, height, width);
         // image_latents: [1, 4, h, w], the latent distribution's mode, unscaled (spec §2.8)
         var imageLatents = _vaeEncoder.Encode(vaeEncoderInput, height, width, ct);
+        _models[1].Offload();
         var vaeEncoderTime = Stopwatch.GetElapsedTime(stageStart);
         Observe("image_latents", imageLatents, 1, latentChannels, latentHeight, latentWidth);
         // Repeat over videos (as a block), zeros for the unconditional half, cast to the pack dtype, repeat over
@@ -330,6 +344,7 @@ public sealed partial class SvdPipeline : IDisposable
                 tracker.StepDone(stepTime, preview);
             }
         }
+        _models[3].Offload();
         Observe("final_latents", latents, videos, numFrames, latentChannels, latentHeight, latentWidth);
 
         // decode_latents: [videos, F, 4, h, w] -> [videos·F, 4, h, w], times 1/scaling_factor (a multiply by the
@@ -367,6 +382,7 @@ public sealed partial class SvdPipeline : IDisposable
             decodeTimes.Add(chunkTime);
             tracker.ChunkDone(chunkTime);
         }
+        _models[2].Offload();
         Observe("frames", results[0].Float, numFrames, height, width, 3);
 
         var total = tracker.Elapsed;
@@ -425,15 +441,24 @@ public sealed partial class SvdPipeline : IDisposable
 
     /// <summary>
     /// For a pipeline loaded with <see cref="ExecutionSettings.ProfilePrefix"/>: ends profiling and returns each model's
-    /// profile file (image encoder, VAE encoder, VAE decoder, UNet), for <see cref="OnnxProfile.Read"/>.
+    /// profile file (image encoder, VAE encoder, VAE decoder, UNet), for <see cref="OnnxProfile.Read"/>. With model CPU
+    /// offload the sessions are gone after each run and so are their profiles: the map is then empty.
     /// </summary>
-    public IReadOnlyDictionary<PackComponent, string> EndProfiling() => new Dictionary<PackComponent, string>
+    public IReadOnlyDictionary<PackComponent, string> EndProfiling()
     {
-        [PackComponent.ImageEncoder] = _models[0].EndProfiling(),
-        [PackComponent.VaeEncoder] = _models[1].EndProfiling(),
-        [PackComponent.VaeDecoder] = _models[2].EndProfiling(),
-        [PackComponent.UNet] = _models[3].EndProfiling(),
-    };
+        var profiles = new Dictionary<PackComponent, string>();
+        foreach (var (component, index) in new[] { (PackComponent.ImageEncoder, 0), (PackComponent.VaeEncoder, 1), (PackComponent.VaeDecoder, 2), (PackComponent.UNet, 3) })
+        {
+            if (_models[index].EndProfiling() is { } file) profiles[component] = file;
+        }
+        return profiles;
+    }
+
+    /// <summary>How many of the four networks have a session on the device now (4 without offload, 0 between offloaded runs).</summary>
+    internal int LoadedNetworks => _models.Count(m => m.IsLoaded);
+
+    /// <summary>Time spent bringing offloaded networks back in the last run (zero without model CPU offload).</summary>
+    public TimeSpan LastRunReloadTime => _models.Aggregate(TimeSpan.Zero, (sum, m) => sum + m.TimeInReloads);
 
     public void Dispose()
     {

@@ -15,6 +15,11 @@ namespace SvdWeb.Inference.Onnx;
 /// with the UNet's tensors copied in and out every step; both give the same frames. A run with a
 /// <see cref="SvdRunOptions.Observer"/> always uses the host loop, which can show every intermediate tensor.</param>
 /// <param name="Cuda">CUDA provider options (cuDNN algorithm search, arena growth); ignored on CPU.</param>
+/// <param name="CpuFusedAttention">On the CPU provider, run a fused pack's MultiHeadAttention nodes with ONNX Runtime's own CPU
+/// kernel (flash attention in float32: far less memory at large sizes) instead of decomposing them into the traced
+/// operators (the default, which gives the unfused graph's bits and the golden tolerances; float16 graphs need it, as
+/// the CPU kernel is float32 only). Ignored on CUDA, where the fused kernels always run.</param>
+/// <param name="Memory">Model CPU offload and forward chunking (<see cref="Inference.Memory.MemoryOptions"/>); none unless set.</param>
 public sealed record ExecutionSettings(
     ExecutionDevice Device = ExecutionDevice.Auto,
     int CudaDeviceId = 0,
@@ -22,8 +27,13 @@ public sealed record ExecutionSettings(
     GraphOptimizationLevel GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
     string? ProfilePrefix = null,
     bool DeviceResidentLoop = true,
-    CudaTuning? Cuda = null)
+    CudaTuning? Cuda = null,
+    Inference.Memory.MemoryOptions? Memory = null,
+    bool CpuFusedAttention = false)
 {
+    /// <summary>The memory options; <see cref="Inference.Memory.MemoryOptions.None"/> unless set.</summary>
+    public Inference.Memory.MemoryOptions MemoryOptions => Memory ?? Inference.Memory.MemoryOptions.None;
+
     /// <summary>CUDA provider options; <see cref="CudaTuning.Default"/> unless set.</summary>
     public CudaTuning CudaOptions => Cuda ?? CudaTuning.Default;
 

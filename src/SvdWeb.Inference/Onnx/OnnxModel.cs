@@ -10,42 +10,100 @@ namespace SvdWeb.Inference.Onnx;
 /// </summary>
 internal sealed class OnnxModel : IDisposable
 {
-    private readonly InferenceSession _session;
     private readonly string _stage;
+    // Model CPU offload: makes the session again from what is held in host memory; null when the session stays.
+    private readonly Func<InferenceSession>? _recreate;
+    private InferenceSession? _session;
+    private readonly Dictionary<string, TensorElementType> _inputTypes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TensorElementType> _outputTypes = new(StringComparer.Ordinal);
 
-    public OnnxModel(SessionFactory factory, string path, string stage)
+    /// <param name="factory">Creates the session.</param>
+    /// <param name="path">The ONNX file.</param>
+    /// <param name="stage">The stage's name in messages.</param>
+    /// <param name="rewrite">Load-time rewrites (<see cref="GraphRewrite"/>).</param>
+    /// <param name="offload">diffusers' model CPU offload: the session exists only between <see cref="Session"/>'s first
+    /// use and <see cref="Offload"/>, so the device holds this network's weights and arena only while its stage runs;
+    /// the graph stays in host memory, so bringing it back is a session creation from memory, not a parse of the file.</param>
+    public OnnxModel(SessionFactory factory, string path, string stage, GraphRewrite? rewrite = null, bool offload = false)
     {
-        _session = factory.Create(path);
         _stage = stage;
         Path = path;
+        if (offload)
+        {
+            _recreate = factory.CreateFromMemory(path, rewrite ?? GraphRewrite.None);
+            Adopt(_recreate());
+        }
+        else
+        {
+            Adopt(factory.Create(path, rewrite ?? GraphRewrite.None));
+        }
     }
 
     /// <summary>A graph built in memory (the denoising loop's glue), run without graph optimisations: they may not
     /// change which float16 roundings happen (e.g. by removing a Cast to half and back), and there is nothing to gain.</summary>
     public OnnxModel(SessionFactory factory, byte[] model, string stage)
     {
-        _session = factory.CreateUnoptimised(model);
+        Adopt(factory.CreateUnoptimised(model));
         _stage = stage;
         Path = $"(built-in {stage} graph)";
     }
 
     public string Path { get; }
 
+    /// <summary>Whether the session is on the device now (always, unless made with offload and offloaded).</summary>
+    public bool IsLoaded => _session is not null;
+
+    /// <summary>Time spent re-creating offloaded sessions since the last <see cref="ResetTimer"/>.</summary>
+    public TimeSpan TimeInReloads { get; private set; }
+
+    private InferenceSession Session
+    {
+        get
+        {
+            if (_session is not null) return _session;
+            var start = Stopwatch.GetTimestamp();
+            _session = _recreate!();
+            TimeInReloads += Stopwatch.GetElapsedTime(start);
+            return _session;
+        }
+    }
+
+    /// <summary>With offload, disposes the session (its weights and arena leave the device); else does nothing.</summary>
+    public void Offload()
+    {
+        if (_recreate is null) return;
+        _session?.Dispose();
+        _session = null;
+    }
+
+    private void Adopt(InferenceSession session)
+    {
+        _session = session;
+        foreach (var (name, meta) in session.InputMetadata) _inputTypes[name] = meta.ElementDataType;
+        foreach (var (name, meta) in session.OutputMetadata) _outputTypes[name] = meta.ElementDataType;
+        if (_recreate is not null) Offload();
+    }
+
     /// <summary>Time spent in runs since the last <see cref="ResetTimer"/>.</summary>
     public TimeSpan TimeInRuns { get; private set; }
 
-    public TensorElementType InputType(string name) => _session.InputMetadata.TryGetValue(name, out var meta)
-        ? meta.ElementDataType
-        : throw new InvalidOperationException($"{Path} has no input '{name}'; inputs are {string.Join(", ", _session.InputNames)}.");
+    public TensorElementType InputType(string name) => _inputTypes.TryGetValue(name, out var type)
+        ? type
+        : throw new InvalidOperationException($"{Path} has no input '{name}'; inputs are {string.Join(", ", _inputTypes.Keys)}.");
 
-    public TensorElementType OutputType(string name) => _session.OutputMetadata.TryGetValue(name, out var meta)
-        ? meta.ElementDataType
-        : throw new InvalidOperationException($"{Path} has no output '{name}'; outputs are {string.Join(", ", _session.OutputNames)}.");
+    public TensorElementType OutputType(string name) => _outputTypes.TryGetValue(name, out var type)
+        ? type
+        : throw new InvalidOperationException($"{Path} has no output '{name}'; outputs are {string.Join(", ", _outputTypes.Keys)}.");
 
-    public void ResetTimer() => TimeInRuns = TimeSpan.Zero;
+    public void ResetTimer()
+    {
+        TimeInRuns = TimeSpan.Zero;
+        TimeInReloads = TimeSpan.Zero;
+    }
 
-    /// <summary>Ends a profiling session (see <see cref="ExecutionSettings.ProfilePrefix"/>) and returns its JSON file.</summary>
-    public string EndProfiling() => _session.EndProfiling();
+    /// <summary>Ends a profiling session (see <see cref="ExecutionSettings.ProfilePrefix"/>) and returns its JSON file;
+    /// null for an offloaded session, whose profile ended with it.</summary>
+    public string? EndProfiling() => _session?.EndProfiling();
 
     /// <summary>Runs with preallocated outputs (float16 staging is synchronised on both sides).</summary>
     public void Run(IReadOnlyList<string> inputNames, IReadOnlyList<OrtTensor> inputs, IReadOnlyList<string> outputNames, IReadOnlyList<OrtTensor> outputs, CancellationToken ct)
@@ -53,7 +111,7 @@ internal sealed class OnnxModel : IDisposable
         foreach (var input in inputs) input.CopyToOrt();
         Timed(() => OrtRunner.Run(_stage, ct, runOptions =>
         {
-            _session.Run(runOptions, [.. inputNames], [.. inputs.Select(i => i.Value)], [.. outputNames], [.. outputs.Select(o => o.Value)]);
+            Session.Run(runOptions, [.. inputNames], [.. inputs.Select(i => i.Value)], [.. outputNames], [.. outputs.Select(o => o.Value)]);
             return true;
         }));
         foreach (var output in outputs) output.CopyFromOrt();
@@ -64,7 +122,7 @@ internal sealed class OnnxModel : IDisposable
     {
         foreach (var input in inputs) input.CopyToOrt();
         using var results = Timed(() => OrtRunner.Run(_stage, ct, runOptions =>
-            _session.Run(runOptions, [.. inputNames], [.. inputs.Select(i => i.Value)], [outputName])));
+            Session.Run(runOptions, [.. inputNames], [.. inputs.Select(i => i.Value)], [outputName])));
         var output = results[0];
         var count = output.GetTensorTypeAndShape().ElementCount;
         if (count != destination.Length)
@@ -72,17 +130,17 @@ internal sealed class OnnxModel : IDisposable
         OrtTensor.ReadOutput(output, destination);
     }
 
-    public OrtIoBinding CreateIoBinding() => _session.CreateIoBinding();
+    public OrtIoBinding CreateIoBinding() => Session.CreateIoBinding();
 
     /// <summary>Memory on the device this session runs on, from its allocator (the CUDA arena on CUDA, the process heap
     /// on CPU), for tensors that stay there across runs. Dispose it after the values it allocated.</summary>
-    public OrtAllocator CreateDeviceAllocator(OrtMemoryInfo deviceMemory) => new(_session, deviceMemory);
+    public OrtAllocator CreateDeviceAllocator(OrtMemoryInfo deviceMemory) => new(Session, deviceMemory);
 
     /// <summary>Runs with inputs and outputs bound in <paramref name="binding"/>; values bound on the device stay there.</summary>
     public void Run(OrtIoBinding binding, CancellationToken ct) =>
         Timed(() => OrtRunner.Run(_stage, ct, runOptions =>
         {
-            _session.RunWithBinding(runOptions, binding);
+            Session.RunWithBinding(runOptions, binding);
             return true;
         }));
 
@@ -99,5 +157,5 @@ internal sealed class OnnxModel : IDisposable
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose() => _session?.Dispose();
 }

@@ -20,7 +20,8 @@ internal sealed class SessionFactory
 
     public ExecutionProviderInfo Provider { get; }
 
-    public InferenceSession Create(string modelPath)
+    /// <summary>A session for the ONNX file at <paramref name="modelPath"/>, after the load-time rewrites asked for.</summary>
+    public InferenceSession Create(string modelPath, GraphRewrite rewrite)
     {
         using var options = CreateOptions();
         if (_settings.ProfilePrefix is { } prefix)
@@ -29,7 +30,30 @@ internal sealed class SessionFactory
             options.ProfileOutputPathPrefix = $"{prefix}-{Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(modelPath)))}";
             options.EnableProfiling = true;
         }
-        return new InferenceSession(modelPath, options);
+        if (!rewrite.Any)
+            return new InferenceSession(modelPath, options);
+
+        // Rewritten graphs are handed over as bytes; their external data stays where the pack keeps it.
+        options.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", Path.GetDirectoryName(Path.GetFullPath(modelPath))!);
+        return new InferenceSession(rewrite.Apply(File.ReadAllBytes(modelPath)), options);
+    }
+
+    /// <summary>
+    /// Reads the graph once (after <paramref name="rewrite"/>) and returns a function that makes a session from those
+    /// bytes, for model CPU offload. External data is read by ONNX Runtime from the pack's folder at each creation (the
+    /// OS page cache holds it after the first).
+    /// </summary>
+    public Func<InferenceSession> CreateFromMemory(string modelPath, GraphRewrite rewrite)
+    {
+        var bytes = File.ReadAllBytes(modelPath);
+        if (rewrite.Any) bytes = rewrite.Apply(bytes);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
+        return () =>
+        {
+            using var options = CreateOptions();
+            options.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", folder);
+            return new InferenceSession(bytes, options);
+        };
     }
 
     /// <summary>A session for an in-memory graph, on the same device, with graph optimisations off.</summary>
