@@ -1,3 +1,4 @@
+using SvdWeb.Inference.Memory;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -19,7 +20,8 @@ internal static class BenchCommand
 {
     private sealed record Options(Option<string> Model, Option<int?> Frames, Option<string?> Size, Option<int> Steps, Option<int> Repeat,
         Option<int?> DecodeChunkSize, Option<ExecutionDevice> Device, Option<int> Threads, Option<string> Loop,
-        Option<string> ConvAlgoSearch, Option<string> ArenaStrategy, Option<string> GraphOptimization);
+        Option<string> ConvAlgoSearch, Option<string> ArenaStrategy, Option<string> GraphOptimization,
+        Option<bool> ModelCpuOffload, Option<bool> ForwardChunking, Option<bool> CpuFusedAttention);
 
     public static Command Create()
     {
@@ -52,11 +54,17 @@ internal static class BenchCommand
             {
                 Description = "ONNX Runtime graph optimisation level: all (default), extended, basic or disabled.",
                 DefaultValueFactory = _ => "all",
-            }.AcceptOnlyFromAmong("all", "extended", "basic", "disabled"));
+            }.AcceptOnlyFromAmong("all", "extended", "basic", "disabled"),
+            MemoryFlags.ModelCpuOffload(), MemoryFlags.ForwardChunking(),
+            new Option<bool>("--cpu-fused-attention")
+            {
+                Description = "CPU only: run a fused pack's attention with ONNX Runtime's float32 CPU kernel (flash attention) instead " +
+                    "of the exact decomposition into the traced operators; to measure the memory fused attention saves.",
+            });
         var command = new Command("bench", "Time a model pack: per-stage times, UNet TFLOP/s, peak memory.")
         {
             o.Model, o.Frames, o.Size, o.Steps, o.Repeat, o.DecodeChunkSize, o.Device, o.Threads, o.Loop,
-            o.ConvAlgoSearch, o.ArenaStrategy, o.GraphOptimization,
+            o.ConvAlgoSearch, o.ArenaStrategy, o.GraphOptimization, o.ModelCpuOffload, o.ForwardChunking, o.CpuFusedAttention,
         };
         command.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(parse, o, ct)));
         return command;
@@ -76,6 +84,7 @@ internal static class BenchCommand
         SvdParameterLimits.Validate(recipe, pack);
         var image = Gradient(width, height);
         var ffmpeg = FfmpegTool.FindFolder();
+        var memory = new MemoryOptions(parse.GetValue(o.ModelCpuOffload), parse.GetValue(o.ForwardChunking));
         var profileFolder = Directory.CreateTempSubdirectory("svdweb-bench-").FullName;
         try
         {
@@ -88,27 +97,31 @@ internal static class BenchCommand
                     "disabled" => Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL,
                     _ => Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL,
                 },
-                Cuda: new CudaTuning(parse.GetRequiredValue(o.ConvAlgoSearch), parse.GetRequiredValue(o.ArenaStrategy))));
+                Cuda: new CudaTuning(parse.GetRequiredValue(o.ConvAlgoSearch), parse.GetRequiredValue(o.ArenaStrategy)),
+                Memory: memory, CpuFusedAttention: parse.GetValue(o.CpuFusedAttention)));
             Console.WriteLine(Invariant($"{pack.Name} ({pack.Precision}) on {pipeline.Provider}: {pipeline.Provider.Reason}"));
             Console.WriteLine(Invariant($"graph optimisation {parse.GetValue(o.GraphOptimization)}; CUDA options: cudnn_conv_algo_search {parse.GetValue(o.ConvAlgoSearch)}, arena_extend_strategy {parse.GetValue(o.ArenaStrategy)}"));
-            Console.WriteLine(Invariant($"{recipe.NumFrames} frames, {width}x{height}, {recipe.NumInferenceSteps} steps, CFG {(recipe.MaxGuidanceScale > 1 ? "on (UNet batch 2)" : "off")}, decode chunk {recipe.DecodeChunkSize}, {parse.GetValue(o.Loop)} loop, {repeat} timed run(s)"));
+            Console.WriteLine(Invariant($"{recipe.NumFrames} frames, {width}x{height}, {recipe.NumInferenceSteps} steps, CFG {(recipe.MaxGuidanceScale > 1 ? "on (UNet batch 2)" : "off")}, decode chunk {recipe.DecodeChunkSize}, {parse.GetValue(o.Loop)} loop, memory options: {memory.Describe()}{(parse.GetValue(o.CpuFusedAttention) ? ", CPU fused attention" : "")}, {repeat} timed run(s)"));
             if (ffmpeg is null) Console.WriteLine("ffmpeg and ffprobe are not on PATH: the MP4 encode is skipped");
 
             // Warm-up: first-call costs (kernel choice, arena growth) stay out of the timings; its profile gives the FLOPs.
             await pipeline.RunAsync(image, recipe with { NumInferenceSteps = 1 }, null, ct).ConfigureAwait(false);
-            var unet = OnnxProfile.Read(pipeline.EndProfiling()[PackComponent.UNet]);
+            // With model CPU offload each session, and its profile, ends with its stage: no FLOP count then.
+            var unet = pipeline.EndProfiling().TryGetValue(PackComponent.UNet, out var profile) ? OnnxProfile.Read(profile) : null;
 
             using var gpuMemory = pipeline.Provider.IsCuda ? GpuMemoryPoller.Start(pipeline.Provider.DeviceId ?? 0) : null;
             var runs = new List<SvdTimings>();
             var encodeTimes = new List<TimeSpan>();
+            var reloads = new List<TimeSpan>();
             for (var r = 0; r < repeat; r++)
             {
                 var result = await pipeline.RunAsync(image, recipe, null, ct).ConfigureAwait(false);
                 runs.Add(result.Timings);
+                reloads.Add(pipeline.LastRunReloadTime);
                 if (ffmpeg is not null)
                     encodeTimes.Add(await EncodeAsync(result.Videos[0], recipe.Fps, profileFolder, ct).ConfigureAwait(false));
             }
-            Report(runs, encodeTimes, unet, gpuMemory);
+            Report(runs, encodeTimes, reloads, unet, gpuMemory);
         }
         finally
         {
@@ -117,7 +130,7 @@ internal static class BenchCommand
         return 0;
     }
 
-    private static void Report(List<SvdTimings> runs, List<TimeSpan> encodeTimes, OnnxProfile unet, GpuMemoryPoller? gpuMemory)
+    private static void Report(List<SvdTimings> runs, List<TimeSpan> encodeTimes, List<TimeSpan> reloads, OnnxProfile? unet, GpuMemoryPoller? gpuMemory)
     {
         static string Ms(IEnumerable<TimeSpan> times) => Invariant($"{times.Average(t => t.TotalMilliseconds),10:F1} {times.Min(t => t.TotalMilliseconds),10:F1}");
         var steps = runs.SelectMany(r => r.UNetSteps).ToArray();
@@ -130,11 +143,19 @@ internal static class BenchCommand
         Console.WriteLine($"UNet step             {Ms(steps)}");
         Console.WriteLine($"decode per chunk      {Ms(chunks)}");
         Console.WriteLine(encodeTimes.Count > 0 ? $"video encode (MP4)    {Ms(encodeTimes)}" : "video encode (MP4)    n/a (no ffmpeg)");
+        Console.WriteLine($"offload reloads       {Ms(reloads)}  (in the stages above; 0 without --model-cpu-offload)");
         Console.WriteLine($"total (no encode)     {Ms(runs.Select(r => r.Total))}");
         var perStep = steps.Average(s => s.TotalSeconds);
         Console.WriteLine();
-        Console.WriteLine(Invariant($"UNet work: {unet.FlopsPerRun / 1e9:F2} GFLOP per UNet call (ONNX Runtime profile: {string.Join(", ", unet.FlopsByOp.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value / unet.Flops:P0}"))})"));
-        Console.WriteLine(Invariant($"UNet achieved: {unet.FlopsPerRun / perStep / 1e12:F3} TFLOP/s (mean step {perStep * 1000:F1} ms)"));
+        if (unet is null)
+        {
+            Console.WriteLine("UNet work: n/a (with model CPU offload the UNet's session and its profile end with each run)");
+        }
+        else
+        {
+            Console.WriteLine(Invariant($"UNet work: {unet.FlopsPerRun / 1e9:F2} GFLOP per UNet call (ONNX Runtime profile: {string.Join(", ", unet.FlopsByOp.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value / unet.Flops:P0}"))})"));
+            Console.WriteLine(Invariant($"UNet achieved: {unet.FlopsPerRun / perStep / 1e12:F3} TFLOP/s (mean step {perStep * 1000:F1} ms)"));
+        }
         Console.WriteLine(Invariant($"time outside ONNX Runtime: {1 - runs.Sum(r => r.InOnnxRuntime.TotalSeconds) / runs.Sum(r => r.Total.TotalSeconds):P1}"));
         Console.WriteLine(gpuMemory is null
             ? "peak GPU memory: n/a (CPU run)"

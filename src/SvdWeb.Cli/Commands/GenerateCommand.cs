@@ -1,3 +1,4 @@
+using SvdWeb.Inference.Memory;
 using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -21,7 +22,8 @@ internal static class GenerateCommand
         Option<int?> Height, Option<int?> Width, Option<int?> NumFrames, Option<int?> Steps, Option<float?> MinGuidance,
         Option<float?> MaxGuidance, Option<int?> Fps, Option<int?> MotionBucketId, Option<float?> NoiseAugStrength,
         Option<int?> DecodeChunkSize, Option<int?> VideosPerPrompt, Option<long?> Seed, Option<FitMode?> Fit,
-        Option<HalfRandnMode?> HalfRandn, Option<ExecutionDevice> Device, Option<int> Threads, Option<int> Crf);
+        Option<HalfRandnMode?> HalfRandn, Option<ExecutionDevice> Device, Option<int> Threads, Option<int> Crf,
+        Option<bool> ModelCpuOffload, Option<bool> ForwardChunking);
 
     public static Command Create()
     {
@@ -47,10 +49,11 @@ internal static class GenerateCommand
             new("--half-randn") { Description = "float16 packs: which torch half randn to reproduce, legacy (torch ≤ 2.11) or new." },
             new("--device") { Description = "auto (CUDA when it loads, else CPU), cpu or cuda.", DefaultValueFactory = _ => ExecutionDevice.Auto },
             new("--threads") { Description = "CPU threads per operator (0: one per core).", DefaultValueFactory = _ => 0 },
-            new("--crf") { Description = "x264 quality, 0 (lossless) to 51 (default 17).", DefaultValueFactory = _ => 17 });
+            new("--crf") { Description = "x264 quality, 0 (lossless) to 51 (default 17).", DefaultValueFactory = _ => 17 },
+            MemoryFlags.ModelCpuOffload(), MemoryFlags.ForwardChunking());
 
         var command = new Command("generate", "Turn one image into a video with a model pack.");
-        foreach (var option in new Option[] { o.Model, o.Image, o.Out, o.FramesDir, o.Recipe, o.Height, o.Width, o.NumFrames, o.Steps, o.MinGuidance, o.MaxGuidance, o.Fps, o.MotionBucketId, o.NoiseAugStrength, o.DecodeChunkSize, o.VideosPerPrompt, o.Seed, o.Fit, o.HalfRandn, o.Device, o.Threads, o.Crf })
+        foreach (var option in new Option[] { o.Model, o.Image, o.Out, o.FramesDir, o.Recipe, o.Height, o.Width, o.NumFrames, o.Steps, o.MinGuidance, o.MaxGuidance, o.Fps, o.MotionBucketId, o.NoiseAugStrength, o.DecodeChunkSize, o.VideosPerPrompt, o.Seed, o.Fit, o.HalfRandn, o.Device, o.Threads, o.Crf, o.ModelCpuOffload, o.ForwardChunking })
             command.Add(option);
         command.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(parse, o, ct)));
         return command;
@@ -65,8 +68,10 @@ internal static class GenerateCommand
         var pack = ModelPack.Load(parse.GetRequiredValue(o.Model));
         var image = ImageLoader.Load(parse.GetRequiredValue(o.Image), ImageLimits.Default);
 
-        using var pipeline = SvdPipeline.Load(pack, new ExecutionSettings(parse.GetValue(o.Device), IntraOpNumThreads: parse.GetValue(o.Threads)));
-        Console.Error.WriteLine($"{pack} on {pipeline.Provider}: {pipeline.Provider.Reason}");
+        var memory = new MemoryOptions(parse.GetValue(o.ModelCpuOffload), parse.GetValue(o.ForwardChunking));
+        using var pipeline = SvdPipeline.Load(pack, new ExecutionSettings(parse.GetValue(o.Device), IntraOpNumThreads: parse.GetValue(o.Threads), Memory: memory));
+        Console.Error.WriteLine($"{pack.Name} on {pipeline.Provider}: {pipeline.Provider.Reason}");
+        if (memory != MemoryOptions.None) Console.Error.WriteLine($"memory options: {memory.Describe()}");
         Console.Error.WriteLine($"seed {recipe.Seed}");
         var size = recipe.Resolve(pack);
         var videoPaths = Enumerable.Range(0, recipe.NumVideosPerPrompt)

@@ -15,7 +15,8 @@ namespace SvdWeb.Inference.Memory;
 /// <param name="DecodeFrames">Frames per decoder call, for the description.</param>
 public sealed record GpuMemoryEstimate(long WeightBytes, long EncodeBytes, long UNetBytes, long DecodeBytes, long RuntimeBytes, double Calibration, int DecodeFrames)
 {
-    public long TotalBytes => (long)((double)(WeightBytes + EncodeBytes + UNetBytes + DecodeBytes + RuntimeBytes) * Calibration);
+    // Rounded up: an estimate of memory that must fit never drops a byte.
+    public long TotalBytes => (long)Math.Ceiling((double)(WeightBytes + EncodeBytes + UNetBytes + DecodeBytes + RuntimeBytes) * Calibration);
 
     /// <summary>"15.1 GiB (weights 4.3 GiB, UNet 6.5 GiB, VAE encode 1.1 GiB, decode 2.3 GiB for 2 frames at once, runtime 1.0 GiB)".</summary>
     public string Describe()
