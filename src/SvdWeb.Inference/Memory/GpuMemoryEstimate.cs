@@ -13,17 +13,28 @@ namespace SvdWeb.Inference.Memory;
 /// <param name="RuntimeBytes">CUDA context, cuDNN/cuBLAS workspaces and ONNX Runtime's own buffers: a fixed allowance.</param>
 /// <param name="Calibration">Measured peak ÷ estimate on your GPU (SvdWeb:Inference:MemoryCalibrationFactor); multiplies the sum.</param>
 /// <param name="DecodeFrames">Frames per decoder call, for the description.</param>
-public sealed record GpuMemoryEstimate(long WeightBytes, long EncodeBytes, long UNetBytes, long DecodeBytes, long RuntimeBytes, double Calibration, int DecodeFrames)
+/// <param name="Options">The memory options the estimate assumes.</param>
+/// <param name="OffloadPeakBytes">With model CPU offload: the heaviest stage, its network's weights plus its activations
+/// (only one network is on the device at a time); 0 without.</param>
+public sealed record GpuMemoryEstimate(long WeightBytes, long EncodeBytes, long UNetBytes, long DecodeBytes, long RuntimeBytes, double Calibration,
+    int DecodeFrames, MemoryOptions? Options = null, long OffloadPeakBytes = 0)
 {
-    // Rounded up: an estimate of memory that must fit never drops a byte.
-    public long TotalBytes => (long)Math.Ceiling((double)(WeightBytes + EncodeBytes + UNetBytes + DecodeBytes + RuntimeBytes) * Calibration);
+    private MemoryOptions Assumed => Options ?? MemoryOptions.None;
 
-    /// <summary>"15.1 GiB (weights 4.3 GiB, UNet 6.5 GiB, VAE encode 1.1 GiB, decode 2.3 GiB for 2 frames at once, runtime 1.0 GiB)".</summary>
+    // Rounded up: an estimate of memory that must fit never drops a byte.
+    public long TotalBytes => (long)Math.Ceiling((double)((Assumed.ModelCpuOffload
+        ? OffloadPeakBytes
+        : WeightBytes + EncodeBytes + UNetBytes + DecodeBytes) + RuntimeBytes) * Calibration);
+
+    /// <summary>"15.1 GiB (weights 4.3 GiB, UNet 6.5 GiB, VAE encode 1.1 GiB, decode 2.3 GiB for 2 frames at once, runtime 1.0 GiB)";
+    /// with memory options, what they do to it, e.g. "…, model CPU offload: heaviest stage 5.2 GiB".</summary>
     public string Describe()
     {
         var calibration = Calibration == 1.0 ? "" : string.Create(CultureInfo.InvariantCulture, $", × {Calibration:0.##} calibration");
+        var offload = Assumed.ModelCpuOffload ? $", model CPU offload: one network at a time, heaviest stage {Size(OffloadPeakBytes)}" : "";
+        var chunking = Assumed.ForwardChunking ? ", forward chunking" : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{Gib(TotalBytes)} GiB (weights {Size(WeightBytes)}, UNet {Size(UNetBytes)}, VAE encode {Size(EncodeBytes)}, decode {Size(DecodeBytes)} for {DecodeFrames} frame{(DecodeFrames == 1 ? "" : "s")} at once, runtime {Size(RuntimeBytes)}{calibration})");
+            $"{Gib(TotalBytes)} GiB (weights {Size(WeightBytes)}, UNet {Size(UNetBytes)}, VAE encode {Size(EncodeBytes)}, decode {Size(DecodeBytes)} for {DecodeFrames} frame{(DecodeFrames == 1 ? "" : "s")} at once, runtime {Size(RuntimeBytes)}{offload}{chunking}{calibration})");
     }
 
     /// <summary>A part of the estimate with its unit: "6.1 GiB", or "12 MiB" under 1 GiB, so small parts do not read as 0.00.</summary>

@@ -23,7 +23,15 @@ namespace SvdWeb.Inference.Memory;
 ///   With materialised attention (an export without fused attention, whose MatMul→Softmax→MatMul keeps the scores),
 ///   work_i adds the scores and their softmax: 2·N·heads_i·s_i²·e for spatial attention (s_i tokens per frame) and
 ///   2·Bu·s_i·heads_i·F²·e for temporal attention (F tokens per position). With fused or memory-efficient attention
-///   (diffusers' SDPA, ONNX Runtime's fused MultiHeadAttention on CUDA) the scores never exist whole.</para>
+///   (diffusers' SDPA, ONNX Runtime's fused MultiHeadAttention on CUDA) the scores never exist whole. Whether a pack's
+///   attention is materialised is read from its UNet graph (<see cref="ModelPack.MaterializedAttention"/>).</para>
+/// <para>Forward chunking (<see cref="MemoryOptions.ForwardChunking"/>): the feed-forward's 16·C transient (GEGLU's
+///   projection and gelu) exists for one slice at a time, the largest being a temporal block's [Bu·s_i, C] slice, so a
+///   block with attention works in (6·C_i·s_i·N + 16·C_i·s_i·Bu)·e: its resnet's or attention's 6·C over the whole
+///   batch, plus one slice of feed-forward.</para>
+/// <para>Model CPU offload (<see cref="MemoryOptions.ModelCpuOffload"/>): one network is on the device at a time and its
+///   session (with its arena) is gone after its stage, so the peak is the heaviest stage: max(image encoder weights,
+///   VAE encoder weights + encode, UNet weights + UNet, VAE decoder weights + decode), plus the runtime allowance.</para>
 /// <para>VAE encode = 4·C_0·H·W·e (one image through the first, full-resolution encoder block: input, norm, activation,
 /// convolution; C_0 = vae block_out_channels[0]).</para>
 /// <para>Decode = chunk·H·W·e·(2·C_1 + 4·C_0): the decoder's last up block runs at full resolution on the upsampled
@@ -38,15 +46,18 @@ public static class GpuMemoryEstimator
     /// <summary>CUDA context, cuDNN/cuBLAS workspaces and ONNX Runtime's own buffers: a fixed allowance of 1 GiB.</summary>
     public const long RuntimeBytes = 1L << 30;
 
-    public static GpuMemoryEstimate Estimate(ModelPack pack, MemoryRecipe recipe, double calibration = 1.0, bool materializedAttention = false)
+    /// <summary>The estimate for a pack, whose UNet graph says whether attention is materialised.</summary>
+    public static GpuMemoryEstimate Estimate(ModelPack pack, MemoryRecipe recipe, double calibration = 1.0, MemoryOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(pack);
-        return Estimate(pack.UNet, pack.Vae, pack.WeightBytes, pack.WeightTypes, recipe, calibration, materializedAttention);
+        return Estimate(pack.UNet, pack.Vae, pack.WeightBytes, pack.WeightTypes, recipe, calibration, pack.MaterializedAttention, options);
     }
 
     public static GpuMemoryEstimate Estimate(UNetConfig unet, VaeConfig vae, IReadOnlyDictionary<PackComponent, long> weightBytes,
-        IReadOnlyDictionary<PackComponent, string> weightTypes, MemoryRecipe recipe, double calibration = 1.0, bool materializedAttention = false)
+        IReadOnlyDictionary<PackComponent, string> weightTypes, MemoryRecipe recipe, double calibration = 1.0, bool materializedAttention = false,
+        MemoryOptions? options = null)
     {
+        options ??= MemoryOptions.None;
         ArgumentNullException.ThrowIfNull(unet);
         ArgumentNullException.ThrowIfNull(vae);
         ArgumentNullException.ThrowIfNull(weightBytes);
@@ -68,7 +79,9 @@ public static class GpuMemoryEstimator
             var s = Math.Ceiling(h / (1 << i)) * Math.Ceiling(w / (1 << i));
             unetBytes += (unet.LayersPerBlock + 1) * c * s * n * eUNet;
             var attention = unet.HasAttention(i);
-            var work = (attention ? 18 : 6) * c * s * n * eUNet;
+            var work = !attention ? 6 * c * s * n * eUNet
+                : options.ForwardChunking ? (6 * c * s * n + 16 * c * s * bu) * eUNet
+                : 18 * c * s * n * eUNet;
             if (attention && materializedAttention)
             {
                 double heads = unet.HeadsAt(i), frames = recipe.Frames;
@@ -82,7 +95,32 @@ public static class GpuMemoryEstimator
         var encodeBytes = 4 * c0 * pixels * ElementBytes(weightTypes, PackComponent.VaeEncoder);
         var decodeBytes = recipe.DecodeFrames * pixels * ElementBytes(weightTypes, PackComponent.VaeDecoder) * (2 * c1 + 4 * c0);
 
-        return new GpuMemoryEstimate(weightBytes.Values.Sum(), Bytes(encodeBytes), Bytes(unetBytes), Bytes(decodeBytes), RuntimeBytes, calibration, recipe.DecodeFrames);
+        long Weights(PackComponent c) => weightBytes.GetValueOrDefault(c);
+        var offloadPeak = new[]
+        {
+            Weights(PackComponent.ImageEncoder),
+            Weights(PackComponent.VaeEncoder) + Bytes(encodeBytes),
+            Weights(PackComponent.UNet) + Bytes(unetBytes),
+            Weights(PackComponent.VaeDecoder) + Bytes(decodeBytes),
+        }.Max();
+        return new GpuMemoryEstimate(weightBytes.Values.Sum(), Bytes(encodeBytes), Bytes(unetBytes), Bytes(decodeBytes), RuntimeBytes, calibration,
+            recipe.DecodeFrames, options, options.ModelCpuOffload ? offloadPeak : 0);
+    }
+
+    /// <summary>
+    /// The cheapest memory options within <paramref name="allowed"/> under which the recipe fits: none; else forward
+    /// chunking (a little UNet speed); else model CPU offload (a session creation per network per video); else both.
+    /// Null when nothing fits (<see cref="Refusal"/> then says what would).
+    /// </summary>
+    public static GpuMemoryEstimate? CheapestFit(ModelPack pack, MemoryRecipe recipe, long availableBytes, double calibration, MemoryOptions allowed)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        ArgumentNullException.ThrowIfNull(allowed);
+        MemoryOptions[] byCost = [MemoryOptions.None, new(ForwardChunking: true), new(ModelCpuOffload: true), new(true, true)];
+        return byCost
+            .Where(o => (!o.ForwardChunking || allowed.ForwardChunking) && (!o.ModelCpuOffload || allowed.ModelCpuOffload))
+            .Select(o => Estimate(pack, recipe, calibration, o))
+            .FirstOrDefault(e => e.TotalBytes <= availableBytes);
     }
 
     /// <summary>
@@ -90,14 +128,21 @@ public static class GpuMemoryEstimator
     /// single changes that would fit, searched with the same model: the largest decode chunk, the most frames, the
     /// largest size at the same aspect ratio (sides kept to the pack's multiple).
     /// </summary>
-    public static string? Refusal(ModelPack pack, MemoryRecipe recipe, long availableBytes, string availableSource, double calibration = 1.0, bool materializedAttention = false)
+    /// <param name="pack">The pack.</param>
+    /// <param name="recipe">The recipe, resolved against the pack.</param>
+    /// <param name="availableBytes">The GPU's memory.</param>
+    /// <param name="availableSource">Where that figure comes from, for the message.</param>
+    /// <param name="calibration">Measured peak ÷ estimate.</param>
+    /// <param name="options">The memory options the run would use (the most a job may turn on), which the estimate and
+    /// every suggested change assume.</param>
+    public static string? Refusal(ModelPack pack, MemoryRecipe recipe, long availableBytes, string availableSource, double calibration = 1.0, MemoryOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(pack);
         ArgumentNullException.ThrowIfNull(recipe);
-        var estimate = Estimate(pack, recipe, calibration, materializedAttention);
+        var estimate = Estimate(pack, recipe, calibration, options);
         if (estimate.TotalBytes <= availableBytes)
             return null;
-        bool Fits(MemoryRecipe changed) => Estimate(pack, changed, calibration, materializedAttention).TotalBytes <= availableBytes;
+        bool Fits(MemoryRecipe changed) => Estimate(pack, changed, calibration, options).TotalBytes <= availableBytes;
 
         var fixes = new List<string>();
         for (var chunk = recipe.DecodeFrames - 1; chunk >= 1; chunk--)
@@ -126,7 +171,8 @@ public static class GpuMemoryEstimator
         var advice = fixes.Count > 0
             ? "Any one of these fits: " + string.Join("; or ", fixes) + "."
             : "No single change fits: combine fewer frames, a decode chunk of 1 and a smaller size, or use a GPU with more memory.";
-        return Invariant($"This recipe needs about {estimate.Describe()} of GPU memory, but the GPU has {GpuMemoryEstimate.Gib(availableBytes)} GiB ({availableSource}). {advice}");
+        var attention = pack.MaterializedAttention ? " " + pack.AttentionWarning : "";
+        return Invariant($"This recipe needs about {estimate.Describe()} of GPU memory, but the GPU has {GpuMemoryEstimate.Gib(availableBytes)} GiB ({availableSource}). {advice}{attention}");
     }
 
     /// <summary>Bytes per activation element: activations take the graph's weight type.</summary>

@@ -1,3 +1,4 @@
+using SvdWeb.Inference.Memory;
 using System.IO.Compression;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,7 @@ public sealed partial class JobRunner(
     GenerationQueue queue,
     PackCatalog catalog,
     PipelineCache pipelines,
+    GpuMemoryGuard memory,
     MediaStore media,
     JobProgressBroadcaster broadcaster,
     IOptions<SvdWebOptions> options,
@@ -121,7 +123,9 @@ public sealed partial class JobRunner(
             throw new ModelPackException(pack.Folder,
                 $"the pack changed on disk after this job was queued (its files hashed {job.ModelHash[..12]}… then, {hash[..12]}… now), so it would not reproduce the recipe. Regenerate the item to run it on the current pack.");
         }
-        using var lease = await pipelines.GetAsync(pack, device, ct).ConfigureAwait(false);
+        // The memory options the guard picked at submit, picked again from the same inputs: the cheapest that fits.
+        var memoryOptions = memory.Plan(pack, MemoryRecipe.From(job.ToRecipe().Resolve(pack)));
+        using var lease = await pipelines.GetAsync(pack, device, memoryOptions, ct).ConfigureAwait(false);
         var pipeline = lease.Pipeline;
         SvdResult result;
         var limits = new ImageLimits(options.Value.MaxUploadBytes, options.Value.MaxUploadPixels);

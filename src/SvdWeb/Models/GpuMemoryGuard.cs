@@ -37,13 +37,34 @@ public sealed class GpuMemoryGuard(IOptions<SvdWebOptions> options)
         }
     }
 
-    public GpuMemoryEstimate Estimate(ModelPack pack, MemoryRecipe recipe) =>
-        GpuMemoryEstimator.Estimate(pack, recipe, options.Value.Inference.MemoryCalibrationFactor, options.Value.Inference.MaterializedAttention);
+    /// <summary>
+    /// The memory options a job runs with: the cheapest combination the server allows that fits the GPU
+    /// (<see cref="GpuMemoryEstimator.CheapestFit"/>), plus whatever the server turns on always; none beyond those when
+    /// no limit is known (a CPU-only server).
+    /// </summary>
+    public MemoryOptions Plan(ModelPack pack, MemoryRecipe recipe)
+    {
+        var settings = options.Value.Inference;
+        var always = new MemoryOptions(settings.ModelCpuOffload == MemoryOptionMode.Always, settings.ForwardChunking == MemoryOptionMode.Always);
+        if (Available is not { } available) return always;
+        var allowed = new MemoryOptions(settings.ModelCpuOffload != MemoryOptionMode.Never, settings.ForwardChunking != MemoryOptionMode.Never);
+        var fit = GpuMemoryEstimator.CheapestFit(pack, recipe, available.Bytes, settings.MemoryCalibrationFactor, allowed)?.Options ?? MemoryOptions.None;
+        return new MemoryOptions(fit.ModelCpuOffload || always.ModelCpuOffload, fit.ForwardChunking || always.ForwardChunking);
+    }
 
-    /// <summary>The refusal message when the recipe does not fit, else null (also when no limit is known).</summary>
-    public string? Refusal(ModelPack pack, MemoryRecipe recipe) => Available is { } available
-        ? GpuMemoryEstimator.Refusal(pack, recipe, available.Bytes, available.Source, options.Value.Inference.MemoryCalibrationFactor, options.Value.Inference.MaterializedAttention)
-        : null;
+    /// <summary>The estimate of the recipe with the options <see cref="Plan"/> picks.</summary>
+    public GpuMemoryEstimate Estimate(ModelPack pack, MemoryRecipe recipe) =>
+        GpuMemoryEstimator.Estimate(pack, recipe, options.Value.Inference.MemoryCalibrationFactor, Plan(pack, recipe));
+
+    /// <summary>The refusal message when the recipe does not fit even with every option the server allows, else null
+    /// (also when no limit is known).</summary>
+    public string? Refusal(ModelPack pack, MemoryRecipe recipe)
+    {
+        if (Available is not { } available) return null;
+        var settings = options.Value.Inference;
+        var most = new MemoryOptions(settings.ModelCpuOffload != MemoryOptionMode.Never, settings.ForwardChunking != MemoryOptionMode.Never);
+        return GpuMemoryEstimator.Refusal(pack, recipe, available.Bytes, available.Source, settings.MemoryCalibrationFactor, most);
+    }
 
     /// <exception cref="InsufficientGpuMemoryException">The recipe (resolved against the pack) does not fit.</exception>
     public void EnsureFits(ModelPack pack, MemoryRecipe recipe)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using SvdWeb.Inference;
+using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Models;
 using SvdWeb.Inference.Onnx;
 using SvdWeb.Options;
@@ -9,26 +10,36 @@ namespace SvdWeb.Models;
 
 /// <summary>
 /// One loaded <see cref="SvdPipeline"/> per (pack, device), created on first use and kept: creating sessions for the
-/// real UNet takes seconds and its weights gigabytes. A pack whose folder changed is reloaded on next use, and
+/// real UNet takes seconds and its weights gigabytes. A job that needs other memory options (model CPU offload,
+/// forward chunking) replaces the pack's pipeline on that device, so one device never holds the same weights twice. A pack whose folder changed is reloaded on next use, and
 /// <see cref="Evict"/> drops a removed or changed pack's sessions; either way sessions still running a job are
 /// disposed only when that job ends (<see cref="PipelineLease"/>).
 /// </summary>
 public sealed partial class PipelineCache(IOptions<SvdWebOptions> options, ILoggerFactory loggerFactory) : IDisposable
 {
-    private readonly ConcurrentDictionary<(string Folder, string Device), Lazy<Task<CachedPipeline>>> _pipelines = new();
+    private readonly ConcurrentDictionary<(string Folder, string Device, MemoryOptions Memory), Lazy<Task<CachedPipeline>>> _pipelines = new();
     private readonly ILogger _logger = loggerFactory.CreateLogger<PipelineCache>();
 
     /// <summary>The provider of the last pipeline loaded per device ("auto", "cuda:0", …), for the UI's device badge.</summary>
     public ConcurrentDictionary<string, ExecutionProviderInfo> Providers { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The pack's pipeline on that device, held for the caller until the lease is disposed.</summary>
-    public async Task<PipelineLease> GetAsync(ModelPack pack, string device, CancellationToken ct)
+    /// <summary>The pack's pipeline on that device without memory options, held until the lease is disposed.</summary>
+    public Task<PipelineLease> GetAsync(ModelPack pack, string device, CancellationToken ct) => GetAsync(pack, device, MemoryOptions.None, ct);
+
+    /// <summary>The pack's pipeline on that device with those memory options, held for the caller until the lease is
+    /// disposed. A pipeline of the same pack and device with other options is retired (after any job using it).</summary>
+    public async Task<PipelineLease> GetAsync(ModelPack pack, string device, MemoryOptions memory, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(pack);
-        var key = (pack.Folder, device);
+        ArgumentNullException.ThrowIfNull(memory);
+        var key = (pack.Folder, device, memory);
+        foreach (var other in _pipelines.Where(p => p.Key.Folder == pack.Folder && p.Key.Device == device && p.Key.Memory != memory).ToArray())
+        {
+            if (_pipelines.TryRemove(other)) RetireWhenLoaded(other.Value);
+        }
         while (true)
         {
-            var lazy = _pipelines.GetOrAdd(key, _ => new Lazy<Task<CachedPipeline>>(() => LoadAsync(pack, device)));
+            var lazy = _pipelines.GetOrAdd(key, _ => new Lazy<Task<CachedPipeline>>(() => LoadAsync(pack, device, memory)));
             CachedPipeline loaded;
             try
             {
@@ -36,14 +47,14 @@ public sealed partial class PipelineCache(IOptions<SvdWebOptions> options, ILogg
             }
             catch (Exception) when (lazy.Value.IsFaulted)
             {
-                _pipelines.TryRemove(new KeyValuePair<(string, string), Lazy<Task<CachedPipeline>>>(key, lazy));
+                _pipelines.TryRemove(new KeyValuePair<(string, string, MemoryOptions), Lazy<Task<CachedPipeline>>>(key, lazy));
                 throw;
             }
             // PackCatalog hands out a new ModelPack only when the folder changed on disk: drop the stale sessions. A
             // retired entry (evicted meanwhile) is already out of the dictionary; the next round loads afresh.
             if (ReferenceEquals(loaded.Pack, pack) && loaded.TryAcquire())
                 return new PipelineLease(loaded);
-            if (_pipelines.TryRemove(new KeyValuePair<(string, string), Lazy<Task<CachedPipeline>>>(key, lazy)))
+            if (_pipelines.TryRemove(new KeyValuePair<(string, string, MemoryOptions), Lazy<Task<CachedPipeline>>>(key, lazy)))
                 loaded.Retire();
         }
     }
@@ -56,18 +67,23 @@ public sealed partial class PipelineCache(IOptions<SvdWebOptions> options, ILogg
         {
             if (!_pipelines.TryRemove(entry)) continue;
             evicted++;
-            if (entry.Value.IsValueCreated && entry.Value.Value.IsCompletedSuccessfully)
-            {
-                entry.Value.Value.Result.Retire();
-            }
-            else
-            {
-                // Still loading: retire it once loaded, so its sessions do not leak.
-                _ = entry.Value.Value.ContinueWith(t => t.Result.Retire(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-            }
+            RetireWhenLoaded(entry.Value);
             Log.Evicted(_logger, Path.GetFileName(folder), entry.Key.Device);
         }
         return evicted;
+    }
+
+    private static void RetireWhenLoaded(Lazy<Task<CachedPipeline>> entry)
+    {
+        if (entry.IsValueCreated && entry.Value.IsCompletedSuccessfully)
+        {
+            entry.Value.Result.Retire();
+        }
+        else if (entry.IsValueCreated)
+        {
+            // Still loading: retire it once loaded, so its sessions do not leak.
+            _ = entry.Value.ContinueWith(t => t.Result.Retire(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        }
     }
 
     /// <summary>Where a loaded pipeline of this pack runs, or null while none is loaded.</summary>
@@ -80,13 +96,13 @@ public sealed partial class PipelineCache(IOptions<SvdWebOptions> options, ILogg
             .FirstOrDefault();
     }
 
-    private Task<CachedPipeline> LoadAsync(ModelPack pack, string device) => Task.Run(() =>
+    private Task<CachedPipeline> LoadAsync(ModelPack pack, string device, MemoryOptions memory) => Task.Run(() =>
     {
         SvdWebOptionsValidator.TryParseDevice(device, out var settings);
-        settings = settings with { IntraOpNumThreads = options.Value.IntraOpNumThreads };
+        settings = settings with { IntraOpNumThreads = options.Value.IntraOpNumThreads, Memory = memory };
         var pipeline = SvdPipeline.Load(pack, settings, loggerFactory.CreateLogger<SvdPipeline>());
         Providers[device] = pipeline.Provider;
-        Log.Loaded(_logger, pack.Name, device, pipeline.Provider.ToString(), pipeline.Provider.Reason);
+        Log.Loaded(_logger, pack.Name, device, pipeline.Provider.ToString(), memory.Describe(), pipeline.Provider.Reason);
         return new CachedPipeline(pack, pipeline);
     });
 
@@ -101,8 +117,8 @@ public sealed partial class PipelineCache(IOptions<SvdWebOptions> options, ILogg
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Pack {Pack} ready for device {Device} on {Provider}: {Reason}")]
-        public static partial void Loaded(ILogger logger, string pack, string device, string provider, string reason);
+        [LoggerMessage(1, LogLevel.Information, "Pack {Pack} ready for device {Device} on {Provider} (memory options: {MemoryOptions}): {Reason}")]
+        public static partial void Loaded(ILogger logger, string pack, string device, string provider, string memoryOptions, string reason);
 
         [LoggerMessage(2, LogLevel.Information, "Pack {Pack} was removed or changed on disk: its sessions on device {Device} are dropped (after any job still using them).")]
         public static partial void Evicted(ILogger logger, string pack, string device);

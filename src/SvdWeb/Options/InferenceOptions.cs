@@ -21,8 +21,14 @@ public sealed class InferenceOptions
     public double MemoryCalibrationFactor { get; set; } = 1.0;
 
     /// <summary>
-    /// True when the packs' UNets were exported without fused attention and their attention scores are materialised in
-    /// full (much more memory at large sizes). Defaults to false: fused or memory-efficient attention, as diffusers runs it.
+    /// diffusers' model CPU offload (each network on the GPU only while its stage runs; same frames, one session creation
+    /// per network per video). Auto (the default) turns it on for a job only when the job would not fit without it;
+    /// Always for every job; Never refuses what does not fit without it. Whether attention is fused is read from each
+    /// pack's UNet graph, not set here.
     /// </summary>
-    public bool MaterializedAttention { get; set; }
+    public MemoryOptionMode ModelCpuOffload { get; set; } = MemoryOptionMode.Auto;
+
+    /// <summary>diffusers' forward chunking of the UNet's feed-forward (same frames, some UNet speed); Auto (the default),
+    /// Always or Never, as for <see cref="ModelCpuOffload"/>. Auto tries it before offload: it costs less.</summary>
+    public MemoryOptionMode ForwardChunking { get; set; } = MemoryOptionMode.Auto;
 }

@@ -36,8 +36,8 @@ public sealed class GpuMemoryEstimatorTests
         [PackComponent.VaeDecoder] = "float16",
     };
 
-    private static GpuMemoryEstimate Xt(int frames = 25, int chunk = 2, int height = 576, int width = 1024, bool materialized = false) =>
-        GpuMemoryEstimator.Estimate(XtUNet, XtVae, XtWeightBytes, XtFp16Types, new MemoryRecipe(frames, height, width, chunk, 1, Guidance: true), 1.0, materialized);
+    private static GpuMemoryEstimate Xt(int frames = 25, int chunk = 2, int height = 576, int width = 1024, bool materialized = false, MemoryOptions? options = null) =>
+        GpuMemoryEstimator.Estimate(XtUNet, XtVae, XtWeightBytes, XtFp16Types, new MemoryRecipe(frames, height, width, chunk, 1, Guidance: true), 1.0, materialized, options);
 
     private static readonly ModelPack Tiny = ModelPack.Load(Fixtures.TinyPack);
 
@@ -134,6 +134,58 @@ public sealed class GpuMemoryEstimatorTests
 
         // Level 0's spatial scores and their softmax: 2 · N=50 · 5 heads · 9216² tokens · 2 bytes ≈ 79 GiB.
         Assert.InRange((materialized.UNetBytes - fused.UNetBytes) / Gib, 70, 90);
+    }
+
+    [Fact]
+    public void Estimate_ForwardChunking_ShrinksOnlyTheUNetsFeedForward()
+    {
+        var plain = Xt();
+        var chunked = Xt(options: new MemoryOptions(ForwardChunking: true));
+
+        // Level 0 (320 channels, 9216 tokens, N = 50, Bu = 2): 18·C·s·N·e unchunked against (6·C·s·N + 16·C·s·Bu)·e,
+        // (12·50 − 16·2) · 320 · 9216 · 2 bytes ≈ 3.1 GiB saved.
+        Assert.InRange((plain.UNetBytes - chunked.UNetBytes) / Gib, 3.0, 3.3);
+        Assert.Equal(plain.DecodeBytes, chunked.DecodeBytes);
+        Assert.Equal(plain.WeightBytes, chunked.WeightBytes);
+        Assert.Contains("forward chunking", chunked.Describe(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Estimate_ModelCpuOffload_IsTheHeaviestStagePlusTheRuntime()
+    {
+        var offloaded = Xt(options: new MemoryOptions(ModelCpuOffload: true));
+
+        var unetStage = XtWeightBytes[PackComponent.UNet] + offloaded.UNetBytes;
+        Assert.Equal(unetStage + GpuMemoryEstimator.RuntimeBytes, offloaded.TotalBytes);
+        Assert.True(offloaded.TotalBytes < Xt().TotalBytes - XtWeightBytes[PackComponent.ImageEncoder] / 2, offloaded.Describe());
+        Assert.Contains("model CPU offload", offloaded.Describe(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Estimate_GuidesThreeOptions_SvdXtComesNearTheGuidesFigure()
+    {
+        // diffusers' guide: SVD-XT at 576×1024 under 8 GB of VRAM with model offload, forward chunking and decode chunk 2
+        // (its figure, not a measurement of ours). The model must land in the same region, not at the 15 GiB of no options.
+        var all = Xt(chunk: 2, options: new MemoryOptions(ModelCpuOffload: true, ForwardChunking: true));
+
+        Assert.InRange(all.TotalBytes / Gib, 5, 10);
+        Assert.True(all.TotalBytes < Xt(chunk: 2).TotalBytes / 1.5, all.Describe());
+    }
+
+    [Fact]
+    public void CheapestFit_PicksNoOptionThenChunkingThenOffloadThenBoth()
+    {
+        var recipe = TinyRecipe();
+        var plain = GpuMemoryEstimator.Estimate(Tiny, recipe).TotalBytes;
+        var chunked = GpuMemoryEstimator.Estimate(Tiny, recipe, 1.0, new MemoryOptions(ForwardChunking: true)).TotalBytes;
+        var both = GpuMemoryEstimator.Estimate(Tiny, recipe, 1.0, new MemoryOptions(true, true)).TotalBytes;
+        var allowed = new MemoryOptions(true, true);
+
+        Assert.Equal(MemoryOptions.None, GpuMemoryEstimator.CheapestFit(Tiny, recipe, plain, 1.0, allowed)!.Options);
+        Assert.Equal(new MemoryOptions(ForwardChunking: true), GpuMemoryEstimator.CheapestFit(Tiny, recipe, chunked, 1.0, allowed)!.Options);
+        Assert.True(GpuMemoryEstimator.CheapestFit(Tiny, recipe, both, 1.0, allowed)!.Options!.ModelCpuOffload);
+        Assert.Null(GpuMemoryEstimator.CheapestFit(Tiny, recipe, both - 1, 1.0, allowed));
+        Assert.Null(GpuMemoryEstimator.CheapestFit(Tiny, recipe, chunked, 1.0, MemoryOptions.None));
     }
 
     [Fact]

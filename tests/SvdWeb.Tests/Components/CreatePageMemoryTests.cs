@@ -8,13 +8,15 @@ using SvdWeb.Components.Pages;
 using SvdWeb.Gallery;
 using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Models;
+using SvdWeb.Options;
 using SvdWeb.TestSupport;
 
 namespace SvdWeb.Tests.Components;
 
 /// <summary>
 /// The Create page's memory estimate and refusal, on the real services with SvdWeb:Inference:GpuMemoryBytes set to what
-/// the tiny pack's defaults need with a decode chunk of 3 (its defaults decode all 6 frames at once: too much).
+/// the tiny pack's defaults need with a decode chunk of 3 (its defaults decode all 6 frames at once: too much), and
+/// model CPU offload and forward chunking set to Never, so nothing but the recipe can make it fit.
 /// </summary>
 public sealed class CreatePageMemoryTests : RealServicesContext
 {
@@ -22,7 +24,12 @@ public sealed class CreatePageMemoryTests : RealServicesContext
     private static readonly long Available = GpuMemoryEstimator.Estimate(Tiny, new MemoryRecipe(6, 64, 128, 3, 1, Guidance: true)).TotalBytes;
 
     public CreatePageMemoryTests()
-        : base(Path.Combine(Fixtures.RepoRoot, "models"), options => options.Inference.GpuMemoryBytes = Available)
+        : base(Path.Combine(Fixtures.RepoRoot, "models"), options =>
+        {
+            options.Inference.GpuMemoryBytes = Available;
+            options.Inference.ModelCpuOffload = MemoryOptionMode.Never;
+            options.Inference.ForwardChunking = MemoryOptionMode.Never;
+        })
     {
     }
 

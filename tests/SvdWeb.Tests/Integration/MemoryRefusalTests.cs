@@ -11,12 +11,15 @@ namespace SvdWeb.Tests.Integration;
 /// <summary>The memory guidance through the real host, with SvdWeb:Inference:GpuMemoryBytes set below what the tiny pack's defaults need.</summary>
 public sealed class MemoryRefusalTests : IDisposable
 {
-    // The tiny pack at its defaults (6 frames, 128×64, guidance on) with 3 frames decoded at once: the configured memory.
+    // The tiny pack at its defaults (6 frames, 128×64, guidance on) with 3 frames decoded at once: the configured memory;
+    // the memory options are off (Never), so only the recipe can make a job fit.
     private static readonly long Available = GpuMemoryEstimator.Estimate(ModelPack.Load(Fixtures.TinyPack), new MemoryRecipe(6, 64, 128, 3, 1, Guidance: true)).TotalBytes;
 
     private readonly SvdWebFactory _factory = new(settings: new Dictionary<string, string?>
     {
         ["SvdWeb:Inference:GpuMemoryBytes"] = Available.ToString(CultureInfo.InvariantCulture),
+        ["SvdWeb:Inference:ModelCpuOffload"] = "Never",
+        ["SvdWeb:Inference:ForwardChunking"] = "Never",
     });
 
     [Fact]

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using SvdWeb.Inference;
 using SvdWeb.Inference.Imaging;
+using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Models;
 using SvdWeb.Models;
 using SvdWeb.Options;
@@ -45,6 +46,28 @@ public sealed class PipelineCacheTests : IDisposable
             Assert.NotNull(_cache.LoadedProvider(_pack));
         }
         Assert.Equal(0, _cache.Evict("/no/such/pack"));
+    }
+
+    [Fact]
+    public async Task GetAsync_OtherMemoryOptions_ReplacesThePacksPipelineOnThatDevice()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var plainLease = await _cache.GetAsync(_pack, "cpu", MemoryOptions.None, ct);
+        var plain = plainLease.Pipeline;
+
+        using (var lowMemory = await _cache.GetAsync(_pack, "cpu", new MemoryOptions(ModelCpuOffload: true, ForwardChunking: true), ct))
+        {
+            Assert.NotSame(plain, lowMemory.Pipeline);
+            // The plain pipeline is retired: a job still holding it finishes, then its sessions go.
+            var result = await plain.RunAsync(_image, Small, null, ct);
+            Assert.Equal(2, Assert.Single(result.Videos).NumFrames);
+            plainLease.Dispose();
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => plain.RunAsync(_image, Small, null, ct));
+            Assert.Equal(2, Assert.Single((await lowMemory.Pipeline.RunAsync(_image, Small, null, ct)).Videos).NumFrames);
+        }
+
+        using var again = await _cache.GetAsync(_pack, "cpu", new MemoryOptions(true, true), ct);
+        Assert.Equal(1, _cache.Evict(_pack.Folder));
     }
 
     public void Dispose() => _cache.Dispose();

@@ -110,7 +110,9 @@ public sealed partial class Create : IDisposable
         var limit = Memory.Available is { } available
             ? $"The GPU has {GpuMemoryEstimate.Gib(available.Bytes)} GiB ({available.Source})."
             : "No GPU memory limit is known (CPU, or SvdWeb:Inference:GpuMemoryBytes unset), so nothing is refused for memory.";
-        return ($"Estimated peak GPU memory: {estimate.Describe()}. {limit}", null);
+        var plan = Memory.Plan(pack, recipe);
+        var options = plan == MemoryOptions.None ? "" : $" Runs with {plan.Describe()} to fit (same frames; see README, \"GPU memory guidance\").";
+        return ($"Estimated peak GPU memory: {estimate.Describe()}. {limit}{options}", null);
     }
 
     public void Dispose() => Catalog.Changed -= OnCatalogChanged;
