@@ -60,6 +60,26 @@ public sealed class ModelsCommandTests : IDisposable
         Assert.Contains("decode 36 MiB for 6 frames at once", lines[plain + 2], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Models_UnfusedUNet_SaysSoAndHowToReExport()
+    {
+        CopyDirectory(Fixtures.TinyPack, Path.Combine(_work, "tiny-unfused"));
+        File.Copy(Fixtures.UnfusedTinyUNet, Path.Combine(_work, "tiny-unfused", "unet", "model.onnx"), overwrite: true);
+        CopyDirectory(Fixtures.TinyPack, Path.Combine(_work, "tiny-svd"));
+
+        var run = await CliProcess.RunAsync(_work, null, TestContext.Current.CancellationToken, "models", _work);
+
+        Assert.True(run.ExitCode == 0, run.StandardOutput + run.StandardError);
+        var lines = run.StandardOutput.ReplaceLineEndings("\n").Split('\n');
+        var unfused = Array.FindIndex(lines, l => l.StartsWith("tiny-unfused: ok", StringComparison.Ordinal));
+        var fused = Array.FindIndex(lines, l => l.StartsWith("tiny-svd: ok", StringComparison.Ordinal));
+        Assert.Equal("  Attention: image encoder 2 materialised (MatMul → Softmax → MatMul); VAE encoder 1 materialised (MatMul → Softmax → MatMul); UNet 24 materialised (MatMul → Softmax → MatMul)", lines[unfused + 3]);
+        Assert.StartsWith("  Warning: the UNet's attention is not fused", lines[unfused + 4], StringComparison.Ordinal);
+        Assert.Contains("--attention fused", lines[unfused + 4], StringComparison.Ordinal);
+        Assert.Equal("  Attention: image encoder 2 materialised (MatMul → Softmax → MatMul); VAE encoder 1 materialised (MatMul → Softmax → MatMul); UNet 24 fused", lines[fused + 3]);
+        Assert.DoesNotContain(lines.Skip(fused).TakeWhile((l, i) => i == 0 || !l.EndsWith(")", StringComparison.Ordinal) || l.StartsWith(' ')), l => l.StartsWith("  Warning", StringComparison.Ordinal));
+    }
+
     private static void CopyDirectory(string from, string to)
     {
         foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))

@@ -55,6 +55,8 @@ internal static class ModelsCommand
                 // shows it; uncalibrated, since the CLI reads no appsettings (SvdWeb:Inference:MemoryCalibrationFactor).
                 var estimate = GpuMemoryEstimator.Estimate(pack, MemoryRecipe.From(new SvdRecipe().Resolve(pack)));
                 Console.WriteLine($"  GPU memory at defaults: about {estimate.Describe()}");
+                Console.WriteLine($"  Attention: {pack.DescribeAttention()}");
+                if (pack.AttentionWarning is { } attentionWarning) Console.WriteLine($"  Warning: {attentionWarning}");
             }
             else
             {

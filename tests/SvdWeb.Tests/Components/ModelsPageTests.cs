@@ -81,6 +81,22 @@ public sealed class ModelsPageTests : RealServicesContext
     }
 
     [Fact]
+    public void Render_UnfusedPack_ShowsItsAttentionAndTheReExportWarning()
+    {
+        _models.AddTinyCopy("tiny-unfused");
+        File.Copy(Fixtures.UnfusedTinyUNet, Path.Combine(_models.PackFolder("tiny-unfused"), "unet", "model.onnx"), overwrite: true);
+        Services.GetRequiredService<PackCatalog>().Rescan();
+
+        var page = RenderAs<SvdWeb.Components.Pages.Models>(User("user-1", Roles.User));
+
+        page.WaitForElement(Card("tiny-unfused"));
+        Assert.Contains("UNet 24 materialised", page.Find($"{Card("tiny-unfused")} [data-field='attention']").TextContent, StringComparison.Ordinal);
+        Assert.Contains("--attention fused", page.Find($"{Card("tiny-unfused")} [data-field='attention-warning']").TextContent, StringComparison.Ordinal);
+        Assert.Contains("UNet 24 fused", page.Find($"{Card("tiny-svd")} [data-field='attention']").TextContent, StringComparison.Ordinal);
+        Assert.Empty(page.FindAll($"{Card("tiny-svd")} [data-field='attention-warning']"));
+    }
+
+    [Fact]
     public void Render_User_ReadOnly()
     {
         var page = RenderAs<SvdWeb.Components.Pages.Models>(User("user-1", Roles.User));
