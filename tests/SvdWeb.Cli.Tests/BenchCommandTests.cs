@@ -29,6 +29,21 @@ public sealed partial class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Bench_MemoryOptions_SaysThemAndTimesTheReloads()
+    {
+        var run = await CliProcess.RunAsync(_work, null, TestContext.Current.CancellationToken, "bench", "--model", Fixtures.TinyPack,
+            "--size", "128x64", "--frames", "4", "--steps", "1", "--repeat", "1", "--device", "cpu", "--threads", "1",
+            "--model-cpu-offload", "--forward-chunking");
+
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        Assert.Contains("memory options: model CPU offload, forward chunking", run.StandardOutput, StringComparison.Ordinal);
+        var reloads = Regex.Match(run.StandardOutput, @"^offload reloads\s+(\d+\.\d)\s+\d+\.\d", RegexOptions.Multiline);
+        Assert.True(reloads.Success, run.StandardOutput);
+        Assert.True(double.Parse(reloads.Groups[1].Value, CultureInfo.InvariantCulture) > 0, "an offloaded run brings its networks back");
+        Assert.Contains("UNet work: n/a (with model CPU offload", run.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bench_NoFfmpegOnPath_SkipsTheMp4EncodeAndReportsTheRest()
     {
         // A bare GPU machine has no ffmpeg: the pipeline's timings must still come out.
