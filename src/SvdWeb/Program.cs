@@ -12,6 +12,8 @@ builder.AddSvdWeb();
 var app = builder.Build();
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
 app.UseStatusCodePages();
+// Before anything acts on a request: a page of another site must not act with the user's browser.
+app.UseMiddleware<SvdWeb.Hosting.CrossSiteRequestGuard>();
 app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();
