@@ -138,7 +138,10 @@ internal static class HostingExtensions
         services.ConfigureHttpJsonOptions(options => Api.ApiJson.Configure(options.SerializerOptions));
         services.AddSignalR().AddJsonProtocol(options => Api.ApiJson.Configure(options.PayloadSerializerOptions));
         services.AddOpenApi();
-        services.AddProblemDetails();
+        services.AddProblemDetails(problems => problems.CustomizeProblemDetails = Api.ApiProblemDetails.FillIn);
+        // Binding failures throw in every environment (not only Development), so ApiFailureMiddleware can name the
+        // field in a problem instead of answering a bare 400.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         return builder;
     }
 }

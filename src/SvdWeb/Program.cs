@@ -14,6 +14,7 @@ if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createSc
 app.UseStatusCodePages();
 // Before anything acts on a request: a page of another site must not act with the user's browser.
 app.UseMiddleware<SvdWeb.Hosting.CrossSiteRequestGuard>();
+app.UseWhen(context => context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase), api => api.UseMiddleware<ApiFailureMiddleware>());
 app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();
