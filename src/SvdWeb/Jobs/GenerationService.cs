@@ -39,7 +39,12 @@ public sealed partial class GenerationService(
     /// </summary>
     public const int MinImageSide = 2;
 
+    // Each decode may hold up to MaxUploadPixels of pixels several times over (decoder, RGB copy, stored PNG); a few at
+    // a time bounds what a burst of uploads costs, whatever the number of people uploading.
+    private const int ConcurrentDecodes = 2;
+
     private readonly SemaphoreSlim _admission = new(1, 1);
+    private readonly SemaphoreSlim _decodes = new(ConcurrentDecodes, ConcurrentDecodes);
     // Moves change memory, then rows; one at a time, so the rows end in the order memory did.
     private readonly SemaphoreSlim _moves = new(1, 1);
 
@@ -60,7 +65,16 @@ public sealed partial class GenerationService(
             buffer.Write(chunk, 0, read);
         }
         buffer.Position = 0;
-        var image = ImageLoader.Load(buffer, Limits, DisplayName(fileName));
+        RgbImage image;
+        await _decodes.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            image = ImageLoader.Load(buffer, Limits, DisplayName(fileName));
+        }
+        finally
+        {
+            _decodes.Release();
+        }
         if (image.Width < MinImageSide || image.Height < MinImageSide)
             throw new SvdInputException("image", $"'{DisplayName(fileName)}' is {image.Width}x{image.Height}; images must be at least {MinImageSide} pixels wide and high, since the image encoder's anti-aliasing blur mirrors a pixel on each side. Use a larger image (the video is at least {SvdParameterLimits.MinSide} pixels a side anyway).");
         return image;
