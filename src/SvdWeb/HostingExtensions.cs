@@ -43,6 +43,7 @@ internal static class HostingExtensions
         services.AddSingleton<AccountService>();
         services.AddSingleton<ApiTokenService>();
         services.AddSingleton<TrustedProxies>();
+        services.AddSingleton<SignInThrottle>();
         services.AddIdentityCore<IdentityUser>(identity =>
             {
                 // A lab server: long passwords, no composition rules (NIST SP 800-63B); the CLI checks the same length.
