@@ -34,6 +34,7 @@ internal static class HostingExtensions
         services.AddSingleton<GpuMemoryGuard>();
         services.AddSingleton<GenerationQueue>();
         services.AddSingleton<JobProgressBroadcaster>();
+        services.AddSingleton<ProgressFollowers>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<GpuQuota>();
         services.AddSingleton<GenerationService>();

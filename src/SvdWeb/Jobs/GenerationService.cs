@@ -25,6 +25,7 @@ public sealed partial class GenerationService(
     GpuMemoryGuard memory,
     MediaStore media,
     JobProgressBroadcaster broadcaster,
+    ProgressFollowers followers,
     GpuQuota quota,
     FfmpegStatus ffmpeg,
     IOptions<SvdWebOptions> options,
@@ -329,7 +330,11 @@ public sealed partial class GenerationService(
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
         var changed = await db.Generations.Where(g => g.Id == id)
             .ExecuteUpdateAsync(set => set.SetProperty(g => g.IsPrivate, isPrivate), ct).ConfigureAwait(false);
-        return changed > 0;
+        if (changed == 0) return false;
+        // Followers on the hub were checked when they followed; whoever may not see the item now stops receiving it.
+        if (isPrivate && await db.Generations.AsNoTracking().FirstOrDefaultAsync(g => g.Id == id, ct).ConfigureAwait(false) is { } job)
+            await followers.RecheckAsync(job).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Deletes the row and its files together. A running job is cancelled and then removed by its worker.</summary>
