@@ -90,6 +90,13 @@ internal static class HostingExtensions
         {
             cookie.LoginPath = AccountEndpoints.LoginPath;
             cookie.Cookie.Name = "svdweb.auth";
+            // Secure whenever the request is HTTPS, including behind a trusted proxy that says so (X-Forwarded-Proto).
+            cookie.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            // A sign-in lasts 14 days from the last request (README, "Security model"); a disable or password reset ends it sooner.
+            cookie.ExpireTimeSpan = TimeSpan.FromDays(14);
+            cookie.SlidingExpiration = true;
             // The API answers 401/403 problem details; pages redirect to the login page.
             cookie.Events.OnRedirectToLogin = context => ApiOr(context, StatusCodes.Status401Unauthorized);
             cookie.Events.OnRedirectToAccessDenied = context => ApiOr(context, StatusCodes.Status403Forbidden);
@@ -135,6 +142,16 @@ internal static class HostingExtensions
         }
 
         services.AddSvdWebAuthentication();
+        // Only the scheme, and only from SvdWeb:Accounts:TrustedProxies (none by default, not even loopback): the proxy
+        // that ends TLS says the request was HTTPS, so the sign-in cookie is marked Secure. Client addresses are never
+        // taken from X-Forwarded-For.
+        services.AddOptions<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>().Configure<TrustedProxies>((forwarded, proxies) =>
+        {
+            forwarded.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto;
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var network in proxies.Networks) forwarded.KnownIPNetworks.Add(network);
+        });
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.ConfigureHttpJsonOptions(options => Api.ApiJson.Configure(options.SerializerOptions));
