@@ -334,6 +334,8 @@ public sealed partial class GenerationService(
         // Followers on the hub were checked when they followed; whoever may not see the item now stops receiving it.
         if (isPrivate && await db.Generations.AsNoTracking().FirstOrDefaultAsync(g => g.Id == id, ct).ConfigureAwait(false) is { } job)
             await followers.RecheckAsync(job).ConfigureAwait(false);
+        // Pages showing the item (the detail page and its live progress) check again too.
+        broadcaster.PublishVisibilityChanged(id);
         return true;
     }
 
