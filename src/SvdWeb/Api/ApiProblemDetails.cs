@@ -15,7 +15,7 @@ internal static class ApiProblemDetails
         {
             StatusCodes.Status404NotFound => $"There is no API call {call}. The calls are listed in /openapi/v1.json.",
             StatusCodes.Status405MethodNotAllowed => $"{call}: this address does not take {request.Method}. The calls and their methods are listed in /openapi/v1.json.",
-            StatusCodes.Status415UnsupportedMediaType => $"{call} does not take a {request.ContentType ?? "body without a content type"}. "
+            StatusCodes.Status415UnsupportedMediaType => $"{call} does not take a body of type {request.ContentType ?? "(none)"}. "
                 + (request.Path.Equals("/api/jobs", StringComparison.OrdinalIgnoreCase) && HttpMethods.IsPost(request.Method)
                     ? "Send multipart/form-data with an 'image' file and an optional 'recipe' JSON field."
                     : "Send application/json, as /openapi/v1.json describes."),
