@@ -169,16 +169,6 @@ public sealed partial class Create : IDisposable
         }
         try
         {
-            // As the API does: someone who may not queue now does not get the server to read and decode an upload.
-            await Generations.EnsureAdmissibleAsync(await CurrentOwnerAsync(), CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is QueueFullException or UserQueueLimitException or GpuQuotaException or Inference.Video.FfmpegException)
-        {
-            _imageError = ex.Message;
-            return;
-        }
-        try
-        {
             // Blazor's default read limit is 500 KB; ours comes from the options.
             await using var stream = file.OpenReadStream(limit);
             using var buffer = new MemoryStream();
