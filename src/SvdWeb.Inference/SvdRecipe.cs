@@ -86,15 +86,43 @@ public sealed record SvdRecipe
         catch (JsonException ex)
         {
             var field = ex.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "recipe";
-            throw new SvdInputException(field, $"The recipe is not valid JSON for SvdWeb: {ex.Message}", ex);
+            throw new SvdInputException(field, $"The recipe is not valid JSON for SvdWeb: {Explain(ex, field)}", ex);
         }
     }
+
+    /// <summary>What was wrong, in the recipe's own terms: System.Text.Json's messages name .NET types.</summary>
+    private static string Explain(JsonException ex, string field)
+    {
+        var properties = typeof(SvdRecipe).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance);
+        var converting = ex.Message.Contains("could not be converted", StringComparison.Ordinal);
+        var property = properties.FirstOrDefault(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name) == field);
+        if (converting && property is not null) return $"'{field}' must be {KindOf(Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType)}.";
+        var fields = string.Join(", ", properties.Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)));
+        if (ex.Message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            var name = ex.Message.Split('\'') is { Length: > 2 } parts ? parts[1] : "?";
+            return $"'{name}' is not a recipe field. The fields are {fields} (the CLI's options in camelCase).";
+        }
+        if (field == "recipe" && converting)
+            return $"the recipe must be a JSON object such as {{\"seed\": 42}} with the fields {fields}.";
+        // Syntax errors: the reader's message says where, and names no type.
+        return ex.Message.Split(" Path:")[0];
+    }
+
+    private static string KindOf(Type type) =>
+        type == typeof(int) ? $"a whole number (at most {int.MaxValue})"
+        : type == typeof(long) ? $"a whole number (at most {long.MaxValue})"
+        : type == typeof(float) || type == typeof(double) ? "a number"
+        : type == typeof(bool) ? "true or false"
+        : type.IsEnum ? $"one of {string.Join(", ", Enum.GetNames(type).Select(JsonNamingPolicy.CamelCase.ConvertName))}"
+        : "a string";
 
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        // Names only: a number would pass values no enum member has ({"fit": 7}) on to the pipeline.
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
     };
 }

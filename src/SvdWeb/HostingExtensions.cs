@@ -34,6 +34,7 @@ internal static class HostingExtensions
         services.AddSingleton<GpuMemoryGuard>();
         services.AddSingleton<GenerationQueue>();
         services.AddSingleton<JobProgressBroadcaster>();
+        services.AddSingleton<ProgressFollowers>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<GpuQuota>();
         services.AddSingleton<GenerationService>();
@@ -43,6 +44,7 @@ internal static class HostingExtensions
         services.AddSingleton<AccountService>();
         services.AddSingleton<ApiTokenService>();
         services.AddSingleton<TrustedProxies>();
+        services.AddSingleton<SignInThrottle>();
         services.AddIdentityCore<IdentityUser>(identity =>
             {
                 // A lab server: long passwords, no composition rules (NIST SP 800-63B); the CLI checks the same length.
@@ -88,6 +90,13 @@ internal static class HostingExtensions
         {
             cookie.LoginPath = AccountEndpoints.LoginPath;
             cookie.Cookie.Name = "svdweb.auth";
+            // Secure whenever the request is HTTPS, including behind a trusted proxy that says so (X-Forwarded-Proto).
+            cookie.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            // A sign-in lasts 14 days from the last request (README, "Security model"); a disable or password reset ends it sooner.
+            cookie.ExpireTimeSpan = TimeSpan.FromDays(14);
+            cookie.SlidingExpiration = true;
             // The API answers 401/403 problem details; pages redirect to the login page.
             cookie.Events.OnRedirectToLogin = context => ApiOr(context, StatusCodes.Status401Unauthorized);
             cookie.Events.OnRedirectToAccessDenied = context => ApiOr(context, StatusCodes.Status403Forbidden);
@@ -133,12 +142,25 @@ internal static class HostingExtensions
         }
 
         services.AddSvdWebAuthentication();
+        // Only the scheme, and only from SvdWeb:Accounts:TrustedProxies (none by default, not even loopback): the proxy
+        // that ends TLS says the request was HTTPS, so the sign-in cookie is marked Secure. Client addresses are never
+        // taken from X-Forwarded-For.
+        services.AddOptions<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>().Configure<TrustedProxies>((forwarded, proxies) =>
+        {
+            forwarded.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto;
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var network in proxies.Networks) forwarded.KnownIPNetworks.Add(network);
+        });
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.ConfigureHttpJsonOptions(options => Api.ApiJson.Configure(options.SerializerOptions));
         services.AddSignalR().AddJsonProtocol(options => Api.ApiJson.Configure(options.PayloadSerializerOptions));
         services.AddOpenApi();
-        services.AddProblemDetails();
+        services.AddProblemDetails(problems => problems.CustomizeProblemDetails = Api.ApiProblemDetails.FillIn);
+        // Binding failures throw in every environment (not only Development), so ApiFailureMiddleware can name the
+        // field in a problem instead of answering a bare 400.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         return builder;
     }
 }

@@ -1,28 +1,46 @@
+using Microsoft.Extensions.Options;
 using SvdWeb;
 using SvdWeb.Accounts;
 using SvdWeb.Api;
 using SvdWeb.Components;
 using SvdWeb.Jobs;
 
-var builder = WebApplication.CreateBuilder(args);
-// Serves MudBlazor's and Blazor's assets from the build output in any environment (README runs the built app).
-builder.WebHost.UseStaticWebAssets();
-builder.AddSvdWeb();
+// Before anything is written: the data folder holds password hashes and private media, readable by this user only.
+SvdWeb.Storage.PrivateFiles.RestrictNewFiles();
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    // Serves MudBlazor's and Blazor's assets from the build output in any environment (README runs the built app).
+    builder.WebHost.UseStaticWebAssets();
+    builder.AddSvdWeb();
 
-var app = builder.Build();
-if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
-app.UseStatusCodePages();
-app.UseStaticFiles();
-app.UseAuthentication();
-app.UseAuthorization();
-app.UseAntiforgery();
-app.MapStaticAssets().AllowAnonymous();
-app.MapOpenApi();
-app.MapSvdWebApi();
-app.MapAccountEndpoints();
-app.MapHub<ProgressHub>(ProgressHub.Path);
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
-app.Run();
+    var app = builder.Build();
+    if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+    app.UseForwardedHeaders();
+    app.UseStatusCodePages();
+    // Before anything acts on a request: a page of another site must not act with the user's browser.
+    app.UseMiddleware<SvdWeb.Hosting.CrossSiteRequestGuard>();
+    app.UseWhen(context => context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase), api => api.UseMiddleware<ApiFailureMiddleware>());
+    app.UseStaticFiles();
+    app.UseAuthentication();
+    app.UseAuthorization();
+    app.UseAntiforgery();
+    app.MapStaticAssets().AllowAnonymous();
+    app.MapOpenApi();
+    app.MapSvdWebApi();
+    app.MapAccountEndpoints();
+    app.MapHub<ProgressHub>(ProgressHub.Path);
+    app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+    app.Run();
+}
+catch (OptionsValidationException ex) when (System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly)
+{
+    // A setting the admin must fix, like every other startup check: exit 1 with the message (it names the key and the
+    // fix), not an unhandled exception's abort (134) with a stack trace that buries it. Hosted by a test's
+    // WebApplicationFactory (another entry assembly), the exception goes to the test.
+    Console.Error.WriteLine($"SvdWeb cannot start: {string.Join(Environment.NewLine, ex.Failures)}");
+    Environment.ExitCode = 1;
+}
 
 /// <summary>Entry point, public for WebApplicationFactory in the tests.</summary>
 public partial class Program;

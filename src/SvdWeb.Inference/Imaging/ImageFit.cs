@@ -22,18 +22,28 @@ public static class ImageFit
         };
     }
 
+    /// <summary>The size <see cref="Apply"/> gives an image of this size, without touching pixels (to check a recipe early).</summary>
+    public static (int Width, int Height) SizeOf(int imageWidth, int imageHeight, int width, int height, FitMode fit)
+    {
+        // Compare aspect ratios exactly in integers: image.W / image.H against width / height.
+        var lhs = (long)imageWidth * height;
+        var rhs = (long)width * imageHeight;
+        if (fit == FitMode.Stretch || lhs == rhs) return (imageWidth, imageHeight);
+        if (fit == FitMode.Crop)
+        {
+            return lhs > rhs
+                ? (Math.Clamp((int)Math.Round((double)imageHeight * width / height, MidpointRounding.AwayFromZero), 1, imageWidth), imageHeight)
+                : (imageWidth, Math.Clamp((int)Math.Round((double)imageWidth * height / width, MidpointRounding.AwayFromZero), 1, imageHeight));
+        }
+        return lhs > rhs
+            ? (imageWidth, Math.Max(imageHeight, (int)Math.Round((double)imageWidth * height / width, MidpointRounding.AwayFromZero)))
+            : (Math.Max(imageWidth, (int)Math.Round((double)imageHeight * width / height, MidpointRounding.AwayFromZero)), imageHeight);
+    }
+
     /// <summary>The largest centred region of the target aspect ratio (rounded to whole pixels, at least one).</summary>
     private static RgbImage CenterCrop(RgbImage image, int width, int height)
     {
-        // Compare aspect ratios exactly in integers: image.W / image.H against width / height.
-        var lhs = (long)image.Width * height;
-        var rhs = (long)width * image.Height;
-        if (lhs == rhs) return image;
-        int cropWidth = image.Width, cropHeight = image.Height;
-        if (lhs > rhs)
-            cropWidth = Math.Clamp((int)Math.Round((double)image.Height * width / height, MidpointRounding.AwayFromZero), 1, image.Width);
-        else
-            cropHeight = Math.Clamp((int)Math.Round((double)image.Width * height / width, MidpointRounding.AwayFromZero), 1, image.Height);
+        var (cropWidth, cropHeight) = SizeOf(image.Width, image.Height, width, height, FitMode.Crop);
         if (cropWidth == image.Width && cropHeight == image.Height) return image;
         int left = (image.Width - cropWidth) / 2, top = (image.Height - cropHeight) / 2;
         var pixels = new byte[cropWidth * cropHeight * 3];
@@ -45,14 +55,7 @@ public static class ImageFit
     /// <summary>The smallest canvas of the target aspect ratio holding the whole image, centred on black.</summary>
     private static RgbImage Pad(RgbImage image, int width, int height)
     {
-        var lhs = (long)image.Width * height;
-        var rhs = (long)width * image.Height;
-        if (lhs == rhs) return image;
-        int canvasWidth = image.Width, canvasHeight = image.Height;
-        if (lhs > rhs)
-            canvasHeight = Math.Max(image.Height, (int)Math.Round((double)image.Width * height / width, MidpointRounding.AwayFromZero));
-        else
-            canvasWidth = Math.Max(image.Width, (int)Math.Round((double)image.Height * width / height, MidpointRounding.AwayFromZero));
+        var (canvasWidth, canvasHeight) = SizeOf(image.Width, image.Height, width, height, FitMode.Pad);
         if (canvasWidth == image.Width && canvasHeight == image.Height) return image;
         int left = (canvasWidth - image.Width) / 2, top = (canvasHeight - image.Height) / 2;
         var pixels = new byte[checked(canvasWidth * canvasHeight * 3)];

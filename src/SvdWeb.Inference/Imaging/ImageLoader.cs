@@ -16,7 +16,8 @@ namespace SvdWeb.Inference.Imaging;
 /// Decodes an input image the way diffusers' <c>load_image</c> prepares one: EXIF orientation applied
 /// (<c>ImageOps.exif_transpose</c>), then 8-bit RGB (<c>convert("RGB")</c>: alpha is dropped, not composited; grey,
 /// palette, 16-bit and CMYK images are converted). Only raster formats are read (PNG, JPEG, WebP, BMP, GIF's first
-/// frame, TIFF's first page), and the header is checked against <see cref="ImageLimits"/> before any pixel is decoded,
+/// frame, TIFF's first page), and the header and the metadata (<see cref="MetadataGuard"/>) are checked against
+/// <see cref="ImageLimits"/> before any pixel is decoded,
 /// so a small file declaring a huge canvas is refused without the memory it asks for.
 /// </summary>
 public static class ImageLoader
@@ -57,6 +58,8 @@ public static class ImageLoader
             throw new SvdInputException("image", $"'{displayName}' is empty (0 bytes). Choose an image file ({Formats}).");
 
         var start = stream.Position;
+        // Before Identify: ImageSharp inflates and keeps every metadata chunk even to read the header.
+        MetadataGuard.Check(stream, limits, displayName);
         IImageInfo? info;
         IImageFormat? format;
         try

@@ -1,5 +1,5 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.Mvc;
 
 namespace SvdWeb.Accounts;
 
@@ -14,40 +14,83 @@ public static partial class AccountEndpoints
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapPost("/account/login", LoginAsync).AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/account/logout", LogoutAsync).ExcludeFromDescription();
+        // The antiforgery token is checked here rather than by form binding, so a missing one gets a problem that
+        // says what to do instead of a bare 400.
+        app.MapPost("/account/login", LoginAsync).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        app.MapPost("/account/logout", LogoutAsync).DisableAntiforgery().ExcludeFromDescription();
         return app;
     }
 
-    private static async Task<IResult> LoginAsync([FromForm] string? userName, [FromForm] string? password, [FromForm] string? returnUrl,
-        SignInManager<IdentityUser> signIn, ILoggerFactory loggers)
+    /// <summary>
+    /// Checks the password the same way, in the same time, for known and unknown names (a hash is verified either
+    /// way), and answers both with the same code. The account is never locked by wrong passwords:
+    /// <see cref="SignInThrottle"/> slows the address that guesses instead. Only a correct password learns that an
+    /// account is disabled.
+    /// </summary>
+    private static async Task<IResult> LoginAsync(HttpContext context, IAntiforgery antiforgery, SignInManager<IdentityUser> signIn,
+        IPasswordHasher<IdentityUser> hasher, SignInThrottle throttle, ILoggerFactory loggers)
     {
-        var back = SafeReturnUrl(returnUrl);
-        if (string.IsNullOrWhiteSpace(userName) || string.IsNullOrEmpty(password))
-            return Fail("Enter your user name and password.", back);
-        var result = await signIn.PasswordSignInAsync(userName.Trim(), password, isPersistent: true, lockoutOnFailure: true).ConfigureAwait(false);
+        if (!context.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(context).ConfigureAwait(false))
+            return FormRefused("sign-in");
+        var form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+        var back = SafeReturnUrl(form["returnUrl"]);
+        var userName = form["userName"].ToString().Trim();
+        var password = form["password"].ToString();
+        if (userName.Length == 0 || password.Length == 0)
+            return Fail(LoginError.Missing, back);
         var logger = loggers.CreateLogger(typeof(AccountEndpoints));
-        if (result.Succeeded)
+        var address = context.Connection.RemoteIpAddress;
+        if (throttle.RetryAfter(address, userName) is { } until)
         {
-            Log.SignedIn(logger, userName);
-            return Results.LocalRedirect(back);
+            Log.SignInThrottled(logger, userName, address?.ToString() ?? "(in-process)", until);
+            return Fail(LoginError.Throttled, back);
         }
-        Log.SignInFailed(logger, userName, result.IsLockedOut);
-        if (result.IsLockedOut && await signIn.UserManager.FindByNameAsync(userName.Trim()).ConfigureAwait(false) is { } user && AccountService.IsDisabled(user))
-            return Fail("This account is disabled. Ask an admin to enable it on the Users page.", back);
-        return Fail(result.IsLockedOut
-            ? "Too many wrong passwords: this account is locked for a few minutes. Try again later or ask an admin to reset the password."
-            : "Wrong user name or password.", back);
+
+        var users = signIn.UserManager;
+        var user = await users.FindByNameAsync(userName).ConfigureAwait(false);
+        bool correct;
+        if (user?.PasswordHash is null)
+        {
+            // The same work as a real check, so the time does not tell an unknown name (or one without a password).
+            hasher.VerifyHashedPassword(user ?? new IdentityUser(), DummyHash.Value, password);
+            correct = false;
+        }
+        else
+        {
+            correct = await users.CheckPasswordAsync(user, password).ConfigureAwait(false);
+        }
+        if (!correct)
+        {
+            throttle.Failed(address, userName);
+            Log.SignInFailed(logger, userName, address?.ToString() ?? "(in-process)");
+            return Fail(LoginError.Wrong, back);
+        }
+        throttle.Succeeded(address, userName);
+        if (AccountService.IsDisabled(user!))
+            return Fail(LoginError.Disabled, back);
+        await signIn.SignInAsync(user!, isPersistent: true).ConfigureAwait(false);
+        Log.SignedIn(logger, userName);
+        return Results.LocalRedirect(back);
     }
 
-    private static async Task<IResult> LogoutAsync(SignInManager<IdentityUser> signIn)
+    private static async Task<IResult> LogoutAsync(HttpContext context, IAntiforgery antiforgery, SignInManager<IdentityUser> signIn)
     {
+        if (!await antiforgery.IsRequestValidAsync(context).ConfigureAwait(false)) return FormRefused("sign-out");
         await signIn.SignOutAsync().ConfigureAwait(false);
         return Results.LocalRedirect(LoginPath);
     }
 
-    private static IResult Fail(string message, string returnUrl) =>
-        Results.LocalRedirect($"{LoginPath}?error={Uri.EscapeDataString(message)}&returnUrl={Uri.EscapeDataString(returnUrl)}");
+    private static IResult FormRefused(string what) => TypedResults.Problem(
+        $"The {what} form's antiforgery token is missing or invalid, so it may not come from SvdWeb's own page. Reload the page and try again.",
+        statusCode: StatusCodes.Status403Forbidden, title: "Form refused");
+
+    /// <summary>The login page shows the fixed message of a code; nothing of the URL's text reaches the page.</summary>
+    private static IResult Fail(string code, string returnUrl) =>
+        Results.LocalRedirect($"{LoginPath}?error={code}&returnUrl={Uri.EscapeDataString(returnUrl)}");
+
+    // A hash of a random password in Identity's current format, to verify against when there is no real one.
+    private static readonly Lazy<string> DummyHash = new(() =>
+        new PasswordHasher<IdentityUser>().HashPassword(new IdentityUser(), Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24))));
 
     /// <summary>Only paths on this site: "/gallery" yes, "//evil.example" and "https://…" no.</summary>
     public static string SafeReturnUrl(string? returnUrl) =>
@@ -58,7 +101,10 @@ public static partial class AccountEndpoints
         [LoggerMessage(1, LogLevel.Information, "{UserName} signed in.")]
         public static partial void SignedIn(ILogger logger, string userName);
 
-        [LoggerMessage(2, LogLevel.Warning, "Failed sign-in for {UserName} (locked out: {LockedOut}).")]
-        public static partial void SignInFailed(ILogger logger, string userName, bool lockedOut);
+        [LoggerMessage(2, LogLevel.Warning, "Failed sign-in for {UserName} from {Client}.")]
+        public static partial void SignInFailed(ILogger logger, string userName, string client);
+
+        [LoggerMessage(3, LogLevel.Warning, "Sign-in for {UserName} from {Client} refused unchecked: too many failures from there, until {Until}.")]
+        public static partial void SignInThrottled(ILogger logger, string userName, string client, DateTimeOffset until);
     }
 }

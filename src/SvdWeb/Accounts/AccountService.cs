@@ -9,7 +9,7 @@ namespace SvdWeb.Accounts;
 /// renews its security stamp, so its sign-in cookies stop working at the next check (a minute at most) and its API
 /// tokens at once.
 /// </summary>
-public sealed partial class AccountService(IServiceScopeFactory scopes, AccountsState accounts, ILogger<AccountService> logger)
+public sealed partial class AccountService(IServiceScopeFactory scopes, AccountsState accounts, Jobs.ProgressFollowers followers, ILogger<AccountService> logger)
 {
     public async Task<IReadOnlyList<UserRow>> ListAsync(CancellationToken ct)
     {
@@ -73,6 +73,8 @@ public sealed partial class AccountService(IServiceScopeFactory scopes, Accounts
         Check(await users.SetLockoutEnabledAsync(user, true).ConfigureAwait(false), "The account was not changed");
         Check(await users.SetLockoutEndDateAsync(user, disabled ? DateTimeOffset.MaxValue : null).ConfigureAwait(false), "The account was not changed");
         Check(await users.UpdateSecurityStampAsync(user).ConfigureAwait(false), "The account was not changed");
+        // Cookies are re-checked within a minute and tokens at their next request; open hub connections close now.
+        if (disabled) followers.DropUser(user.Id);
         Log.Disabled(logger, user.UserName ?? userId, disabled);
     }
 

@@ -29,6 +29,9 @@ internal sealed class ApiTokenHandler(
 
     public const string QueryParameter = "access_token";
 
+    /// <summary>The id of the token a request signed in with, so its hub connections can be closed when it is revoked.</summary>
+    public const string TokenIdClaim = "svdweb:token";
+
     /// <summary>Whether the request carries a token, so this scheme (not the cookie or the local user) decides who it is.</summary>
     public static bool CarriesToken(HttpRequest request) => ReadSecret(request) is not null;
 
@@ -75,7 +78,10 @@ internal sealed class ApiTokenHandler(
             principal = await principals.CreateAsync(user).ConfigureAwait(false);
         }
         await tokens.TouchAsync(token, Context.RequestAborted).ConfigureAwait(false);
-        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+        // A new principal: LocalUser.Principal is shared and must not collect token claims.
+        var withToken = new System.Security.Claims.ClaimsPrincipal(principal.Identities);
+        withToken.AddIdentity(new System.Security.Claims.ClaimsIdentity([new System.Security.Claims.Claim(TokenIdClaim, token.Id.ToString("D"))]));
+        return AuthenticateResult.Success(new AuthenticationTicket(withToken, SchemeName));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

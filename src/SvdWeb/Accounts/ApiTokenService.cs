@@ -13,7 +13,7 @@ public sealed record NewApiToken(ApiToken Token, string Secret);
 /// Personal access tokens: "svdw_" and 32 random bytes in base64url. The database holds only their SHA-256, so a copy
 /// of it cannot be used to call the API. Each call uses a short-lived context (safe from a Blazor circuit).
 /// </summary>
-public sealed partial class ApiTokenService(IDbContextFactory<GalleryDbContext> dbFactory, TimeProvider time, ILogger<ApiTokenService> logger)
+public sealed partial class ApiTokenService(IDbContextFactory<GalleryDbContext> dbFactory, TimeProvider time, Jobs.ProgressFollowers followers, ILogger<ApiTokenService> logger)
 {
     public const string SecretPrefix = "svdw_";
 
@@ -54,7 +54,7 @@ public sealed partial class ApiTokenService(IDbContextFactory<GalleryDbContext> 
         return tokens.OrderByDescending(t => t.CreatedUtc).ToArray();
     }
 
-    /// <summary>Revokes one of the user's own tokens; it stops working at its next request.</summary>
+    /// <summary>Revokes one of the user's own tokens; it stops working at its next request, and its hub connections close.</summary>
     public async Task RevokeAsync(string userId, Guid tokenId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
@@ -63,6 +63,8 @@ public sealed partial class ApiTokenService(IDbContextFactory<GalleryDbContext> 
         if (token.RevokedUtc is not null) return;
         token.RevokedUtc = time.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        // Hub connections authenticate once, when they open: close the ones this token opened.
+        followers.DropToken(token.Id);
         Log.Revoked(logger, token.Id, userId);
     }
 

@@ -29,6 +29,9 @@ public sealed partial class TrustedProxies
         _networks = [.. options.Value.TrustedProxies.Select(e => TryParse(e, out var network) ? network : (IPNetwork?)null).OfType<IPNetwork>()];
     }
 
+    /// <summary>The addresses and ranges of SvdWeb:Accounts:TrustedProxies.</summary>
+    public IReadOnlyList<IPNetwork> Networks => _networks;
+
     /// <summary>The header that names the user, or null when proxy sign-in is off.</summary>
     public string? Header { get; }
 

@@ -39,7 +39,7 @@ public sealed record JobDto(
 public sealed record JobProgressDto(SvdStage Stage, int Step, int TotalSteps, double Fraction, double ElapsedSeconds, double? RemainingSeconds);
 
 /// <summary>Body of POST /api/jobs/{id}/private: <c>{"private": true}</c> hides the item from everyone but its owner and admins.</summary>
-public sealed record PrivacyRequest(bool Private);
+public sealed record PrivacyRequest(bool? Private);
 
 /// <summary>
 /// Body of POST /api/jobs/{id}/move (admins only): <c>{"to": "front"}</c>, <c>"unpin"</c> (undoes front), <c>"up"</c> or

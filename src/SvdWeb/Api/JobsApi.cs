@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using SvdWeb.Accounts;
 using SvdWeb.Gallery;
 using SvdWeb.Inference;
+using SvdWeb.Inference.Video;
 using SvdWeb.Jobs;
 using SvdWeb.Options;
 using SvdWeb.Storage;
@@ -54,7 +55,10 @@ public static class JobsApi
         if (request.ContentLength > limit + (1024 * 1024))
             return FieldProblem("image", $"The upload is {request.ContentLength / 1048576.0:F1} MB; the limit is {limit / 1048576.0:F0} MB (SvdWeb:MaxUploadBytes).", StatusCodes.Status413PayloadTooLarge);
         if (!request.HasFormContentType)
-            return FieldProblem("image", "Send multipart/form-data with an 'image' file and an optional 'recipe' JSON field.");
+            return FieldProblem("image", "Send multipart/form-data with an 'image' file and an optional 'recipe' JSON field.", StatusCodes.Status415UnsupportedMediaType);
+        // Before the form is read: someone over a limit gets the answer without the server reading and decoding the upload.
+        if (await RefusalAsync(() => service.EnsureAdmissibleAsync(user.ToJobOwner(), ct), request).ConfigureAwait(false) is { } refused)
+            return refused;
 
         IFormCollection form;
         try
@@ -67,6 +71,8 @@ public static class JobsApi
         }
         if (form.Files.GetFile("image") is not { } image)
             return FieldProblem("image", "The form has no 'image' file. Add the picture as a file field named 'image'.");
+        if (image.Length > limit)
+            return FieldProblem("image", $"'{GenerationService.DisplayName(image.FileName)}' is {image.Length / 1048576.0:F1} MB; the limit is {limit / 1048576.0:F0} MB (SvdWeb:MaxUploadBytes). Use a smaller file, e.g. the image scaled down or saved as JPEG.", StatusCodes.Status413PayloadTooLarge);
 
         SvdRecipe recipe;
         try
@@ -80,11 +86,22 @@ public static class JobsApi
         if (!form.ContainsKey("recipe") || !RecipeHasSeed(form["recipe"]))
             recipe = recipe with { Seed = RandomSeed() };
 
+        Generation? job = null;
+        return await RefusalAsync(async () =>
+            {
+                await using var stream = image.OpenReadStream();
+                job = await service.SubmitAsync(stream, image.FileName, recipe, user.ToJobOwner(), ct).ConfigureAwait(false);
+            }, request).ConfigureAwait(false)
+            ?? TypedResults.Accepted($"/api/jobs/{job!.Id}", JobDto.From(job, null, null));
+    }
+
+    /// <summary>Runs a submission step; a refusal (input, pack, license, memory, queue, quota, ffmpeg) becomes its problem, else null.</summary>
+    private static async Task<IResult?> RefusalAsync(Func<Task> step, HttpRequest request)
+    {
         try
         {
-            await using var stream = image.OpenReadStream();
-            var job = await service.SubmitAsync(stream, image.FileName, recipe, user.ToJobOwner(), ct).ConfigureAwait(false);
-            return TypedResults.Accepted($"/api/jobs/{job.Id}", JobDto.From(job, null, null));
+            await step().ConfigureAwait(false);
+            return null;
         }
         catch (SvdInputException ex)
         {
@@ -105,6 +122,10 @@ public static class JobsApi
         catch (QueueFullException ex)
         {
             return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Queue full");
+        }
+        catch (FfmpegException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "ffmpeg missing");
         }
         catch (UserQueueLimitException ex)
         {
@@ -146,12 +167,13 @@ public static class JobsApi
 
     private static async Task<IResult> SetPrivateAsync(Guid id, PrivacyRequest? body, ClaimsPrincipal user, GenerationService service, CancellationToken ct)
     {
-        if (body is null)
-            return FieldProblem("private", "Send a JSON body such as {\"private\": true} (or false to make the item public again).");
+        // A missing field must not read as false: {} would make a private item public.
+        if (body?.Private is not { } isPrivate)
+            return FieldProblem("private", "Send a JSON body such as {\"private\": true} (or false to make the item public again); \"private\" is missing.");
         var job = await FindVisibleAsync(id, user, service, ct).ConfigureAwait(false);
         if (job is null) return NotFound(id);
         if (!Ownership.MayChange(user, job)) return Forbidden(job);
-        if (!await service.SetPrivateAsync(id, body.Private, ct).ConfigureAwait(false)) return NotFound(id);
+        if (!await service.SetPrivateAsync(id, isPrivate, ct).ConfigureAwait(false)) return NotFound(id);
         return TypedResults.Ok(JobDto.From((await service.FindAsync(id, ct).ConfigureAwait(false)) ?? job, null, null));
     }
 
@@ -226,18 +248,45 @@ public static class JobsApi
     private static ProblemHttpResult Forbidden(Generation job) =>
         TypedResults.Problem(Ownership.Refusal(job), statusCode: StatusCodes.Status403Forbidden, title: "Not your job");
 
-    private static async Task<Ok<PageDto<JobDto>>> GalleryAsync(ClaimsPrincipal user, IDbContextFactory<GalleryDbContext> dbFactory, IOptions<SvdWebOptions> options, CancellationToken ct,
-        int page = 1, int pageSize = 24, string? model = null, GenerationStatus? status = null)
+    private static async Task<IResult> GalleryAsync(ClaimsPrincipal user, IDbContextFactory<GalleryDbContext> dbFactory, IOptions<SvdWebOptions> options, CancellationToken ct,
+        string? page = null, string? pageSize = null, string? model = null, string? status = null)
     {
-        page = Math.Max(1, page);
-        pageSize = Math.Clamp(pageSize, 1, 200);
+        // Read as text so a bad value gets a problem naming it, not a bare 400 from binding.
+        if (!TryParseWhole(page, 1, out var pageNumber))
+            return FieldProblem("page", $"page must be a whole number from 1 to {int.MaxValue}, but is '{page}'.");
+        if (!TryParseWhole(pageSize, 24, out var size))
+            return FieldProblem("pageSize", $"pageSize must be a whole number from 1 to 200, but is '{pageSize}'.");
+        pageNumber = Math.Max(1, pageNumber);
+        size = Math.Clamp(size, 1, 200);
+        GenerationStatus? wanted = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            // The API writes statuses in camelCase ("succeeded"); any case is accepted back, names only.
+            if (!Enum.TryParse<GenerationStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || status.Any(char.IsDigit))
+                return FieldProblem("status", $"status must be one of {string.Join(", ", Enum.GetNames<GenerationStatus>().Select(n => JsonNamingPolicy.CamelCase.ConvertName(n)))}, but is '{status}'.");
+            wanted = parsed;
+        }
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
         var query = Ownership.Listable(db.Generations.AsNoTracking(), user, options.Value.OnlyOwnItems);
         if (!string.IsNullOrEmpty(model)) query = query.Where(g => g.ModelName == model);
-        if (status is { } s) query = query.Where(g => g.Status == s);
+        if (wanted is { } s) query = query.Where(g => g.Status == s);
         var total = await query.CountAsync(ct).ConfigureAwait(false);
-        var items = await query.OrderByDescending(g => g.CreatedUtc).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct).ConfigureAwait(false);
-        return TypedResults.Ok(new PageDto<JobDto>(items.Select(g => JobDto.From(g, null, null)).ToArray(), page, pageSize, total));
+        // A page far past the end is empty, not an overflow of the offset.
+        var skip = (pageNumber - 1L) * size;
+        var items = skip >= total
+            ? []
+            : await query.OrderByDescending(g => g.CreatedUtc).Skip((int)skip).Take(size).ToListAsync(ct).ConfigureAwait(false);
+        return TypedResults.Ok(new PageDto<JobDto>(items.Select(g => JobDto.From(g, null, null)).ToArray(), pageNumber, size, total));
+    }
+
+    private static bool TryParseWhole(string? text, int fallback, out int value)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            value = fallback;
+            return true;
+        }
+        return int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out value);
     }
 
     private static NotFound<ProblemDetails> NotFound(Guid id) =>

@@ -29,6 +29,22 @@ public sealed partial class FfmpegStatus(ILogger<FfmpegStatus> logger) : IHosted
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Throws the startup check's message while ffmpeg is missing, so a job is refused at submit instead of failing
+    /// once a worker takes it. PATH is looked at again first: installing ffmpeg needs no restart.
+    /// </summary>
+    /// <exception cref="FfmpegException">ffmpeg or ffprobe is still not on PATH.</exception>
+    public void EnsureAvailable()
+    {
+        if (Problem is not { } problem) return;
+        if (FfmpegTool.FindFolder() is not null)
+        {
+            Problem = null;
+            return;
+        }
+        throw new FfmpegException(problem);
+    }
+
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Information, "Found ffmpeg {Version} in {Folder}.")]

@@ -25,14 +25,27 @@ public sealed partial class GenerationService(
     GpuMemoryGuard memory,
     MediaStore media,
     JobProgressBroadcaster broadcaster,
+    ProgressFollowers followers,
     GpuQuota quota,
+    FfmpegStatus ffmpeg,
     IOptions<SvdWebOptions> options,
     TimeProvider time,
     ILogger<GenerationService> logger)
 {
     public const string InputFile = "input.png";
 
+    /// <summary>
+    /// The smallest image side that runs: the image encoder's anti-aliasing blur mirrors at least one pixel on each side
+    /// (torch's reflect padding), which needs two.
+    /// </summary>
+    public const int MinImageSide = 2;
+
+    // Each decode may hold up to MaxUploadPixels of pixels several times over (decoder, RGB copy, stored PNG); a few at
+    // a time bounds what a burst of uploads costs, whatever the number of people uploading.
+    private const int ConcurrentDecodes = 2;
+
     private readonly SemaphoreSlim _admission = new(1, 1);
+    private readonly SemaphoreSlim _decodes = new(ConcurrentDecodes, ConcurrentDecodes);
     // Moves change memory, then rows; one at a time, so the rows end in the order memory did.
     private readonly SemaphoreSlim _moves = new(1, 1);
 
@@ -53,13 +66,69 @@ public sealed partial class GenerationService(
             buffer.Write(chunk, 0, read);
         }
         buffer.Position = 0;
-        return ImageLoader.Load(buffer, Limits, DisplayName(fileName));
+        RgbImage image;
+        await _decodes.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            image = ImageLoader.Load(buffer, Limits, DisplayName(fileName));
+        }
+        finally
+        {
+            _decodes.Release();
+        }
+        if (image.Width < MinImageSide || image.Height < MinImageSide)
+            throw new SvdInputException("image", $"'{DisplayName(fileName)}' is {image.Width}x{image.Height}; images must be at least {MinImageSide} pixels wide and high, since the image encoder's anti-aliasing blur mirrors a pixel on each side. Use a larger image (the video is at least {SvdParameterLimits.MinSide} pixels a side anyway).");
+        return image;
     }
 
     public async Task<Generation> SubmitAsync(Stream upload, string fileName, SvdRecipe recipe, JobOwner owner, CancellationToken ct, Guid? sourceId = null)
     {
+        // Before the upload is decoded: someone over a limit must not get to spend the server's memory on decoding.
+        await EnsureAdmissibleAsync(owner, ct).ConfigureAwait(false);
         var image = await ReadImageAsync(upload, fileName, ct).ConfigureAwait(false);
         return await EnqueueAsync(image, DisplayName(fileName), recipe, owner, sourceId, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What a new job of this owner must pass whatever it asks for: ffmpeg is installed, their daily GPU quota is not
+    /// used, and neither the queue nor their own waiting jobs are at the limit. Checked before an upload is read or
+    /// decoded, and again when the job is admitted (others may have queued in between).
+    /// </summary>
+    public async Task EnsureAdmissibleAsync(JobOwner owner, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ffmpeg.EnsureAvailable();
+        await quota.EnsureAvailableAsync(owner, ct).ConfigureAwait(false);
+        await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+        await EnsureQueueRoomAsync(db, owner.Id, ct).ConfigureAwait(false);
+    }
+
+    private async Task EnsureQueueRoomAsync(GalleryDbContext db, string ownerId, CancellationToken ct)
+    {
+        var waiting = await db.Generations.CountAsync(g => g.Status == GenerationStatus.Queued, ct).ConfigureAwait(false);
+        if (waiting >= options.Value.MaxQueuedJobs) throw new QueueFullException(waiting);
+        var mine = await db.Generations.CountAsync(g => g.Status == GenerationStatus.Queued && g.OwnerId == ownerId, ct).ConfigureAwait(false);
+        if (mine >= options.Value.MaxQueuedJobsPerUser) throw new UserQueueLimitException(mine, options.Value.MaxQueuedJobsPerUser);
+    }
+
+    /// <summary>
+    /// The checks that depend on the recipe, the same for a new job and a retry: the pack exists, is valid and its
+    /// license accepted, every parameter is in range, the fitted image is large enough, and it fits in GPU memory.
+    /// </summary>
+    /// <returns>The pack and the recipe with the pack's defaults filled in.</returns>
+    private (ModelPack Pack, SvdRecipe Resolved) CheckRecipe(SvdRecipe recipe, int imageWidth, int imageHeight)
+    {
+        var pack = catalog.Require(recipe.Model);
+        if (!catalog.Administration.IsLicenseAccepted(pack))
+            throw new PackLicenseNotAcceptedException(pack.Name, pack.License!.FileName);
+        SvdParameterLimits.Validate(recipe, pack);
+        var resolved = recipe.Resolve(pack);
+        var (fittedWidth, fittedHeight) = ImageFit.SizeOf(imageWidth, imageHeight, resolved.Width!.Value, resolved.Height!.Value, resolved.Fit);
+        if (fittedWidth < MinImageSide || fittedHeight < MinImageSide)
+            throw new SvdInputException("fit", $"Cropping the {imageWidth}x{imageHeight} image to {resolved.Width}x{resolved.Height} leaves {fittedWidth}x{fittedHeight} pixels; at least {MinImageSide} a side are needed. Choose stretch or pad, or an output closer to the image's shape.");
+        // Refused here, not when a worker runs out of memory minutes later in the queue.
+        memory.EnsureFits(pack, MemoryRecipe.From(resolved));
+        return (pack, resolved);
     }
 
     /// <summary>The same recipe and input again (a regenerate gives identical frames on the same pack and provider).</summary>
@@ -76,13 +145,7 @@ public sealed partial class GenerationService(
     {
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(owner);
-        var pack = catalog.Require(recipe.Model);
-        if (!catalog.Administration.IsLicenseAccepted(pack))
-            throw new PackLicenseNotAcceptedException(pack.Name, pack.License!.FileName);
-        SvdParameterLimits.Validate(recipe, pack);
-        var resolved = recipe.Resolve(pack);
-        // Refused here, not when a worker runs out of memory minutes later in the queue.
-        memory.EnsureFits(pack, MemoryRecipe.From(resolved));
+        var (pack, resolved) = CheckRecipe(recipe, image.Width, image.Height);
         var hash = await catalog.GetHashAsync(pack, ct).ConfigureAwait(false);
 
         var id = Guid.NewGuid();
@@ -106,14 +169,21 @@ public sealed partial class GenerationService(
     private async Task<Generation> AdmitAsync(Guid id, string folder, byte[] png, RgbImage image, string displayName, ModelPack pack, string hash,
         SvdRecipe resolved, JobOwner owner, Guid? sourceId, CancellationToken ct)
     {
+        ffmpeg.EnsureAvailable();
         await quota.EnsureAvailableAsync(owner, ct).ConfigureAwait(false);
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var waiting = await db.Generations.CountAsync(g => g.Status == GenerationStatus.Queued, ct).ConfigureAwait(false);
-        if (waiting >= options.Value.MaxQueuedJobs) throw new QueueFullException(waiting);
-        var mine = await db.Generations.CountAsync(g => g.Status == GenerationStatus.Queued && g.OwnerId == owner.Id, ct).ConfigureAwait(false);
-        if (mine >= options.Value.MaxQueuedJobsPerUser) throw new UserQueueLimitException(mine, options.Value.MaxQueuedJobsPerUser);
+        await EnsureQueueRoomAsync(db, owner.Id, ct).ConfigureAwait(false);
 
-        await media.WriteAtomicallyAsync(folder, InputFile, (s, token) => s.WriteAsync(png, token).AsTask(), ct).ConfigureAwait(false);
+        try
+        {
+            await media.WriteAtomicallyAsync(folder, InputFile, (s, token) => s.WriteAsync(png, token).AsTask(), ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A refused write (a full disk) must not leave an empty folder that no row owns.
+            media.DeleteFolder(folder);
+            throw;
+        }
         var order = queue.NextOrder();
         var job = new Generation
         {
@@ -164,23 +234,35 @@ public sealed partial class GenerationService(
     }
 
     /// <summary>
-    /// Queues a failed, cancelled or interrupted job again with the same row, input and recipe. It runs on its owner's
-    /// GPU quota: refused when they have used today's, unless an admin retries it.
+    /// Queues a failed, cancelled or interrupted job again with the same row, input and recipe. It passes the same gate
+    /// as a new submission (ffmpeg, the pack's license and validity, GPU memory, the queue limits and its owner's GPU
+    /// quota), except that an admin's retry is not held to the owner's quota.
     /// </summary>
     public async Task<bool> RetryAsync(Guid id, JobOwner requester, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(requester);
-        await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var job = await db.Generations.FindAsync([id], ct).ConfigureAwait(false);
-        if (job is null || job.Status is not (GenerationStatus.Failed or GenerationStatus.Cancelled or GenerationStatus.Interrupted)) return false;
-        if (!requester.IsAdmin) await quota.EnsureAvailableAsync(new JobOwner(job.OwnerId, job.OwnerName), ct).ConfigureAwait(false);
-        job.Status = GenerationStatus.Queued;
-        job.Error = null;
-        job.StartedUtc = job.FinishedUtc = null;
-        job.QueueOrder = queue.NextOrder();
-        job.PinRank = null;
-        await db.SaveChangesAsync(ct).ConfigureAwait(false);
-        queue.Enqueue(id, job.OwnerId, job.QueueOrder);
+        await _admission.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+            var job = await db.Generations.FindAsync([id], ct).ConfigureAwait(false);
+            if (job is null || job.Status is not (GenerationStatus.Failed or GenerationStatus.Cancelled or GenerationStatus.Interrupted)) return false;
+            ffmpeg.EnsureAvailable();
+            CheckRecipe(job.ToRecipe(), job.InputWidth, job.InputHeight);
+            if (!requester.IsAdmin) await quota.EnsureAvailableAsync(new JobOwner(job.OwnerId, job.OwnerName), ct).ConfigureAwait(false);
+            await EnsureQueueRoomAsync(db, job.OwnerId, ct).ConfigureAwait(false);
+            job.Status = GenerationStatus.Queued;
+            job.Error = null;
+            job.StartedUtc = job.FinishedUtc = null;
+            job.QueueOrder = queue.NextOrder();
+            job.PinRank = null;
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+            queue.Enqueue(id, job.OwnerId, job.QueueOrder);
+        }
+        finally
+        {
+            _admission.Release();
+        }
         broadcaster.Publish(new JobProgress(id, GenerationStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
         return true;
     }
@@ -248,7 +330,13 @@ public sealed partial class GenerationService(
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
         var changed = await db.Generations.Where(g => g.Id == id)
             .ExecuteUpdateAsync(set => set.SetProperty(g => g.IsPrivate, isPrivate), ct).ConfigureAwait(false);
-        return changed > 0;
+        if (changed == 0) return false;
+        // Followers on the hub were checked when they followed; whoever may not see the item now stops receiving it.
+        if (isPrivate && await db.Generations.AsNoTracking().FirstOrDefaultAsync(g => g.Id == id, ct).ConfigureAwait(false) is { } job)
+            await followers.RecheckAsync(job).ConfigureAwait(false);
+        // Pages showing the item (the detail page and its live progress) check again too.
+        broadcaster.PublishVisibilityChanged(id);
+        return true;
     }
 
     /// <summary>Deletes the row and its files together. A running job is cancelled and then removed by its worker.</summary>
@@ -258,7 +346,17 @@ public sealed partial class GenerationService(
         var job = await db.Generations.FindAsync([id], ct).ConfigureAwait(false);
         if (job is null) return false;
         db.Generations.Remove(job);
-        await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (StorageFull.Is(ex) && !queue.IsRunning(id))
+        {
+            // Deleting is how people free space, and even a delete needs room in SQLite's WAL: the item's own files go
+            // first (they are going anyway), then the row.
+            media.DeleteFolder(job.MediaFolder);
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        }
         queue.Remove(id);
         if (!queue.CancelRunning(id)) media.DeleteFolder(job.MediaFolder);
         broadcaster.Forget(id);

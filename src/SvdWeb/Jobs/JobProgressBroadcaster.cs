@@ -13,6 +13,7 @@ public sealed partial class JobProgressBroadcaster(IHubContext<ProgressHub> hub,
 {
     private readonly ConcurrentDictionary<Guid, JobProgress> _latest = new();
     private readonly ConcurrentDictionary<long, (Guid? JobId, Action<JobProgress> Callback)> _subscribers = new();
+    private readonly ConcurrentDictionary<long, (Guid JobId, Action Callback)> _visibilityWatchers = new();
     private long _nextSubscription;
 
     public JobProgress? Latest(Guid jobId) => _latest.TryGetValue(jobId, out var progress) ? progress : null;
@@ -48,6 +49,33 @@ public sealed partial class JobProgressBroadcaster(IHubContext<ProgressHub> hub,
     }
 
     public void Forget(Guid jobId) => _latest.TryRemove(jobId, out _);
+
+    /// <summary>
+    /// Calls back when the job is made private or public, so a page showing it checks again who may see it (a page
+    /// checked once when it loaded). Dispose to unsubscribe.
+    /// </summary>
+    public IDisposable WatchVisibility(Guid jobId, Action callback)
+    {
+        var id = Interlocked.Increment(ref _nextSubscription);
+        _visibilityWatchers[id] = (jobId, callback);
+        return new Subscription(() => _visibilityWatchers.TryRemove(id, out _));
+    }
+
+    public void PublishVisibilityChanged(Guid jobId)
+    {
+        foreach (var (watched, callback) in _visibilityWatchers.Values)
+        {
+            if (watched != jobId) continue;
+            try
+            {
+                callback();
+            }
+            catch (Exception ex)
+            {
+                Log.SubscriberFailed(logger, jobId, ex);
+            }
+        }
+    }
 
     private async Task SendToHubAsync(JobProgress progress)
     {

@@ -71,7 +71,7 @@ public sealed partial class JobRunner(
         }
         catch (IOException ex) when (DiskFull.Is(ex))
         {
-            (outcome, error) = (GenerationStatus.Failed, $"The disk holding the data folder is full ({media.DataFolder}). Free space there, then retry this job; earlier items are intact.");
+            (outcome, error) = (GenerationStatus.Failed, StorageFull.Message(media.DataFolder, "retry this job"));
         }
         catch (Exception ex)
         {

@@ -8,6 +8,9 @@ namespace SvdWeb.Jobs;
 /// Runs before the workers start (registered first, and hosted services start in order): applies migrations, removes
 /// temporary files a crash left, marks jobs that were running when the process died Interrupted, and re-queues the
 /// jobs that were waiting at their stored places, restoring the round-robin order of their owners. Nothing stored is lost across a restart.
+/// It also takes group and other permissions off the data folder (see <see cref="PrivateFiles"/>) and removes media
+/// folders that no row owns once they are older than <see cref="OrphanGracePeriod"/> (a process killed between
+/// writing an upload and saving its row leaves one).
 /// </summary>
 public sealed partial class StartupRecovery(
     IDbContextFactory<GalleryDbContext> dbFactory,
@@ -16,8 +19,13 @@ public sealed partial class StartupRecovery(
     TimeProvider time,
     ILogger<StartupRecovery> logger) : IHostedService
 {
+    /// <summary>How old a media folder without a row must be before it is removed: younger ones may still be in use by a process writing an upload.</summary>
+    public static readonly TimeSpan OrphanGracePeriod = TimeSpan.FromHours(1);
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Data folders from before, or made by hand under a lax umask, become private too.
+        if (PrivateFiles.Tighten(media.DataFolder) is > 0 and var tightened) Log.Tightened(logger, tightened, media.DataFolder);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
         // EF sets WAL on files it creates; this covers a database made another way (a restored backup, say).
@@ -73,7 +81,12 @@ public sealed partial class StartupRecovery(
         }
         await db.SaveChangesAsync(ct).ConfigureAwait(false);
         var orphans = media.OrphanFolders(folders);
-        if (orphans.Count > 0) Log.OrphanFolders(logger, orphans.Count, media.MediaRoot, string.Join(", ", orphans.Take(20)));
+        var cutoff = time.GetUtcNow().UtcDateTime - OrphanGracePeriod;
+        var expired = orphans.Where(folder => media.LastWriteUtc(folder) < cutoff).ToArray();
+        foreach (var folder in expired) media.DeleteFolder(folder);
+        if (expired.Length > 0) Log.OrphansRemoved(logger, expired.Length, media.MediaRoot, string.Join(", ", expired));
+        var young = orphans.Except(expired).ToArray();
+        if (young.Length > 0) Log.OrphanFolders(logger, young.Length, media.MediaRoot, OrphanGracePeriod, string.Join(", ", young.Take(20)));
         if (flagged > 0) Log.Flagged(logger, flagged);
     }
 
@@ -84,8 +97,14 @@ public sealed partial class StartupRecovery(
         [LoggerMessage(3, LogLevel.Warning, "Gallery item {JobId} is missing files in the data folder: {Files}. It is flagged in the gallery; regenerate or delete it.")]
         public static partial void FilesMissing(ILogger logger, Guid jobId, string files);
 
-        [LoggerMessage(4, LogLevel.Warning, "{Count} media folder(s) in {MediaRoot} belong to no gallery item (kept, not deleted): {Folders}")]
-        public static partial void OrphanFolders(ILogger logger, int count, string mediaRoot, string folders);
+        [LoggerMessage(4, LogLevel.Warning, "{Count} media folder(s) in {MediaRoot} belong to no gallery item but are younger than {GracePeriod}, so they are kept until a later start: {Folders}")]
+        public static partial void OrphanFolders(ILogger logger, int count, string mediaRoot, TimeSpan gracePeriod, string folders);
+
+        [LoggerMessage(6, LogLevel.Warning, "Removed {Count} media folder(s) from {MediaRoot} that belong to no gallery item (left by a crash between an upload and its row, or by restoring an older database): {Folders}")]
+        public static partial void OrphansRemoved(ILogger logger, int count, string mediaRoot, string folders);
+
+        [LoggerMessage(7, LogLevel.Warning, "Took group and other permissions off {Count} file(s) and folder(s) in {DataFolder}: it holds password hashes and private media.")]
+        public static partial void Tightened(ILogger logger, int count, string dataFolder);
 
         [LoggerMessage(5, LogLevel.Warning, "Startup audit: {Count} gallery item(s) flagged for missing files.")]
         public static partial void Flagged(ILogger logger, int count);

@@ -18,7 +18,8 @@ public sealed class MediaStore
         ArgumentNullException.ThrowIfNull(options);
         DataFolder = SvdWebOptionsValidator.ResolvePath(environment, options.Value.DataFolder);
         MediaRoot = Path.Combine(DataFolder, "media");
-        Directory.CreateDirectory(MediaRoot);
+        PrivateFiles.CreateFolder(DataFolder);
+        PrivateFiles.CreateFolder(MediaRoot);
     }
 
     public string DataFolder { get; }
@@ -119,6 +120,16 @@ public sealed class MediaStore
     {
         ArgumentNullException.ThrowIfNull(knownFolders);
         return [.. Directory.EnumerateDirectories(MediaRoot).Select(Path.GetFileName).OfType<string>().Where(name => !knownFolders.Contains(name)).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>When the media folder or anything in it was last written.</summary>
+    public DateTime LastWriteUtc(string mediaFolder)
+    {
+        var folder = new DirectoryInfo(Path.Combine(MediaRoot, IsPlainName(mediaFolder) ? mediaFolder : throw new ArgumentException("Not a media folder name.", nameof(mediaFolder))));
+        var latest = folder.LastWriteTimeUtc;
+        foreach (var file in folder.EnumerateFiles("*", SearchOption.AllDirectories))
+            if (file.LastWriteTimeUtc > latest) latest = file.LastWriteTimeUtc;
+        return latest;
     }
 
     private static bool IsPlainName(string name) =>

@@ -92,7 +92,8 @@ public sealed class AccountsTests : IDisposable
 
         var response = await SignIn.PostAsync(client, "alice", "wrong horse", ct);
 
-        Assert.StartsWith("/login?error=Wrong%20user%20name%20or%20password.", response.Headers.Location?.OriginalString, StringComparison.Ordinal);
+        Assert.Equal("/login?error=wrong&returnUrl=%2F", response.Headers.Location?.OriginalString);
+        Assert.Contains("Wrong user name or password.", await client.GetStringAsync(response.Headers.Location, ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/gallery", ct)).StatusCode);
     }
 
@@ -108,7 +109,8 @@ public sealed class AccountsTests : IDisposable
         await accounts.SetDisabledAsync(id, disabled: false, ct);
         var client = await SignIn.AsAsync(_factory, "carol", "correct horse", ct);
 
-        Assert.Contains("account%20is%20disabled", refused.Headers.Location?.OriginalString, StringComparison.Ordinal);
+        Assert.StartsWith("/login?error=disabled&", refused.Headers.Location?.OriginalString, StringComparison.Ordinal);
+        Assert.Contains("This account is disabled.", await SignIn.Client(_factory).GetStringAsync(refused.Headers.Location, ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/gallery", ct)).StatusCode);
     }
 

@@ -66,7 +66,9 @@ public sealed class AccountPagesTests : BrowserTest
         await page.Locator("#login-form input[name='__RequestVerificationToken']").EvaluateAsync("input => input.remove()");
         var response = await page.RunAndWaitForResponseAsync(() => SubmitAsync(page, "alice", "correct horse"), r => r.Url.EndsWith("/account/login", StringComparison.Ordinal));
 
-        Assert.Equal((int)HttpStatusCode.BadRequest, response.Status);
+        // 403 problem details, as for any request that may not come from this site's own page.
+        Assert.Equal((int)HttpStatusCode.Forbidden, response.Status);
+        Assert.StartsWith("application/problem+json", await response.HeaderValueAsync("content-type"), StringComparison.Ordinal);
         using var api = new HttpClient { BaseAddress = Root };
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/gallery", ct)).StatusCode);
     }

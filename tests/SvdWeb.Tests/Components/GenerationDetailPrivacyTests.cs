@@ -52,6 +52,26 @@ public sealed class GenerationDetailPrivacyTests : RealServicesContext
     }
 
     [Fact]
+    public async Task MadePrivateWhileOpen_OtherUsersPageDropsItAndItsProgressOwnersKeepsIt()
+    {
+        var ct = Xunit.TestContext.Current.CancellationToken;
+        var generations = Services.GetRequiredService<GenerationService>();
+        await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
+        var job = await generations.SubmitAsync(image, "a.png", new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, Seed = 1 },
+            new JobOwner("alice-id", "alice"), ct);
+        var bob = RenderDetail(job.Id, "bob-id");
+        bob.WaitForElement("#progress-panel");
+        var alice = RenderDetail(job.Id, "alice-id");
+        alice.WaitForElement("#progress-panel");
+
+        await generations.SetPrivateAsync(job.Id, isPrivate: true, ct);
+
+        bob.WaitForElement("#detail-missing");
+        Assert.Empty(bob.FindAll("#progress-panel"));
+        Assert.NotEmpty(alice.FindAll("#progress-panel"));
+    }
+
+    [Fact]
     public async Task Controls_OtherUser_NoneOwnerAndAdminSeeThem()
     {
         var ct = Xunit.TestContext.Current.CancellationToken;

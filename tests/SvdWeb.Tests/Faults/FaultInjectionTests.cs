@@ -48,7 +48,7 @@ public sealed class FaultInjectionTests : IDisposable
     }
 
     [Fact]
-    public async Task FfmpegNotOnPath_WarnsAtStartupAndJobsFailWithInstallHint()
+    public async Task FfmpegNotOnPath_WarnsAtStartupAndSubmitsAreRefusedWithInstallHint()
     {
         var ct = TestContext.Current.CancellationToken;
         // The server needs nothing from PATH (the dotnet host is started by full path), so an empty one hides ffmpeg.
@@ -56,15 +56,17 @@ public sealed class FaultInjectionTests : IDisposable
         using var server = await ServerProcess.StartAsync(_data, ct, path: emptyPath);
         using var client = new HttpClient { BaseAddress = server.Address };
 
-        var job = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
-        var ended = await JobsApiTests.WaitForEndAsync(client, job, ct);
+        var refused = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
 
         Assert.Contains("ffmpeg and ffprobe were not found on PATH", server.Output, StringComparison.Ordinal);
-        Assert.Equal(GenerationStatus.Failed, ended.Status);
-        Assert.Contains("apt-get install ffmpeg", ended.Error, StringComparison.Ordinal);
+        // Refused at submit, with the startup check's message, rather than failing once a worker takes the job.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("apt-get install ffmpeg", await refused.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
         var page = await client.GetStringAsync("/gallery", ct);
         Assert.Contains("ffmpeg-warning", page, StringComparison.Ordinal);
-        Assert.Equal(["input.png"], Directory.GetFiles(Path.Combine(_data, "media", job.ToString("N"))).Select(Path.GetFileName));
+        Assert.Empty(Directory.GetDirectories(Path.Combine(_data, "media")));
+        Assert.Equal(0, (await client.GetFromJsonAsync<PageDto<JobDto>>("/api/gallery", JobsApiTests.Json, ct))!.Total);
     }
 
     [Fact]
@@ -100,6 +102,62 @@ public sealed class FaultInjectionTests : IDisposable
         {
             SqliteConnection.ClearAllPools();
             Run("umount", mount);
+        }
+    }
+
+    [Fact]
+    public async Task DiskFull_ApiAnswers507ProblemsLeavesNoFolderAndDeleteFreesSpace()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var mount = Path.Combine(_data, "full");
+        Directory.CreateDirectory(mount);
+        var mounted = Run("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mount);
+        Assert.SkipWhen(!mounted, "Mounting a tmpfs needs root (CI runs as root).");
+        try
+        {
+            await using var factory = new SvdWebFactory(mount);
+            var client = factory.CreateClient();
+            var first = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
+            Assert.Equal(GenerationStatus.Succeeded, (await JobsApiTests.WaitForEndAsync(client, first, ct)).Status);
+            FillUp(Path.Combine(mount, "filler"));
+
+            var submit = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
+            var hide = await client.PostAsJsonAsync($"/api/jobs/{first}/private", new { @private = true }, ct);
+
+            Assert.Equal(HttpStatusCode.InsufficientStorage, submit.StatusCode);
+            Assert.Equal("application/problem+json", submit.Content.Headers.ContentType?.MediaType);
+            Assert.Contains($"The disk holding the data folder is full ({mount})", await submit.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+            // The refused upload left nothing: only the first job's folder is there.
+            Assert.Equal([first.ToString("N")], Directory.GetDirectories(Path.Combine(mount, "media")).Select(Path.GetFileName));
+            // SQLite may still have room in its WAL for one small update; if not, the answer is the same 507 problem.
+            Assert.True(hide.StatusCode is HttpStatusCode.OK or HttpStatusCode.InsufficientStorage, $"{hide.StatusCode}: {await hide.Content.ReadAsStringAsync(ct)}");
+            if (hide.StatusCode != HttpStatusCode.OK) Assert.Equal("application/problem+json", hide.Content.Headers.ContentType?.MediaType);
+
+            var deleted = await client.DeleteAsync($"/api/jobs/{first}", ct);
+
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/jobs/{first}", ct)).StatusCode);
+            Assert.Empty(Directory.GetDirectories(Path.Combine(mount, "media")));
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Run("umount", mount);
+        }
+    }
+
+    /// <summary>Writes until the file system says it is full (tmpfs keeps sparse files free, so the bytes are written).</summary>
+    private static void FillUp(string path)
+    {
+        using var filler = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.WriteThrough);
+        var block = new byte[4096];
+        try
+        {
+            while (true) filler.Write(block);
+        }
+        catch (IOException)
+        {
+            // full
         }
     }
 

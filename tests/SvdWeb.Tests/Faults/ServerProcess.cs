@@ -24,6 +24,16 @@ internal sealed class ServerProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The app's resident set size now (VmRSS from /proc): what the kernel actually holds for it.</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+    }
+
     public string Output
     {
         get { lock (_output) return string.Join('\n', _output); }
@@ -35,6 +45,10 @@ internal sealed class ServerProcess : IDisposable
     /// <summary>Starts the app on any address (e.g. 0.0.0.0) with extra settings, and waits until it listens.</summary>
     public static async Task<ServerProcess> StartOnAsync(string dataFolder, string host, CancellationToken ct, params string[] extraArgs) =>
         await StartAsync(dataFolder, new Uri($"http://{host}:{FreePort()}"), ct, null, extraArgs);
+
+    /// <summary>Starts the app on loopback under a shell that first sets this umask (e.g. "000": everything world-writable).</summary>
+    public static async Task<ServerProcess> StartWithUmaskAsync(string dataFolder, string umask, CancellationToken ct) =>
+        await StartAsync(dataFolder, new Uri($"http://127.0.0.1:{FreePort()}"), ct, null, umask, []);
 
     /// <summary>Starts the app on any address (e.g. 0.0.0.0) and waits for it to exit by itself.</summary>
     public static async Task<(int ExitCode, string Output)> RunToExitAsync(string dataFolder, string host, CancellationToken ct, params string[] extraArgs)
@@ -56,9 +70,20 @@ internal sealed class ServerProcess : IDisposable
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    private static async Task<ServerProcess> StartAsync(string dataFolder, Uri address, CancellationToken ct, string? path, params string[] extraArgs)
+    private static async Task<ServerProcess> StartAsync(string dataFolder, Uri address, CancellationToken ct, string? path, params string[] extraArgs) =>
+        await StartAsync(dataFolder, address, ct, path, null, extraArgs);
+
+    private static async Task<ServerProcess> StartAsync(string dataFolder, Uri address, CancellationToken ct, string? path, string? umask, string[] extraArgs)
     {
-        var process = Process.Start(StartInfo(dataFolder, address, path, extraArgs))!;
+        var start = StartInfo(dataFolder, address, path, extraArgs);
+        if (umask is not null)
+        {
+            // sh -c 'umask 000 && exec "$@"' sh dotnet SvdWeb.dll …: the app inherits the umask, as from an admin's shell.
+            var wrapped = new ProcessStartInfo("/bin/sh") { WorkingDirectory = start.WorkingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var arg in new[] { "-c", $"umask {umask} && exec \"$@\"", "sh", start.FileName }.Concat(start.ArgumentList)) wrapped.ArgumentList.Add(arg);
+            start = wrapped;
+        }
+        var process = Process.Start(start)!;
         var server = new ServerProcess(process, address);
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void Collect(string? line)

@@ -120,6 +120,12 @@ public sealed class HostileInputTests : IAsyncLifetime
     [InlineData("""{"noiseAugStrength":"lots"}""", "noiseAugStrength", "not valid JSON for SvdWeb")]
     [InlineData("""{"motionBucketId":1e99}""", "motionBucketId", "not valid JSON for SvdWeb")]
     [InlineData("""{"model":"../../etc"}""", "model", "There is no model pack '../../etc'")]
+    [InlineData("""{"height":64.5}""", "height", "'height' must be a whole number")]
+    [InlineData("""{"numFrames":99999999999}""", "numFrames", "'numFrames' must be a whole number (at most 2147483647)")]
+    [InlineData("""{"fit":"zoom"}""", "fit", "'fit' must be one of stretch, crop, pad")]
+    [InlineData("""{"fit":7}""", "fit", "'fit' must be one of stretch, crop, pad")]
+    [InlineData("""{"frames":14}""", "frames", "'frames' is not a recipe field. The fields are model, height, width, numFrames")]
+    [InlineData("""[1]""", "recipe", "must be a JSON object")]
     public async Task Submit_BadParameter_RefusedNamingFieldAndNothingStored(string recipe, string field, string expected)
     {
         var ct = TestContext.Current.CancellationToken;
@@ -127,7 +133,11 @@ public sealed class HostileInputTests : IAsyncLifetime
         var response = await _client.PostAsync("/api/jobs", Form(File.ReadAllBytes(Fixtures.Image("logo_128x64.png")), "logo.png", recipe), ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+        var body = await response.Content.ReadAsStringAsync(ct);
+        // The recipe's own terms, never .NET's (System.Nullable`1[System.Int32], SvdWeb.Inference.Imaging.FitMode).
+        Assert.DoesNotContain("System.", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("SvdWeb.", body, StringComparison.Ordinal);
+        using var problem = JsonDocument.Parse(body);
         Assert.Contains(expected, problem.RootElement.GetProperty("errors").GetProperty(field)[0].GetString(), StringComparison.Ordinal);
         await AssertNothingStoredAsync(ct);
     }

@@ -231,7 +231,7 @@ public sealed partial class Create : IDisposable
             _submitError = ex.Message;
         }
         catch (Exception ex) when (ex is QueueFullException or UserQueueLimitException or GpuQuotaException or ModelPackException
-            or PackLicenseNotAcceptedException or InsufficientGpuMemoryException)
+            or PackLicenseNotAcceptedException or InsufficientGpuMemoryException or Inference.Video.FfmpegException)
         {
             _submitError = ex.Message;
         }

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using SvdWeb.Storage;
+
+namespace SvdWeb.Api;
+
+/// <summary>
+/// Turns what an /api handler throws into RFC 7807 problem details with the right status, instead of the HTML error
+/// page: that page is re-executed with the request's method, so a DELETE that failed answered 405. A full disk is 507
+/// with the message the worker gives; a body or parameter that cannot be bound is 400 (or Kestrel's 413) naming the
+/// field but no .NET type; anything else is a 500 that points at the server log. Binding failures reach here because
+/// route handlers throw on bad requests in every environment (see HostingExtensions).
+/// </summary>
+internal sealed partial class ApiFailureMiddleware(RequestDelegate next, MediaStore media, ILogger<ApiFailureMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            var (status, title, detail, field) = Describe(ex, context);
+            if (status == StatusCodes.Status500InternalServerError) Log.Unexpected(logger, context.Request.Method, context.Request.Path, ex);
+            else if (status == StatusCodes.Status507InsufficientStorage) Log.DiskFull(logger, context.Request.Method, context.Request.Path, media.DataFolder);
+            context.Response.Clear();
+            IResult problem = field is null
+                ? TypedResults.Problem(detail, statusCode: status, title: title)
+                : JobsApi.FieldProblem(field, detail, status);
+            await problem.ExecuteAsync(context).ConfigureAwait(false);
+        }
+    }
+
+    private (int Status, string Title, string Detail, string? Field) Describe(Exception ex, HttpContext context)
+    {
+        if (StorageFull.Is(ex))
+            return (StatusCodes.Status507InsufficientStorage, "Disk full", StorageFull.Message(media.DataFolder, "try again"), null);
+        if (ex is BadHttpRequestException bad)
+        {
+            if (bad.InnerException is JsonException json)
+            {
+                var field = json.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
+                return (StatusCodes.Status400BadRequest, "Invalid request", field is null
+                    ? "The JSON body could not be read: it is malformed or not an object. See /openapi/v1.json for this call's body."
+                    : $"'{field}' in the JSON body has the wrong type. See /openapi/v1.json for this call's body.", field ?? "body");
+            }
+            if (BoundParameter().Match(bad.Message) is { Success: true } parameter)
+            {
+                var name = parameter.Groups["name"].Value;
+                var value = parameter.Groups["value"].Success ? $", but is '{parameter.Groups["value"].Value}'" : " and is missing";
+                return (StatusCodes.Status400BadRequest, "Invalid request", $"'{name}' must be a valid value of its kind (see /openapi/v1.json){value}.", name);
+            }
+            return (bad.StatusCode, "Invalid request", bad.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? "The request body is larger than this server accepts (SvdWeb:MaxUploadBytes). Send a smaller file."
+                : "The request could not be read. See /openapi/v1.json for this call.", null);
+        }
+        return (StatusCodes.Status500InternalServerError, "Unexpected error",
+            $"The server failed on this request ({ex.GetType().Name}); the server log has the details (look for {context.Request.Method} {context.Request.Path}). Try again, or tell the server's admin.", null);
+    }
+
+    // ASP.NET's binding messages: Failed to bind parameter "Nullable<int> index" from "x". / Required parameter "int id" was not provided ...
+    [GeneratedRegex("parameter \"(?:[^\"]*\\s)?(?<name>[A-Za-z_][A-Za-z0-9_]*)\"(?: from \"(?<value>[^\"]*)\")?")]
+    private static partial Regex BoundParameter();
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "{Method} {Path} failed unexpectedly.")]
+        public static partial void Unexpected(ILogger logger, string method, string path, Exception exception);
+
+        [LoggerMessage(2, LogLevel.Error, "{Method} {Path} refused: the disk holding the data folder ({DataFolder}) is full.")]
+        public static partial void DiskFull(ILogger logger, string method, string path, string dataFolder);
+    }
+}
