@@ -27,9 +27,15 @@ public sealed class RetryGateTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         var id = await CancelledJobAsync("""{"numInferenceSteps":1,"seed":1}""", ct);
-        // Less than the tiny pack's defaults need with all 6 frames decoded at once.
+        // Less than the tiny pack's defaults need with all 6 frames decoded at once; the memory options are off, so
+        // the guard cannot make the recipe fit by offloading or chunking.
         var available = GpuMemoryEstimator.Estimate(ModelPack.Load(Fixtures.TinyPack), new MemoryRecipe(6, 64, 128, 3, 1, Guidance: true)).TotalBytes;
-        await using var strict = new SvdWebFactory(_data, settings: new Dictionary<string, string?> { ["SvdWeb:Inference:GpuMemoryBytes"] = available.ToString(CultureInfo.InvariantCulture) });
+        await using var strict = new SvdWebFactory(_data, settings: new Dictionary<string, string?>
+        {
+            ["SvdWeb:Inference:GpuMemoryBytes"] = available.ToString(CultureInfo.InvariantCulture),
+            ["SvdWeb:Inference:ModelCpuOffload"] = "Never",
+            ["SvdWeb:Inference:ForwardChunking"] = "Never",
+        });
         var service = strict.Services.GetRequiredService<GenerationService>();
 
         await Assert.ThrowsAsync<InsufficientGpuMemoryException>(() => service.RetryAsync(id, JobOwner.Local, ct));
