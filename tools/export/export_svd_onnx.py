@@ -575,11 +575,28 @@ def save_graph(model, path):
     onnx.checker.check_model(path)
 
 
-def finish_graph(exported_path, path, fp16, keep_fp32_inputs=(), fp32_region_inputs=(), static_output_dims=None):
+# SvdWeb reads this metadata entry as the graph's parameter count (OnnxGraphInfo.ParameterCountKey).
+PARAMETER_COUNT_KEY = "svdweb.parameter_count"
+
+
+def graph_parameters(name, net):
+    """The parameters of the torch modules a graph runs. Counting the ONNX initializers instead would depend on how the
+    graph was made: tracing drops unread parameters, constant folding adds tensors, and the float16 conversion keeps
+    float32 copies for its float32 regions. The two VAE graphs split the VAE, so the four counts add up to torch's."""
+    parts = {"vae_encoder": ("encoder", "quant_conv"), "vae_decoder": ("decoder", "post_quant_conv")}.get(name)
+    modules = [net] if parts is None else [m for m in (getattr(net, part, None) for part in parts) if m is not None]
+    return sum(p.numel() for module in modules for p in module.parameters())
+
+
+def finish_graph(exported_path, path, fp16, parameters, keep_fp32_inputs=(), fp32_region_inputs=(),
+                 static_output_dims=None):
     """Loads torch's export (which may be split into one file per tensor), optionally converts it to float16, and
-    saves it as the pack's model.onnx. static_output_dims {output: {axis: size}} writes sizes the contract fixes where
-    torch's shape inference could not carry them through a custom op (it leaves a generated dim_param)."""
+    saves it as the pack's model.onnx with the torch parameter count in its metadata. static_output_dims
+    {output: {axis: size}} writes sizes the contract fixes where torch's shape inference could not carry them through
+    a custom op (it leaves a generated dim_param)."""
     model = onnx.load(exported_path)
+    entry = model.metadata_props.add()
+    entry.key, entry.value = PARAMETER_COUNT_KEY, str(parameters)
     for output in model.graph.output:
         for axis, size in (static_output_dims or {}).get(output.name, {}).items():
             dim = output.type.tensor_type.shape.dim[axis]
@@ -749,12 +766,14 @@ def main(argv=None):
         with tempfile.TemporaryDirectory(prefix=".export-", dir=args.out) as tmp:
             tmp_path = os.path.join(tmp, "model.onnx")
             export_graph(module, inputs[name], name, tmp_path, args.opset, fused and name in ("unet", "image_encoder"))
+            parameters = graph_parameters(name, wrappers[name][1])
             if name == "unet":
                 # diffusers feeds the timestep as float32 and upcasts added_time_ids before their sinusoidal embedding
-                finish_graph(tmp_path, path, name in fp16_names, ("timestep",), ("added_time_ids",),
+                finish_graph(tmp_path, path, name in fp16_names, parameters, ("timestep",), ("added_time_ids",),
                              {"out_sample": {2: unet_cfg["out_channels"]}})
             else:
-                finish_graph(tmp_path, path, name in fp16_names)
+                finish_graph(tmp_path, path, name in fp16_names, parameters)
+        print(f"  {parameters:,} parameters")
         if name in ("unet", "image_encoder"):
             mha, softmax = count_attention(onnx.load(path, load_external_data=False))
             print(f"  attention: {mha} fused MultiHeadAttention, {softmax} Softmax (materialised)")

@@ -8,7 +8,7 @@ namespace SvdWeb.Inference.Onnx;
 /// <remarks>
 /// Fields read (onnx/onnx.proto3; every other field, the nodes and the weights included, is skipped with a Seek):
 /// <code>
-/// ModelProto      7 graph
+/// ModelProto      7 graph, 14 metadata_props (StringStringEntryProto: 1 key, 2 value; only ParameterCountKey)
 /// GraphProto      1 node (NodeProto: 4 op_type, 7 domain; only counted, for <see cref="GraphAttention"/>),
 ///                 5 initializer (TensorProto), 11 input, 12 output (ValueInfoProto), 15 sparse_initializer
 /// TensorProto     1 dims (repeated int64, packed or not), 2 data_type, 8 name, 13 external_data, 14 data_location
@@ -26,7 +26,7 @@ internal sealed record OnnxGraphInfo(
     // Names and external-data keys are short; anything longer is not a name but a sign of a foreign file.
     private const int MaxNameBytes = 1 << 20;
 
-    private const int ModelGraph = 7;
+    private const int ModelGraph = 7, ModelMetadataProps = 14;
     private const int GraphNode = 1, NodeOpType = 4, NodeDomain = 7;
     private const int GraphInitializer = 5, GraphInput = 11, GraphOutput = 12, GraphSparseInitializer = 15;
     private const int TensorDims = 1, TensorDataType = 2, TensorName = 8, TensorExternalData = 13, TensorDataLocation = 14;
@@ -36,6 +36,14 @@ internal sealed record OnnxGraphInfo(
     private const int ShapeDim = 1, DimValue = 1, DimParam = 2;
     private const int EntryKey = 1, EntryValue = 2;
     private const int DataLocationExternal = 1;
+
+    /// <summary>
+    /// The metadata key under which SvdWeb's export tool writes the number of parameters the torch modules behind the
+    /// graph hold. Initializer elements are not that count: tracing drops parameters the traced path never reads,
+    /// constant folding adds tensors, and the float16 conversion keeps float32 copies where a region stays float32, so
+    /// the same weights exported at two precisions would report two counts.
+    /// </summary>
+    public const string ParameterCountKey = "svdweb.parameter_count";
 
     /// <summary>
     /// The element type the weights are mostly stored in (by number of elements among floating-point initializers),
@@ -64,12 +72,18 @@ internal sealed record OnnxGraphInfo(
     {
         var reader = new ProtobufReader(stream);
         OnnxGraphInfo? graph = null;
+        string? declaredParameters = null;
         try
         {
             while (reader.TryReadTag(out var field, out var wire))
             {
                 if (field == ModelGraph && wire == ProtobufReader.WireLengthDelimited)
                     graph = ReadGraph(reader);
+                else if (field == ModelMetadataProps && wire == ProtobufReader.WireLengthDelimited)
+                {
+                    if (ReadStringEntry(reader) is (ParameterCountKey, var value))
+                        declaredParameters = value;
+                }
                 else
                     reader.SkipField(wire);
             }
@@ -78,9 +92,28 @@ internal sealed record OnnxGraphInfo(
         {
             throw new InvalidDataException("its initializers declare more elements than a 64-bit count holds", ex);
         }
-        return graph ?? throw new InvalidDataException(
-            "it holds no graph (ModelProto field 7); an empty file, a file of another format, or an ONNX file cut short before its graph");
+        if (graph is null)
+        {
+            throw new InvalidDataException(
+                "it holds no graph (ModelProto field 7); an empty file, a file of another format, or an ONNX file cut short before its graph");
+        }
+        if (declaredParameters is null)
+            return graph;
+        if (!long.TryParse(declaredParameters, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count))
+        {
+            throw new InvalidDataException(
+                $"its metadata entry {ParameterCountKey} is '{Shorten(declaredParameters)}', not a count of parameters; re-export the graph with tools/export/export_svd_onnx.py");
+        }
+        return graph with { ParameterCount = count, ParameterCountFromExporter = true };
     }
+
+    /// <summary>
+    /// True when <see cref="ParameterCount"/> is the exporter's count of the torch modules' parameters
+    /// (<see cref="ParameterCountKey"/>); false when it counts initializer elements, for graphs made by other tools.
+    /// </summary>
+    public bool ParameterCountFromExporter { get; init; }
+
+    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
 
     private static OnnxGraphInfo ReadGraph(ProtobufReader reader)
     {

@@ -55,6 +55,50 @@ public sealed class OnnxGraphInfoTests
     }
 
     [Fact]
+    public void Read_ExporterParameterCount_ReplacesInitializerElements()
+    {
+        // Metadata before and after the graph, and an unrelated entry: only the exporter's key counts.
+        var graph = OnnxTestModels.Graph([("x", OnnxTestModels.Float, ["B", 3])], [("y", OnnxTestModels.Float, ["B", 3])], OnnxTestModels.Float, 300);
+        byte[] bytes = [.. Metadata("producer_note", "12"), .. graph, .. Metadata(OnnxGraphInfo.ParameterCountKey, "2254442729")];
+
+        var info = OnnxGraphInfo.Read(new MemoryStream(bytes));
+
+        Assert.Equal(2_254_442_729, info.ParameterCount);
+        Assert.True(info.ParameterCountFromExporter);
+        // The element types still come from the initializers: they decide precision and weight bytes.
+        Assert.Equal(300, info.ParametersByElementType[OnnxElementType.Float]);
+    }
+
+    [Fact]
+    public void Read_NoExporterParameterCount_CountsInitializerElements()
+    {
+        var graph = OnnxTestModels.Graph([("x", OnnxTestModels.Float, ["B", 3])], [("y", OnnxTestModels.Float, ["B", 3])], OnnxTestModels.Float, 300);
+
+        var info = OnnxGraphInfo.Read(new MemoryStream([.. graph, .. Metadata("producer_note", "12")]));
+
+        Assert.Equal(300, info.ParameterCount);
+        Assert.False(info.ParameterCountFromExporter);
+    }
+
+    [Theory]
+    [InlineData("-5")]
+    [InlineData("1.5e9")]
+    [InlineData("many")]
+    public void Read_ExporterParameterCountNotANumber_RefusedNamingTheKey(string value)
+    {
+        var graph = OnnxTestModels.Graph([("x", OnnxTestModels.Float, ["B", 3])], [("y", OnnxTestModels.Float, ["B", 3])], OnnxTestModels.Float, 300);
+
+        var ex = Assert.Throws<InvalidDataException>(() => OnnxGraphInfo.Read(new MemoryStream([.. graph, .. Metadata(OnnxGraphInfo.ParameterCountKey, value)])));
+
+        Assert.Contains(OnnxGraphInfo.ParameterCountKey, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("re-export", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>One ModelProto metadata_props entry (field 14); appended to a serialized model, it merges into it.</summary>
+    private static byte[] Metadata(string key, string value) =>
+        new ProtobufWriter().Message(14, entry => entry.String(1, key).String(2, value)).ToArray();
+
+    [Fact]
     public void Read_UnpackedDims_SameCountAsPacked()
     {
         (string, int, object[])[] inputs = [("x", OnnxTestModels.Float, ["B", 3])];
