@@ -44,6 +44,20 @@ public sealed partial class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Bench_TensorRtWithoutCuda_SaysItIsNotUsedAndRunsOnCpu()
+    {
+        Assert.SkipWhen(Inference.Onnx.ExecutionProviders.Probe(new Inference.Onnx.ExecutionSettings()).IsCuda, "CUDA loads on this machine.");
+        var cache = Path.Combine(_work, "trt");
+
+        var run = await CliProcess.RunAsync(_work, null, TestContext.Current.CancellationToken, "bench", "--model", Fixtures.TinyPack,
+            "--size", "128x64", "--frames", "2", "--steps", "1", "--repeat", "1", "--device", "auto", "--threads", "1", "--tensorrt-cache", cache);
+
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        Assert.Matches(new Regex(@"on CPU: CUDA unavailable \(.+\); running on CPU\. TensorRT, which needs CUDA, is not used\.$", RegexOptions.Multiline), run.StandardOutput);
+        Assert.False(Directory.Exists(cache), "no engine cache is made where TensorRT does not run");
+    }
+
+    [Fact]
     public async Task Bench_NoFfmpegOnPath_SkipsTheMp4EncodeAndReportsTheRest()
     {
         // A bare GPU machine has no ffmpeg: the pipeline's timings must still come out.

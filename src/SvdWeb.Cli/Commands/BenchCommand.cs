@@ -21,7 +21,7 @@ internal static class BenchCommand
     private sealed record Options(Option<string> Model, Option<int?> Frames, Option<string?> Size, Option<int> Steps, Option<int> Repeat,
         Option<int?> DecodeChunkSize, Option<ExecutionDevice> Device, Option<int> Threads, Option<string> Loop,
         Option<string> ConvAlgoSearch, Option<string> ArenaStrategy, Option<string> GraphOptimization,
-        Option<bool> ModelCpuOffload, Option<bool> ForwardChunking, Option<bool> CpuFusedAttention);
+        Option<bool> ModelCpuOffload, Option<bool> ForwardChunking, Option<bool> CpuFusedAttention, Option<string?> TensorRtCache);
 
     public static Command Create()
     {
@@ -60,11 +60,17 @@ internal static class BenchCommand
             {
                 Description = "CPU only: run a fused pack's attention with ONNX Runtime's float32 CPU kernel (flash attention) instead " +
                     "of the exact decomposition into the traced operators; to measure the memory fused attention saves.",
+            },
+            new Option<string?>("--tensorrt-cache")
+            {
+                Description = "CUDA only: run through the TensorRT provider (TensorRT 10 for CUDA 13 must be installed), keeping built " +
+                    "engines in this folder; the warm-up run then includes the engine build for the shape (minutes at full size).",
             });
         var command = new Command("bench", "Time a model pack: per-stage times, UNet TFLOP/s, peak memory.")
         {
             o.Model, o.Frames, o.Size, o.Steps, o.Repeat, o.DecodeChunkSize, o.Device, o.Threads, o.Loop,
             o.ConvAlgoSearch, o.ArenaStrategy, o.GraphOptimization, o.ModelCpuOffload, o.ForwardChunking, o.CpuFusedAttention,
+            o.TensorRtCache,
         };
         command.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(parse, o, ct)));
         return command;
@@ -98,7 +104,8 @@ internal static class BenchCommand
                     _ => Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL,
                 },
                 Cuda: new CudaTuning(parse.GetRequiredValue(o.ConvAlgoSearch), parse.GetRequiredValue(o.ArenaStrategy)),
-                Memory: memory, CpuFusedAttention: parse.GetValue(o.CpuFusedAttention)));
+                Memory: memory, CpuFusedAttention: parse.GetValue(o.CpuFusedAttention),
+                TensorRt: parse.GetValue(o.TensorRtCache) is { } trtCache ? new TensorRtSettings(Path.GetFullPath(trtCache)) : null));
             Console.WriteLine(Invariant($"{pack.Name} ({pack.Precision}) on {pipeline.Provider}: {pipeline.Provider.Reason}"));
             Console.WriteLine(Invariant($"graph optimisation {parse.GetValue(o.GraphOptimization)}; CUDA options: cudnn_conv_algo_search {parse.GetValue(o.ConvAlgoSearch)}, arena_extend_strategy {parse.GetValue(o.ArenaStrategy)}"));
             Console.WriteLine(Invariant($"{recipe.NumFrames} frames, {width}x{height}, {recipe.NumInferenceSteps} steps, CFG {(recipe.MaxGuidanceScale > 1 ? "on (UNet batch 2)" : "off")}, decode chunk {recipe.DecodeChunkSize}, {parse.GetValue(o.Loop)} loop, {repeat} timed run(s)"));

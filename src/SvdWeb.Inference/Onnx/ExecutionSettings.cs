@@ -20,6 +20,8 @@ namespace SvdWeb.Inference.Onnx;
 /// operators (the default, which gives the unfused graph's bits and the golden tolerances; float16 graphs need it, as
 /// the CPU kernel is float32 only). Ignored on CUDA, where the fused kernels always run.</param>
 /// <param name="Memory">Model CPU offload and forward chunking (<see cref="Inference.Memory.MemoryOptions"/>); none unless set.</param>
+/// <param name="TensorRt">When set, sessions on a CUDA device run through the TensorRT provider (with CUDA for what it
+/// cannot take); loading fails, naming the missing library, when TensorRT is not installed. Ignored on CPU.</param>
 public sealed record ExecutionSettings(
     ExecutionDevice Device = ExecutionDevice.Auto,
     int CudaDeviceId = 0,
@@ -29,7 +31,8 @@ public sealed record ExecutionSettings(
     bool DeviceResidentLoop = true,
     CudaTuning? Cuda = null,
     Inference.Memory.MemoryOptions? Memory = null,
-    bool CpuFusedAttention = false)
+    bool CpuFusedAttention = false,
+    TensorRtSettings? TensorRt = null)
 {
     /// <summary>The memory options; <see cref="Inference.Memory.MemoryOptions.None"/> unless set.</summary>
     public Inference.Memory.MemoryOptions MemoryOptions => Memory ?? Inference.Memory.MemoryOptions.None;

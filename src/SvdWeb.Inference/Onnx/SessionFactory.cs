@@ -23,7 +23,7 @@ internal sealed class SessionFactory
     /// <summary>A session for the ONNX file at <paramref name="modelPath"/>, after the load-time rewrites asked for.</summary>
     public InferenceSession Create(string modelPath, GraphRewrite rewrite)
     {
-        using var options = CreateOptions();
+        using var options = CreateOptions(TensorRtFor(modelPath));
         if (_settings.ProfilePrefix is { } prefix)
         {
             // The prefix first: setting EnableProfiling hands ONNX Runtime the prefix it has at that moment.
@@ -48,18 +48,22 @@ internal sealed class SessionFactory
         var bytes = File.ReadAllBytes(modelPath);
         if (rewrite.Any) bytes = rewrite.Apply(bytes);
         var folder = Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
+        var tensorRt = TensorRtFor(modelPath);
         return () =>
         {
-            using var options = CreateOptions();
+            using var options = CreateOptions(tensorRt);
             options.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", folder);
             return new InferenceSession(bytes, options);
         };
     }
 
-    /// <summary>A session for an in-memory graph, on the same device, with graph optimisations off.</summary>
+    /// <summary>
+    /// A session for an in-memory graph, on the same device, with graph optimisations off. Never through TensorRT: these
+    /// are the loop's few-node glue graphs, where an engine build per shape would cost minutes to save microseconds.
+    /// </summary>
     public InferenceSession CreateUnoptimised(byte[] model)
     {
-        using var options = CreateOptions();
+        using var options = CreateOptions(null);
         options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
         return new InferenceSession(model, options);
     }
@@ -69,7 +73,18 @@ internal sealed class SessionFactory
         ? new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, _settings.CudaDeviceId, OrtMemType.Default)
         : null;
 
-    private SessionOptions CreateOptions()
+    /// <summary>
+    /// How TensorRT should build the pack graph at <paramref name="modelPath"/>, or null when sessions do not use it.
+    /// A float16 graph gets TensorRT's float16 kernels; a float32 one stays float32, so TensorRT does not change its
+    /// precision behind the user's back.
+    /// </summary>
+    private TensorRtBuild? TensorRtFor(string modelPath) => Provider.IsTensorRt
+        ? new TensorRtBuild(_settings.TensorRt!, Fp16: OnnxGraphInfo.Read(modelPath).WeightElementType == OnnxElementType.Float16)
+        : null;
+
+    private sealed record TensorRtBuild(TensorRtSettings Settings, bool Fp16);
+
+    private SessionOptions CreateOptions(TensorRtBuild? tensorRt)
     {
         var options = new SessionOptions
         {
@@ -80,6 +95,9 @@ internal sealed class SessionFactory
         };
         try
         {
+            // TensorRT first: ONNX Runtime gives each node to the first provider that takes it.
+            if (tensorRt is not null)
+                AppendTensorRt(options, _settings.CudaDeviceId, tensorRt.Settings, tensorRt.Fp16);
             if (Provider.IsCuda)
                 AppendCuda(options, _settings.CudaDeviceId, _settings.CudaOptions);
             return options;
@@ -102,7 +120,9 @@ internal sealed class SessionFactory
         {
             using var options = new SessionOptions();
             AppendCuda(options, settings.CudaDeviceId, settings.CudaOptions);
-            return new ExecutionProviderInfo("CUDA", settings.CudaDeviceId, $"CUDA provider loaded on device {settings.CudaDeviceId}.");
+            return settings.TensorRt is { } tensorRt
+                ? ProbeTensorRt(settings.CudaDeviceId, tensorRt)
+                : new ExecutionProviderInfo("CUDA", settings.CudaDeviceId, $"CUDA provider loaded on device {settings.CudaDeviceId}.");
         }
         catch (OnnxRuntimeException ex)
         {
@@ -119,7 +139,53 @@ internal sealed class SessionFactory
                 $"CUDA was requested but its provider did not load: {failure}. Install CUDA 13 and cuDNN 9 (and an NVIDIA driver >= 580), " +
                 "or set the device to Auto or Cpu.");
         }
-        return new ExecutionProviderInfo("CPU", null, $"CUDA unavailable ({failure}); running on CPU.");
+        var tensorRtNote = settings.TensorRt is null ? "" : " TensorRT, which needs CUDA, is not used.";
+        return new ExecutionProviderInfo("CPU", null, $"CUDA unavailable ({failure}); running on CPU.{tensorRtNote}");
+    }
+
+    /// <summary>
+    /// TensorRT is asked for by name, so a machine without it is an error to fix rather than a silent fall back to
+    /// plain CUDA (whose speed the user did not choose).
+    /// </summary>
+    internal static ExecutionProviderInfo ProbeTensorRt(int deviceId, TensorRtSettings tensorRt)
+    {
+        string failure;
+        try
+        {
+            using var options = new SessionOptions();
+            AppendTensorRt(options, deviceId, tensorRt, fp16: false);
+            return new ExecutionProviderInfo("TensorRT", deviceId,
+                $"TensorRT provider loaded on CUDA device {deviceId} (CUDA for the nodes it cannot take); engines cached in {tensorRt.EngineCacheFolder}.");
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            failure = FirstLine(ex.Message);
+        }
+        catch (EntryPointNotFoundException)
+        {
+            failure = "this build uses the CPU-only ONNX Runtime package (built with -p:OrtFlavor=Cpu)";
+        }
+        throw new InvalidOperationException(
+            $"TensorRT was requested but its provider did not load: {failure}. Install TensorRT 10 for CUDA 13 so that " +
+            "libnvinfer.so.10, libnvinfer_plugin.so.10 and libnvonnxparser.so.10 are on the library path (README: \"TensorRT\"), " +
+            "or run on the CUDA provider without TensorRT.");
+    }
+
+    private static void AppendTensorRt(SessionOptions options, int deviceId, TensorRtSettings tensorRt, bool fp16)
+    {
+        Directory.CreateDirectory(tensorRt.EngineCacheFolder);
+        using var trt = new OrtTensorRTProviderOptions();
+        trt.UpdateOptions(new Dictionary<string, string>
+        {
+            ["device_id"] = deviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Engines are built per input shape; without the caches every worker restart would rebuild them (minutes).
+            ["trt_engine_cache_enable"] = "1",
+            ["trt_engine_cache_path"] = tensorRt.EngineCacheFolder,
+            ["trt_timing_cache_enable"] = "1",
+            ["trt_timing_cache_path"] = tensorRt.EngineCacheFolder,
+            ["trt_fp16_enable"] = fp16 ? "1" : "0",
+        });
+        options.AppendExecutionProvider_Tensorrt(trt);
     }
 
     private static void AppendCuda(SessionOptions options, int deviceId, CudaTuning tuning)

@@ -1,3 +1,4 @@
+using SvdWeb.Inference.Memory;
 using Microsoft.Extensions.Options;
 using SvdWeb.Inference.Gpu;
 using SvdWeb.Inference.Onnx;
@@ -17,10 +18,10 @@ public sealed partial class DeviceProbe(IOptions<SvdWebOptions> options, Pipelin
     {
         foreach (var device in options.Value.WorkerDevices)
         {
-            if (!SvdWebOptionsValidator.TryParseDevice(device, out var settings)) continue;
+            if (!SvdWebOptionsValidator.TryParseDevice(device, out _)) continue;
             try
             {
-                var provider = ExecutionProviders.Probe(settings);
+                var provider = ExecutionProviders.Probe(pipelines.SettingsFor(device, MemoryOptions.None));
                 pipelines.Providers.TryAdd(device, provider);
                 Log.Provider(logger, device, provider.ToString(), provider.Reason);
                 if (provider is { IsCuda: true, DeviceId: { } id } && options.Value.Inference.GpuMemoryBytes == 0)

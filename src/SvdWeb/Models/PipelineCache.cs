@@ -5,6 +5,7 @@ using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Models;
 using SvdWeb.Inference.Onnx;
 using SvdWeb.Options;
+using SvdWeb.Storage;
 
 namespace SvdWeb.Models;
 
@@ -15,7 +16,7 @@ namespace SvdWeb.Models;
 /// <see cref="Evict"/> drops a removed or changed pack's sessions; either way sessions still running a job are
 /// disposed only when that job ends (<see cref="PipelineLease"/>).
 /// </summary>
-public sealed partial class PipelineCache(IOptions<SvdWebOptions> options, ILoggerFactory loggerFactory) : IDisposable
+public sealed partial class PipelineCache(IOptions<SvdWebOptions> options, MediaStore media, ILoggerFactory loggerFactory) : IDisposable
 {
     private readonly ConcurrentDictionary<(string Folder, string Device, MemoryOptions Memory), Lazy<Task<CachedPipeline>>> _pipelines = new();
     private readonly ILogger _logger = loggerFactory.CreateLogger<PipelineCache>();
@@ -98,13 +99,34 @@ public sealed partial class PipelineCache(IOptions<SvdWebOptions> options, ILogg
 
     private Task<CachedPipeline> LoadAsync(ModelPack pack, string device, MemoryOptions memory) => Task.Run(() =>
     {
-        SvdWebOptionsValidator.TryParseDevice(device, out var settings);
-        settings = settings with { IntraOpNumThreads = options.Value.IntraOpNumThreads, Memory = memory };
+        var settings = SettingsFor(device, memory);
         var pipeline = SvdPipeline.Load(pack, settings, loggerFactory.CreateLogger<SvdPipeline>());
         Providers[device] = pipeline.Provider;
         Log.Loaded(_logger, pack.Name, device, pipeline.Provider.ToString(), memory.Describe(), pipeline.Provider.Reason);
         return new CachedPipeline(pack, pipeline);
     });
+
+    /// <summary>
+    /// How sessions are made for a worker device (validated at startup) from the server's settings: threads, provider and
+    /// the memory options. The device probe asks with the same settings, so its badge names the provider jobs get.
+    /// </summary>
+    public ExecutionSettings SettingsFor(string device, MemoryOptions memory)
+    {
+        SvdWebOptionsValidator.TryParseDevice(device, out var settings);
+        return settings with
+        {
+            IntraOpNumThreads = options.Value.IntraOpNumThreads,
+            Memory = memory,
+            TensorRt = options.Value.Inference.Provider == InferenceProvider.TensorRt ? new TensorRtSettings(TensorRtCacheFolder(media)) : null,
+        };
+    }
+
+    /// <summary>TensorRT's engine and timing caches: under the data folder, so they survive restarts and upgrades.</summary>
+    public static string TensorRtCacheFolder(MediaStore media)
+    {
+        ArgumentNullException.ThrowIfNull(media);
+        return Path.Combine(media.DataFolder, "tensorrt-cache");
+    }
 
     public void Dispose()
     {

@@ -31,4 +31,10 @@ public sealed class InferenceOptions
     /// <summary>diffusers' forward chunking of the UNet's feed-forward (same frames, some UNet speed); Auto (the default),
     /// Always or Never, as for <see cref="ModelCpuOffload"/>. Auto tries it before offload: it costs less.</summary>
     public MemoryOptionMode ForwardChunking { get; set; } = MemoryOptionMode.Auto;
+
+    /// <summary>
+    /// The provider on CUDA devices: Cuda (the default) or TensorRt (opt-in; see <see cref="InferenceProvider.TensorRt"/>).
+    /// CPU workers ignore it.
+    /// </summary>
+    public InferenceProvider Provider { get; set; } = InferenceProvider.Cuda;
 }

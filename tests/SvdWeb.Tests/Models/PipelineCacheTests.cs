@@ -13,9 +13,17 @@ namespace SvdWeb.Tests.Models;
 public sealed class PipelineCacheTests : IDisposable
 {
     private static readonly SvdRecipe Small = new() { Height = 64, Width = 128, NumFrames = 2, NumInferenceSteps = 1, DecodeChunkSize = 2, Seed = 1 };
-    private readonly PipelineCache _cache = new(Microsoft.Extensions.Options.Options.Create(new SvdWebOptions { IntraOpNumThreads = 1 }), NullLoggerFactory.Instance);
+    private readonly string _data = Directory.CreateTempSubdirectory("svdweb-cache-").FullName;
+    private readonly PipelineCache _cache;
     private readonly ModelPack _pack = ModelPack.Load(Fixtures.TinyPack);
     private readonly RgbImage _image = ImageLoader.Load(Fixtures.Image("logo_128x64.png"), new ImageLimits(1 << 20, 1 << 20));
+
+    public PipelineCacheTests()
+    {
+        var options = Microsoft.Extensions.Options.Options.Create(new SvdWebOptions { IntraOpNumThreads = 1, DataFolder = _data });
+        var environment = new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { ContentRootPath = _data };
+        _cache = new PipelineCache(options, new Storage.MediaStore(options, environment), NullLoggerFactory.Instance);
+    }
 
     [Fact]
     public async Task Evict_WhileLeased_RunsOnThenDisposedOnRelease()
@@ -70,5 +78,9 @@ public sealed class PipelineCacheTests : IDisposable
         Assert.Equal(1, _cache.Evict(_pack.Folder));
     }
 
-    public void Dispose() => _cache.Dispose();
+    public void Dispose()
+    {
+        _cache.Dispose();
+        Directory.Delete(_data, recursive: true);
+    }
 }
