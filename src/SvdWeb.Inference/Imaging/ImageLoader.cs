@@ -66,7 +66,7 @@ public static class ImageLoader
         {
             info = Image.Identify(RasterFormats, stream, out format);
         }
-        catch (Exception ex) when (ex is ImageFormatException or UnknownImageFormatException or NotSupportedException or InvalidDataException)
+        catch (Exception ex) when (IsDecoderFailure(ex))
         {
             throw Damaged(displayName, ex);
         }
@@ -90,11 +90,21 @@ public static class ImageLoader
             image.CopyPixelDataTo(pixels.AsSpan());
             return new RgbImage(image.Width, image.Height, pixels);
         }
-        catch (Exception ex) when (ex is ImageFormatException or UnknownImageFormatException or NotSupportedException or InvalidDataException or EndOfStreamException or IndexOutOfRangeException or ArgumentException)
+        catch (Exception ex) when (IsDecoderFailure(ex))
         {
             throw Damaged(displayName, ex);
         }
     }
+
+    /// <summary>
+    /// Whether an exception from decoding (the header or the pixels) is the file's fault. ImageSharp's decoders parse
+    /// untrusted bytes and throw far more than their format exceptions on damaged ones: ArgumentOutOfRangeException for
+    /// a TIFF tag whose value count overflows a length, InvalidOperationException for a TIFF without a usable IFD or a
+    /// BMP over 65535 pixels a side, NullReferenceException and DivideByZeroException from damaged JPEG and BMP data
+    /// (ImageLoaderFuzzTests finds them). Any of those means the upload cannot be read; only running out of memory
+    /// and cancellation are the server's own.
+    /// </summary>
+    private static bool IsDecoderFailure(Exception ex) => ex is not (OutOfMemoryException or OperationCanceledException);
 
     private static void CopyWithLimit(Stream source, Stream destination, ImageLimits limits, string displayName)
     {
