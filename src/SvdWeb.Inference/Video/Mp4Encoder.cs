@@ -143,7 +143,7 @@ public sealed class Mp4Encoder : IAsyncDisposable
         }
     }
 
-    private static string DescribeFailure(Exception ex, string stderrTail, string path)
+    internal static string DescribeFailure(Exception ex, string stderrTail, string path)
     {
         if (stderrTail.Contains(DiskFull.LinuxMessage, StringComparison.Ordinal) || (ex is IOException io && DiskFull.Is(io)))
             return $"The disk is full: ffmpeg could not write {path}. Free space in that folder (or point the data folder elsewhere) and run the job again.";

@@ -1,0 +1,124 @@
+using System.Globalization;
+using FFMpegCore;
+using FFMpegCore.Exceptions;
+using FFMpegCore.Pipes;
+
+namespace SvdWeb.Inference.Video;
+
+/// <summary>
+/// Encodes a finished video's lossless RGB24 frames into one of the <see cref="ShareFormat"/>s, forward or ping-pong,
+/// with ffmpeg. ffmpeg writes a temporary file beside the target, moved into place only when it succeeded, so a failed
+/// or cancelled encode leaves nothing a download could find.
+/// </summary>
+public static class ShareEncoder
+{
+    /// <summary>The file extension (without the dot) of a format.</summary>
+    public static string Extension(ShareFormat format) => format switch
+    {
+        ShareFormat.Mp4 => "mp4",
+        ShareFormat.WebM => "webm",
+        ShareFormat.Gif => "gif",
+        ShareFormat.WebP => "webp",
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
+    };
+
+    /// <summary>The MIME type a format is served with.</summary>
+    public static string ContentType(ShareFormat format) => format switch
+    {
+        ShareFormat.Mp4 => "video/mp4",
+        ShareFormat.WebM => "video/webm",
+        ShareFormat.Gif => "image/gif",
+        ShareFormat.WebP => "image/webp",
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
+    };
+
+    /// <summary>The order frames play in: forward, or forward then back without repeating either end.</summary>
+    public static IReadOnlyList<int> FrameOrder(int frames, LoopMode loop)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(frames, 1);
+        var forward = Enumerable.Range(0, frames);
+        // Fewer than three frames have no inner frames to play back: the ping-pong is the clip itself.
+        return loop == LoopMode.PingPong && frames > 2 ? [.. forward, .. Enumerable.Range(1, frames - 2).Reverse()] : [.. forward];
+    }
+
+    /// <exception cref="FfmpegException">ffmpeg is missing or failed; the message names the cause and the fix.</exception>
+    public static async Task WriteAsync(string path, IReadOnlyList<ReadOnlyMemory<byte>> framesRgb24, int width, int height, double fps,
+        ShareFormat format, LoopMode loop, CancellationToken ct, int crf = 17)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(framesRgb24);
+        if (framesRgb24.Count == 0) throw new ArgumentException("A video needs at least one frame.", nameof(framesRgb24));
+        if (format is ShareFormat.Mp4 or ShareFormat.WebM && (width % 2 != 0 || height % 2 != 0))
+            throw new ArgumentException($"yuv420p needs even sides; the frames are {width}x{height}.", nameof(width));
+        var ffmpeg = FfmpegTool.RequireFolder();
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temporary = Path.Combine(directory, $".{Path.GetFileNameWithoutExtension(path)}.{Guid.NewGuid():N}.tmp.{Extension(format)}");
+        var order = FrameOrder(framesRgb24.Count, loop);
+        var frames = order.Select(i => (IVideoFrame)new Rgb24Frame(framesRgb24[i], width, height));
+        var errors = new Queue<string>();
+        try
+        {
+            await FFMpegArguments
+                .FromPipeInput(new RawVideoPipeSource(frames) { FrameRate = fps })
+                .OutputToFile(temporary, overwrite: true, options => Encode(options, format, fps, crf))
+                .NotifyOnStandardError(line =>
+                {
+                    lock (errors)
+                    {
+                        errors.Enqueue(line);
+                        if (errors.Count > 40) errors.Dequeue();
+                    }
+                })
+                .CancellableThrough(ct)
+                .ProcessAsynchronously(true, new FFOptions { BinaryFolder = ffmpeg })
+                .ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception ex) when (ex is FFMpegException or IOException or InvalidOperationException && !ct.IsCancellationRequested)
+        {
+            string tail;
+            lock (errors) tail = string.Join(Environment.NewLine, errors.TakeLast(10));
+            throw new FfmpegException(Mp4Encoder.DescribeFailure(ex, tail, path), tail, ex);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The video encode was cancelled.", ex, ct);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
+    private static void Encode(FFMpegOutputOptions options, ShareFormat format, double fps, int crf)
+    {
+        var rate = fps.ToString(CultureInfo.InvariantCulture);
+        switch (format)
+        {
+            case ShareFormat.Mp4:
+                // The gallery's own MP4 settings (Mp4Encoder), so a ping-pong MP4 matches the forward one.
+                options.WithVideoCodec("libx264")
+                    .WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-pix_fmt yuv420p -preset medium -crf {crf} -r {rate}"))
+                    .WithFastStart();
+                break;
+            case ShareFormat.WebM:
+                // Constant quality (-b:v 0 with -crf), row-parallel; VP9's crf scale is 0–63, 24 is visually close to x264's 17.
+                options.WithVideoCodec("libvpx-vp9")
+                    .WithCustomArgument($"-pix_fmt yuv420p -b:v 0 -crf 24 -row-mt 1 -deadline good -cpu-used 2 -r {rate}");
+                break;
+            case ShareFormat.Gif:
+                // One palette for the whole clip (from the frames' changes), then dithering into it: far fewer bands than
+                // the default web palette. -loop 0 loops forever.
+                options.WithCustomArgument($"-filter_complex \"[0:v]split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=sierra2_4a\" -loop 0 -r {rate}");
+                break;
+            case ShareFormat.WebP:
+                options.WithVideoCodec("libwebp_anim")
+                    .WithCustomArgument($"-lossless 0 -quality 90 -compression_level 4 -loop 0 -r {rate}");
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(format), format, null);
+        }
+    }
+}
