@@ -31,6 +31,7 @@ internal static class HostingExtensions
         services.AddSingleton<PackAdministration>();
         services.AddSingleton<PackCatalog>();
         services.AddSingleton<PipelineCache>();
+        services.AddSingleton<ShareVideoCache>();
         services.AddSingleton<GpuMemoryGuard>();
         services.AddSingleton<GenerationQueue>();
         services.AddSingleton<JobProgressBroadcaster>();

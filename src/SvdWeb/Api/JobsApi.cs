@@ -199,8 +199,52 @@ public static class JobsApi
         return TypedResults.Ok(JobDto.From(queued?.Job ?? job, null, queued));
     }
 
-    private static async Task<IResult> VideoAsync(Guid id, GenerationService service, MediaStore media, HttpContext context, CancellationToken ct, int index = 0) =>
-        await MediaAsync(id, index, service, media, context, MediaStore.VideoFile, "video/mp4", null, ct).ConfigureAwait(false);
+    /// <summary>
+    /// The video as stored (MP4, forward: the defaults, played inline) or in another format or loop, made from its lossless
+    /// frames on the first request and cached (<see cref="ShareVideoCache"/>), then sent as a download.
+    /// </summary>
+    private static async Task<IResult> VideoAsync(Guid id, GenerationService service, MediaStore media, ShareVideoCache shares, HttpContext context,
+        CancellationToken ct, int index = 0, string? format = null, string? loop = null)
+    {
+        if (!TryParseChoice(format, ShareFormat.Mp4, out ShareFormat shareFormat))
+            return FieldProblem("format", $"format must be one of mp4, webm, gif, webp (default mp4), but is '{Shorten(format)}'.");
+        if (!TryParseChoice(loop, LoopMode.Forward, out LoopMode loopMode))
+            return FieldProblem("loop", $"loop must be forward or pingpong (default forward), but is '{Shorten(loop)}'.");
+        if (shareFormat == ShareFormat.Mp4 && loopMode == LoopMode.Forward)
+            return await MediaAsync(id, index, service, media, context, MediaStore.VideoFile, "video/mp4", null, ct).ConfigureAwait(false);
+
+        var (job, refusal) = await ReadyJobAsync(id, index, service, context, ct).ConfigureAwait(false);
+        if (job is null) return refusal!;
+        string path;
+        try
+        {
+            path = await shares.GetAsync(job, index, shareFormat, loopMode, ct).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException)
+        {
+            return TypedResults.Problem($"The frames of job {id} are missing from the data folder, so no other format can be made; the item should be regenerated.",
+                statusCode: StatusCodes.Status410Gone, title: "File missing");
+        }
+        catch (FfmpegException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Video encode failed");
+        }
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        var name = $"svdweb-{id:N}-{index}{(loopMode == LoopMode.PingPong ? "-pingpong" : "")}.{ShareEncoder.Extension(shareFormat)}";
+        return TypedResults.PhysicalFile(path, ShareEncoder.ContentType(shareFormat), name, enableRangeProcessing: true);
+    }
+
+    /// <summary>A query value naming an enum member in lower case (mp4, pingpong); absent means the default.</summary>
+    private static bool TryParseChoice<T>(string? text, T fallback, out T value) where T : struct, Enum
+    {
+        value = fallback;
+        if (string.IsNullOrEmpty(text)) return true;
+        // By name only, never a number, and only names written the way the API documents them.
+        return text.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)) && !text.All(char.IsAsciiDigit)
+            && Enum.TryParse(text, ignoreCase: true, out value);
+    }
+
+    private static string Shorten(string? text) => text is null ? "" : text.Length > 20 ? text[..20] + "…" : text;
 
     private static async Task<IResult> FramesAsync(Guid id, GenerationService service, MediaStore media, HttpContext context, CancellationToken ct, int index = 0) =>
         await MediaAsync(id, index, service, media, context, MediaStore.FramesZipFile, "application/zip", $"frames-{id:N}-{index}.zip", ct).ConfigureAwait(false);
@@ -208,17 +252,25 @@ public static class JobsApi
     private static async Task<IResult> MediaAsync(Guid id, int index, GenerationService service, MediaStore media, HttpContext context,
         Func<int, string> file, string contentType, string? downloadName, CancellationToken ct)
     {
-        var job = await FindVisibleAsync(id, context.User, service, ct).ConfigureAwait(false);
-        if (job is null) return NotFound(id);
-        if (job.Status != GenerationStatus.Succeeded)
-            return TypedResults.Problem($"Job {id} is {job.Status}; its files exist once it has succeeded.", statusCode: StatusCodes.Status409Conflict, title: "Not ready");
-        if (index < 0 || index >= job.VideoCount)
-            return FieldProblem("index", $"index must be between 0 and {job.VideoCount - 1} (this job made {job.VideoCount} video(s)), but is {index}.");
+        var (job, refusal) = await ReadyJobAsync(id, index, service, context, ct).ConfigureAwait(false);
+        if (job is null) return refusal!;
         var path = media.PathOf(job.MediaFolder, file(index));
         if (!File.Exists(path))
             return TypedResults.Problem($"The file of job {id} is missing from the data folder; the item should be regenerated.", statusCode: StatusCodes.Status410Gone, title: "File missing");
         context.Response.Headers.XContentTypeOptions = "nosniff";
         return TypedResults.PhysicalFile(path, contentType, downloadName, enableRangeProcessing: true);
+    }
+
+    /// <summary>A job the caller may see that has succeeded and made video <paramref name="index"/>, or why not.</summary>
+    private static async Task<(Generation? Job, IResult? Refusal)> ReadyJobAsync(Guid id, int index, GenerationService service, HttpContext context, CancellationToken ct)
+    {
+        var job = await FindVisibleAsync(id, context.User, service, ct).ConfigureAwait(false);
+        if (job is null) return (null, NotFound(id));
+        if (job.Status != GenerationStatus.Succeeded)
+            return (null, TypedResults.Problem($"Job {id} is {job.Status}; its files exist once it has succeeded.", statusCode: StatusCodes.Status409Conflict, title: "Not ready"));
+        if (index < 0 || index >= job.VideoCount)
+            return (null, FieldProblem("index", $"index must be between 0 and {job.VideoCount - 1} (this job made {job.VideoCount} video(s)), but is {index}."));
+        return (job, null);
     }
 
     private static Task<IResult> InputAsync(Guid id, GenerationService service, MediaStore media, HttpContext context, CancellationToken ct) =>

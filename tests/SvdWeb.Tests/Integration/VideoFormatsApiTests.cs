@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Http.Json;
+using SvdWeb.Api;
+using SvdWeb.Gallery;
+using SvdWeb.TestSupport;
+
+namespace SvdWeb.Tests.Integration;
+
+/// <summary>GET /api/jobs/{id}/video?format=…&amp;loop=…: other formats made from the stored frames by the real ffmpeg, once.</summary>
+public sealed class VideoFormatsApiTests : IDisposable
+{
+    private readonly SvdWebFactory _factory = new();
+
+    [Fact]
+    public async Task Video_WebMPingPong_MadeFromTheFramesOnceThenServedFromTheCache()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _factory.CreateClient();
+        var job = await SucceededJobAsync(client, ct);
+        var folder = Path.Combine(_factory.DataFolder, "media", job.Id.ToString("N"));
+
+        var first = await client.GetAsync($"/api/jobs/{job.Id}/video?format=webm&loop=pingpong", ct);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal("video/webm", first.Content.Headers.ContentType?.MediaType);
+        Assert.Equal($"svdweb-{job.Id:N}-0-pingpong.webm", first.Content.Headers.ContentDisposition?.FileNameStar ?? first.Content.Headers.ContentDisposition?.FileName);
+        var downloaded = Path.Combine(_factory.DataFolder, "downloaded.webm");
+        await File.WriteAllBytesAsync(downloaded, await first.Content.ReadAsByteArrayAsync(ct), ct);
+        var info = await FfprobeInfo.ReadAsync(downloaded, ct);
+        Assert.Equal(("vp9", 128, 64, 6), (info.Codec, info.Width, info.Height, info.Frames));   // 4 frames: 0 1 2 3 2 1
+        var cached = Path.Combine(folder, "video_0.pingpong.webm");
+        var written = File.GetLastWriteTimeUtc(cached);
+
+        var second = await client.GetAsync($"/api/jobs/{job.Id}/video?format=webm&loop=pingpong", ct);
+
+        Assert.Equal(await File.ReadAllBytesAsync(downloaded, ct), await second.Content.ReadAsByteArrayAsync(ct));
+        Assert.Equal(written, File.GetLastWriteTimeUtc(cached));
+        Assert.DoesNotContain(Directory.GetFiles(folder), f => Path.GetFileName(f).StartsWith('.'));
+    }
+
+    [Fact]
+    public async Task Video_SameFormatAskedFourTimesAtOnce_OneEncodeAndTheSameBytes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _factory.CreateClient();
+        var job = await SucceededJobAsync(client, ct);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => client.GetAsync($"/api/jobs/{job.Id}/video?format=gif", ct)));
+
+        Assert.All(responses, r => Assert.Equal("image/gif", r.Content.Headers.ContentType?.MediaType));
+        var bodies = await Task.WhenAll(responses.Select(r => r.Content.ReadAsByteArrayAsync(ct)));
+        Assert.All(bodies, b => Assert.Equal(bodies[0], b));
+        var gifs = Directory.GetFiles(Path.Combine(_factory.DataFolder, "media", job.Id.ToString("N")), "*.gif").Select(Path.GetFileName).Order();
+        Assert.Equal(["preview.gif", "video_0.forward.gif"], gifs);
+    }
+
+    [Fact]
+    public async Task Video_DefaultsAndExplicitMp4Forward_TheStoredFile()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _factory.CreateClient();
+        var job = await SucceededJobAsync(client, ct);
+
+        var plain = await client.GetByteArrayAsync($"/api/jobs/{job.Id}/video", ct);
+        var explicitDefaults = await client.GetByteArrayAsync($"/api/jobs/{job.Id}/video?format=mp4&loop=forward", ct);
+
+        var stored = await File.ReadAllBytesAsync(Path.Combine(_factory.DataFolder, "media", job.Id.ToString("N"), "video_0.mp4"), ct);
+        Assert.Equal(stored, plain);
+        Assert.Equal(stored, explicitDefaults);
+    }
+
+    [Theory]
+    [InlineData("format=avi", "format", "mp4, webm, gif, webp")]
+    [InlineData("format=1", "format", "mp4, webm, gif, webp")]
+    [InlineData("loop=backward", "loop", "forward or pingpong")]
+    public async Task Video_UnknownChoice_400NamingTheAllowedValues(string query, string field, string allowed)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _factory.CreateClient();
+        var job = await SucceededJobAsync(client, ct);
+
+        var response = await client.GetAsync($"/api/jobs/{job.Id}/video?{query}", ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<Microsoft.AspNetCore.Mvc.ValidationProblemDetails>(ct);
+        Assert.Contains(allowed, Assert.Single(problem!.Errors[field]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Video_ItemDeleted_CachedFormatsGoWithIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _factory.CreateClient();
+        var job = await SucceededJobAsync(client, ct);
+        (await client.GetAsync($"/api/jobs/{job.Id}/video?format=webp&loop=pingpong", ct)).EnsureSuccessStatusCode();
+        var folder = Path.Combine(_factory.DataFolder, "media", job.Id.ToString("N"));
+        Assert.True(File.Exists(Path.Combine(folder, "video_0.pingpong.webp")));
+
+        (await client.DeleteAsync($"/api/jobs/{job.Id}", ct)).EnsureSuccessStatusCode();
+
+        Assert.False(Directory.Exists(folder));
+    }
+
+    private static async Task<JobDto> SucceededJobAsync(HttpClient client, CancellationToken ct)
+    {
+        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(ct));
+        var accepted = (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
+        var job = await JobsApiTests.WaitForEndAsync(client, accepted.Id, ct);
+        Assert.True(job.Status == GenerationStatus.Succeeded, job.Error);
+        return job;
+    }
+
+    public void Dispose() => _factory.Dispose();
+}
