@@ -204,13 +204,15 @@ public static class JobsApi
     /// frames on the first request and cached (<see cref="ShareVideoCache"/>), then sent as a download.
     /// </summary>
     private static async Task<IResult> VideoAsync(Guid id, GenerationService service, MediaStore media, ShareVideoCache shares, HttpContext context,
-        CancellationToken ct, int index = 0, string? format = null, string? loop = null)
+        CancellationToken ct, int index = 0, string? format = null, string? loop = null, int interpolate = 1)
     {
         if (!TryParseChoice(format, ShareFormat.Mp4, out ShareFormat shareFormat))
             return FieldProblem("format", $"format must be one of mp4, webm, gif, webp (default mp4), but is '{Shorten(format)}'.");
         if (!TryParseChoice(loop, LoopMode.Forward, out LoopMode loopMode))
             return FieldProblem("loop", $"loop must be forward or pingpong (default forward), but is '{Shorten(loop)}'.");
-        if (shareFormat == ShareFormat.Mp4 && loopMode == LoopMode.Forward)
+        if (!ShareEncoder.InterpolationFactors.Contains(interpolate))
+            return FieldProblem("interpolate", $"interpolate must be 1, 2 or 4 (times the frames and the frame rate; default 1), but is {interpolate}.");
+        if (shareFormat == ShareFormat.Mp4 && loopMode == LoopMode.Forward && interpolate == 1)
             return await MediaAsync(id, index, service, media, context, MediaStore.VideoFile, "video/mp4", null, ct).ConfigureAwait(false);
 
         var (job, refusal) = await ReadyJobAsync(id, index, service, context, ct).ConfigureAwait(false);
@@ -218,7 +220,7 @@ public static class JobsApi
         string path;
         try
         {
-            path = await shares.GetAsync(job, index, shareFormat, loopMode, ct).ConfigureAwait(false);
+            path = await shares.GetAsync(job, index, shareFormat, loopMode, ct, interpolate).ConfigureAwait(false);
         }
         catch (FileNotFoundException)
         {
@@ -230,7 +232,7 @@ public static class JobsApi
             return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Video encode failed");
         }
         context.Response.Headers.XContentTypeOptions = "nosniff";
-        var name = $"svdweb-{id:N}-{index}{(loopMode == LoopMode.PingPong ? "-pingpong" : "")}.{ShareEncoder.Extension(shareFormat)}";
+        var name = $"svdweb-{id:N}-{index}{(loopMode == LoopMode.PingPong ? "-pingpong" : "")}{(interpolate > 1 ? $"-x{interpolate}" : "")}.{ShareEncoder.Extension(shareFormat)}";
         return TypedResults.PhysicalFile(path, ShareEncoder.ContentType(shareFormat), name, enableRangeProcessing: true);
     }
 

@@ -10,7 +10,8 @@ using SvdWeb.Options;
 namespace SvdWeb.Storage;
 
 /// <summary>
-/// The download formats of a finished video (WebM, GIF, WebP, and ping-pong variants of each and of the MP4), made from
+/// The download formats of a finished video (WebM, GIF, WebP, ping-pong variants of each and of the MP4, and motion-
+/// interpolated versions of all of them), made from
 /// its stored lossless frames the first time someone asks and kept in its media folder, so they go when the item goes.
 /// Requests for the same file while it is being made wait for that one encode; a failed encode leaves nothing and the
 /// next request tries again. The encode is not cancelled when one requester goes away: others may be waiting for it.
@@ -22,15 +23,15 @@ public sealed class ShareVideoCache(MediaStore media, IOptions<SvdWebOptions> op
     /// <summary>The path of the file, made first when needed.</summary>
     /// <exception cref="FileNotFoundException">The video's frames are missing from the data folder.</exception>
     /// <exception cref="FfmpegException">ffmpeg is missing or failed.</exception>
-    public async Task<string> GetAsync(Generation job, int index, ShareFormat format, LoopMode loop, CancellationToken ct)
+    public async Task<string> GetAsync(Generation job, int index, ShareFormat format, LoopMode loop, CancellationToken ct, int interpolation = 1)
     {
         ArgumentNullException.ThrowIfNull(job);
-        if (format == ShareFormat.Mp4 && loop == LoopMode.Forward)
+        if (format == ShareFormat.Mp4 && loop == LoopMode.Forward && interpolation == 1)
             return media.PathOf(job.MediaFolder, MediaStore.VideoFile(index));
-        var path = media.PathOf(job.MediaFolder, MediaStore.ShareFile(index, format, loop));
+        var path = media.PathOf(job.MediaFolder, MediaStore.ShareFile(index, format, loop, interpolation));
         if (File.Exists(path)) return path;
 
-        var encoding = _encoding.GetOrAdd(path, _ => new Lazy<Task>(() => EncodeAsync(job, index, format, loop, path)));
+        var encoding = _encoding.GetOrAdd(path, _ => new Lazy<Task>(() => EncodeAsync(job, index, format, loop, interpolation, path)));
         try
         {
             await encoding.Value.WaitAsync(ct).ConfigureAwait(false);
@@ -42,10 +43,10 @@ public sealed class ShareVideoCache(MediaStore media, IOptions<SvdWebOptions> op
         return path;
     }
 
-    private async Task EncodeAsync(Generation job, int index, ShareFormat format, LoopMode loop, string path)
+    private async Task EncodeAsync(Generation job, int index, ShareFormat format, LoopMode loop, int interpolation, string path)
     {
         var (frames, width, height) = await ReadFramesAsync(media.PathOf(job.MediaFolder, MediaStore.FramesZipFile(index))).ConfigureAwait(false);
-        await ShareEncoder.WriteAsync(path, frames, width, height, job.Fps, format, loop, CancellationToken.None, options.Value.VideoCrf).ConfigureAwait(false);
+        await ShareEncoder.WriteAsync(path, frames, width, height, job.Fps, format, loop, CancellationToken.None, options.Value.VideoCrf, interpolation).ConfigureAwait(false);
     }
 
     /// <summary>The video's frames as RGB24, from its ZIP of PNG frames (frame_0000.png, …, in name order).</summary>

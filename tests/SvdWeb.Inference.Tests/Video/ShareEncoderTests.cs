@@ -37,6 +37,58 @@ public sealed class ShareEncoderTests : IDisposable
         Assert.Equal(["clip." + ShareEncoder.Extension(format)], Directory.GetFiles(_folder).Select(Path.GetFileName));
     }
 
+    [Theory]
+    [InlineData(ShareFormat.Mp4, LoopMode.Forward, 2, "14/1")]
+    [InlineData(ShareFormat.Mp4, LoopMode.Forward, 4, "28/1")]
+    [InlineData(ShareFormat.WebM, LoopMode.PingPong, 2, "14/1")]
+    [InlineData(ShareFormat.Gif, LoopMode.Forward, 2, null)]
+    public async Task WriteAsync_Interpolated_FactorTimesTheFramesAtFactorTimesTheRate(ShareFormat format, LoopMode loop, int factor, string? rate)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var path = Path.Combine(_folder, "smooth." + ShareEncoder.Extension(format));
+
+        await ShareEncoder.WriteAsync(path, Frames(), Width, Height, 7, format, loop, ct, interpolation: factor);
+
+        var info = await FfprobeInfo.ReadAsync(path, ct);
+        var played = ShareEncoder.FrameOrder(FrameCount, loop).Count;
+        Assert.Equal(ShareEncoder.InterpolatedFrames(played, factor), info.Frames);
+        // GIF stores delays in hundredths of a second, so its rate is whatever 100 / delay rounds to.
+        if (rate is not null) Assert.Equal(rate, info.FrameRate);
+    }
+
+    [Fact]
+    public async Task WriteAsync_Interpolated_InBetweenFramesAreNewPictures()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var plain = Path.Combine(_folder, "plain.mp4");
+        var smooth = Path.Combine(_folder, "smooth.mp4");
+        await ShareEncoder.WriteAsync(plain, Frames(), Width, Height, 7, ShareFormat.Mp4, LoopMode.Forward, ct, crf: 0);
+
+        await ShareEncoder.WriteAsync(smooth, Frames(), Width, Height, 7, ShareFormat.Mp4, LoopMode.Forward, ct, crf: 0, interpolation: 2);
+
+        // Frame 1 of the smooth clip lies between frames 0 and 1 of the plain one: not a copy of either.
+        var between = await DecodeFrameAsync(smooth, 1, ct);
+        var before = await DecodeFrameAsync(plain, 0, ct);
+        var after = await DecodeFrameAsync(plain, 1, ct);
+        Assert.NotEqual(before, between);
+        Assert.NotEqual(after, between);
+    }
+
+    private static async Task<byte[]> DecodeFrameAsync(string path, int frame, CancellationToken ct)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-v", "error", "-i", path, "-vf", $"select=eq(n\\,{frame})", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-" })
+            start.ArgumentList.Add(arg);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        using var output = new MemoryStream();
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        await process.StandardOutput.BaseStream.CopyToAsync(output, ct);
+        await process.WaitForExitAsync(ct);
+        Assert.True(process.ExitCode == 0, await stderr);
+        Assert.Equal(Width * Height * 3, output.Length);
+        return output.ToArray();
+    }
+
     [Fact]
     public async Task WriteAsync_Gif_LoopsForever()
     {

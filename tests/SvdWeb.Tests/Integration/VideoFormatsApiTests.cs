@@ -69,7 +69,24 @@ public sealed class VideoFormatsApiTests : IDisposable
         Assert.Equal(stored, explicitDefaults);
     }
 
+    [Fact]
+    public async Task Video_InterpolatedTwice_TwiceTheFramesAndTheRate()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _factory.CreateClient();
+        var job = await SucceededJobAsync(client, ct);
+
+        var response = await client.GetAsync($"/api/jobs/{job.Id}/video?interpolate=2", ct);
+
+        Assert.Equal($"svdweb-{job.Id:N}-0-x2.mp4", response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName);
+        var downloaded = Path.Combine(_factory.DataFolder, "smooth.mp4");
+        await File.WriteAllBytesAsync(downloaded, await response.Content.ReadAsByteArrayAsync(ct), ct);
+        Assert.Equal(new FfprobeInfo("h264", "yuv420p", 128, 64, 8, "14/1"), await FfprobeInfo.ReadAsync(downloaded, ct));
+        Assert.True(File.Exists(Path.Combine(_factory.DataFolder, "media", job.Id.ToString("N"), "video_0.forward.x2.mp4")));
+    }
+
     [Theory]
+    [InlineData("interpolate=3", "interpolate", "1, 2 or 4")]
     [InlineData("format=avi", "format", "mp4, webm, gif, webp")]
     [InlineData("format=1", "format", "mp4, webm, gif, webp")]
     [InlineData("loop=backward", "loop", "forward or pingpong")]
