@@ -31,6 +31,9 @@ try
     app.MapAccountEndpoints();
     app.MapHub<ProgressHub>(ProgressHub.Path);
     app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+    // The settings validated on start, checked before the host starts: a bad one then reaches the catch below alone,
+    // without the host's own "Hosting failed to start" error and stack trace around the message.
+    app.Services.GetService<IStartupValidator>()?.Validate();
     app.Run();
 }
 catch (OptionsValidationException ex) when (System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly)
