@@ -292,7 +292,8 @@ public sealed partial class SvdPipeline : IDisposable
             var scaled = new float[latentsLength];
             var guidanceScratch = new float[latentFrameSize];
             var stepper = isHalf ? new HalfStepper(latentsLength) : null;
-            var previewLatent = options.Previews ? new float[latentFrameSize] : null;
+            // The scheduler's own pred_original_sample of the first frame, as the device loop's step graph outputs it.
+            var denoisedFirstFrame = options.Previews ? new float[latentFrameSize] : [];
             var noisePred = unetRun.NoisePred.Values;
             for (var i = 0; i < timesteps.Length; i++)
             {
@@ -329,19 +330,16 @@ public sealed partial class SvdPipeline : IDisposable
                     Guidance.ApplyInPlace(guided, noisePred.AsSpan(latentsLength, latentsLength), guidanceScale, latentFrameSize, guidanceScratch, isHalf);
                 Observe($"step{i}_guided_model_output", guided, videos, numFrames, latentChannels, latentHeight, latentWidth);
 
-                if (previewLatent is not null) latents.AsSpan(0, latentFrameSize).CopyTo(previewLatent);
-
                 // compute the previous noisy sample x_t -> x_t-1
                 if (stepper is not null)
-                    stepper.Step(scheduler, guided, i, latents);
+                    stepper.Step(scheduler, guided, i, latents, denoisedFirstFrame);
                 else
-                    scheduler.Step(guided, i, latents);
+                    scheduler.Step(guided, i, latents, denoisedFirstFrame);
                 Observe($"step{i}_latents_after_step", latents, videos, numFrames, latentChannels, latentHeight, latentWidth);
 
                 var stepTime = Stopwatch.GetElapsedTime(stageStart);
                 unetSteps.Add(stepTime);
-                var preview = previewLatent is null ? null : Preview(previewLatent, guided[..latentFrameSize], scheduler.Sigmas[i], latentHeight, latentWidth);
-                tracker.StepDone(stepTime, preview);
+                tracker.StepDone(stepTime, options.Previews ? LatentPreview.ToRgb(denoisedFirstFrame, latentHeight, latentWidth) : null);
             }
         }
         _models[3].Offload();
@@ -428,18 +426,6 @@ public sealed partial class SvdPipeline : IDisposable
     }
 
     /// <summary>
-    /// The v-prediction denoised estimate x0 = c_out·v + x/(σ²+1) of the first frame (spec §3.4), shown as RGB.
-    /// </summary>
-    private static RgbImage Preview(float[] latentBeforeStep, ReadOnlySpan<float> modelOutput, float sigma, int latentHeight, int latentWidth)
-    {
-        var sigmaSquaredPlusOne = sigma * sigma + 1f;
-        var cOut = -sigma / MathF.Sqrt(sigmaSquaredPlusOne);
-        for (var k = 0; k < latentBeforeStep.Length; k++)
-            latentBeforeStep[k] = modelOutput[k] * cOut + latentBeforeStep[k] / sigmaSquaredPlusOne;
-        return LatentPreview.ToRgb(latentBeforeStep, latentHeight, latentWidth);
-    }
-
-    /// <summary>
     /// For a pipeline loaded with <see cref="ExecutionSettings.ProfilePrefix"/>: ends profiling and returns each model's
     /// profile file (image encoder, VAE encoder, VAE decoder, UNet), for <see cref="OnnxProfile.Read"/>. With model CPU
     /// offload the sessions are gone after each run and so are their profiles: the map is then empty.
@@ -472,11 +458,11 @@ public sealed partial class SvdPipeline : IDisposable
     {
         private readonly Half[] _latents = new Half[length], _modelOutput = new Half[length];
 
-        public void Step(EulerDiscreteScheduler scheduler, ReadOnlySpan<float> modelOutput, int stepIndex, Span<float> latents)
+        public void Step(EulerDiscreteScheduler scheduler, ReadOnlySpan<float> modelOutput, int stepIndex, Span<float> latents, Span<float> predOriginalSample)
         {
             TensorPrimitives.ConvertToHalf(modelOutput, _modelOutput);
             TensorPrimitives.ConvertToHalf(latents, _latents);
-            scheduler.Step(_modelOutput, stepIndex, _latents);
+            scheduler.Step(_modelOutput, stepIndex, _latents, predOriginalSample);
             TensorPrimitives.ConvertToSingle(_latents, latents);
         }
     }

@@ -142,14 +142,14 @@ public sealed class EulerDiscreteScheduler
     /// <summary>
     /// <see cref="Step(ReadOnlySpan{float}, int, Span{float})"/> that also writes pred_original_sample (the denoised
     /// estimate x0, e.g. for previews) to <paramref name="predOriginalSample"/>, which must not overlap the inputs.
+    /// It may be shorter than the latents: it gets the x0 of the first values (a preview needs only the first frame's).
     /// An empty span skips it.
     /// </summary>
     public void Step(ReadOnlySpan<float> modelOutput, int stepIndex, Span<float> latents, Span<float> predOriginalSample)
     {
         var coefficients = Coefficients(stepIndex);
         CheckLengths(modelOutput.Length, latents.Length, nameof(latents));
-        if (!predOriginalSample.IsEmpty)
-            CheckLengths(latents.Length, predOriginalSample.Length, nameof(predOriginalSample));
+        CheckPrefix(latents.Length, predOriginalSample.Length, nameof(predOriginalSample));
 
         Span<float> denoised = stackalloc float[ChunkLength];
         Span<float> scratch = stackalloc float[ChunkLength];
@@ -159,8 +159,7 @@ public sealed class EulerDiscreteScheduler
             var sample = latents.Slice(start, length);
             var x0 = denoised[..length];
             PredictOriginal(modelOutput.Slice(start, length), sample, coefficients, x0, scratch[..length], roundToHalf: false);
-            if (!predOriginalSample.IsEmpty)
-                x0.CopyTo(predOriginalSample.Slice(start, length));
+            CopyPrefix(x0, start, predOriginalSample);
             EulerUpdate(sample, x0, coefficients);
         }
     }
@@ -191,10 +190,19 @@ public sealed class EulerDiscreteScheduler
     /// diffusers' two half roundings: <c>model_output·c_out</c> (v-prediction; <c>σ·model_output</c> for epsilon)
     /// has the model output's dtype, and prev_sample is cast back to half every step (pitfall 13).
     /// </summary>
-    public void Step(ReadOnlySpan<Half> modelOutput, int stepIndex, Span<Half> latents)
+    public void Step(ReadOnlySpan<Half> modelOutput, int stepIndex, Span<Half> latents) =>
+        Step(modelOutput, stepIndex, latents, []);
+
+    /// <summary>
+    /// <see cref="Step(ReadOnlySpan{Half}, int, Span{Half})"/> that also writes pred_original_sample, as diffusers
+    /// holds it (float32: the half output term is added to the float32 upcast sample), for the first
+    /// <paramref name="predOriginalSample"/>.Length values. An empty span skips it.
+    /// </summary>
+    public void Step(ReadOnlySpan<Half> modelOutput, int stepIndex, Span<Half> latents, Span<float> predOriginalSample)
     {
         var coefficients = Coefficients(stepIndex);
         CheckLengths(modelOutput.Length, latents.Length, nameof(latents));
+        CheckPrefix(latents.Length, predOriginalSample.Length, nameof(predOriginalSample));
 
         Span<float> sample = stackalloc float[ChunkLength];
         Span<float> denoised = stackalloc float[ChunkLength];
@@ -208,6 +216,7 @@ public sealed class EulerDiscreteScheduler
             TensorPrimitives.ConvertToSingle(latentChunk, s);
             TensorPrimitives.ConvertToSingle(modelOutput.Slice(start, length), mo);
             PredictOriginal(mo, s, coefficients, denoised[..length], mo, roundToHalf: true);
+            CopyPrefix(denoised[..length], start, predOriginalSample);
             EulerUpdate(s, denoised[..length], coefficients);
             TensorPrimitives.ConvertToHalf(s, latentChunk);
         }
@@ -294,6 +303,19 @@ public sealed class EulerDiscreteScheduler
     {
         if (expected != actual)
             throw new ArgumentException($"{name} has {actual} elements, but the input has {expected}; they must be the same shape.", name);
+    }
+
+    private static void CheckPrefix(int latentsLength, int predOriginalLength, string name)
+    {
+        if (predOriginalLength > latentsLength)
+            throw new ArgumentException($"{name} has {predOriginalLength} elements, more than the latents' {latentsLength}.", name);
+    }
+
+    /// <summary>The part of one chunk's x0 (starting at <paramref name="start"/>) that falls in the asked-for prefix.</summary>
+    private static void CopyPrefix(ReadOnlySpan<float> x0, int start, Span<float> predOriginalSample)
+    {
+        if (start < predOriginalSample.Length)
+            x0[..Math.Min(x0.Length, predOriginalSample.Length - start)].CopyTo(predOriginalSample[start..]);
     }
 
     private static void CheckNoPartialOverlap(ReadOnlySpan<Half> source, Span<Half> destination)

@@ -46,6 +46,7 @@ public static partial class FfmpegTool
         return match.Success ? match.Groups[1].Value : null;
     }
 
-    [GeneratedRegex(@"^ffmpeg version (\S+)", RegexOptions.Multiline)]
+    // A leading "7:" is a Debian package epoch some repackaged builds print; it is not part of ffmpeg's version.
+    [GeneratedRegex(@"^ffmpeg version (?:[0-9]+:)?(\S+)", RegexOptions.Multiline)]
     private static partial Regex VersionLine();
 }

@@ -1,3 +1,4 @@
+using SvdWeb.Inference.Imaging;
 using SvdWeb.Inference.Models;
 using SvdWeb.Inference.Onnx;
 using SvdWeb.Inference.Tests.Models;
@@ -31,11 +32,11 @@ public sealed class DeviceResidentLoopTests
     {
         var golden = PipelineCase.Load(caseName);
         var recipe = variant == "two-videos" ? golden.Recipe with { NumVideosPerPrompt = 2 } : golden.Recipe;
-        var options = variant == "previews" ? new SvdRunOptions(new SyncProgress(_ => { }), Previews: true) : null;
 
-        var (host, device) = await RunBothAsync(Fixtures.TinyPack, golden, recipe, options);
+        var (host, device) = await RunBothAsync(Fixtures.TinyPack, golden, recipe, previews: variant == "previews");
 
         AssertSameVideos(host, device);
+        AssertSamePreviews(host, device);
     }
 
     [Fact]
@@ -44,7 +45,7 @@ public sealed class DeviceResidentLoopTests
         using var pack = new Float16IoPack();
         var golden = PipelineCase.Load("A");
 
-        var (host, device) = await RunBothAsync(pack.Folder, golden, golden.Recipe, null);
+        var (host, device) = await RunBothAsync(pack.Folder, golden, golden.Recipe);
 
         AssertSameVideos(host, device);
     }
@@ -55,7 +56,7 @@ public sealed class DeviceResidentLoopTests
         using var pack = new TensorRtUNetPack(withIoMapping: true);
         var golden = PipelineCase.Load("A");
 
-        var (host, device) = await RunBothAsync(pack.Folder, golden, golden.Recipe, null);
+        var (host, device) = await RunBothAsync(pack.Folder, golden, golden.Recipe);
 
         AssertSameVideos(host, device);
     }
@@ -67,9 +68,34 @@ public sealed class DeviceResidentLoopTests
         pack.ReplaceText("scheduler/scheduler_config.json", "\"v_prediction\"", "\"epsilon\"");
         var golden = PipelineCase.Load("C");
 
-        var (host, device) = await RunBothAsync(pack.Folder, golden, golden.Recipe, null);
+        var (host, device) = await RunBothAsync(pack.Folder, golden, golden.Recipe);
 
         AssertSameVideos(host, device);
+    }
+
+    [Fact]
+    public async Task RunAsync_EpsilonPredictionWithPreviews_DeviceLoopShowsTheHostLoopsPreviews()
+    {
+        // Both loops' previews are the scheduler's pred_original_sample, whatever the prediction type.
+        using var pack = new TempPackCopy();
+        pack.ReplaceText("scheduler/scheduler_config.json", "\"v_prediction\"", "\"epsilon\"");
+        var golden = PipelineCase.Load("A");
+
+        var (host, device) = await RunBothAsync(pack.Folder, golden, golden.Recipe, previews: true);
+
+        AssertSameVideos(host, device);
+        AssertSamePreviews(host, device);
+    }
+
+    [Fact]
+    public async Task RunAsync_Float16PackWithPreviews_DeviceLoopShowsTheHostLoopsPreviews()
+    {
+        using var pack = new Float16IoPack();
+        var golden = PipelineCase.Load("A");
+
+        var (host, device) = await RunBothAsync(pack.Folder, golden, golden.Recipe, previews: true);
+
+        AssertSamePreviews(host, device);
     }
 
     [Fact]
@@ -108,19 +134,45 @@ public sealed class DeviceResidentLoopTests
         Assert.Equal(before.Videos[0].FramesZeroToOne, after.Videos[0].FramesZeroToOne);
     }
 
-    private static async Task<(SvdResult Host, SvdResult Device)> RunBothAsync(string packFolder, PipelineCase golden, SvdRecipe recipe, SvdRunOptions? options)
+    private static async Task<(LoopRun Host, LoopRun Device)> RunBothAsync(string packFolder, PipelineCase golden, SvdRecipe recipe, bool previews = false)
     {
         var pack = ModelPack.Load(packFolder);
         using var hostPipeline = SvdPipeline.Load(pack, Settings(deviceLoop: false));
         using var devicePipeline = SvdPipeline.Load(pack, Settings(deviceLoop: true));
-        var host = await hostPipeline.RunAsync(golden.LoadImage(), recipe, options, TestContext.Current.CancellationToken);
-        var device = await devicePipeline.RunAsync(golden.LoadImage(), recipe, options, TestContext.Current.CancellationToken);
+        var host = await RunAsync(hostPipeline, golden, recipe, previews);
+        var device = await RunAsync(devicePipeline, golden, recipe, previews);
         Assert.Equal(0, hostPipeline.GlueShapeCount);
         Assert.Equal(1, devicePipeline.GlueShapeCount);
         return (host, device);
     }
 
-    private static void AssertSameVideos(SvdResult host, SvdResult device)
+    private static async Task<LoopRun> RunAsync(SvdPipeline pipeline, PipelineCase golden, SvdRecipe recipe, bool previews)
+    {
+        var shown = new List<RgbImage>();
+        var options = previews
+            ? new SvdRunOptions(new SyncProgress(p => { if (p.Preview is { } preview) shown.Add(preview); }), Previews: true)
+            : null;
+        var result = await pipeline.RunAsync(golden.LoadImage(), recipe, options, TestContext.Current.CancellationToken);
+        if (previews) Assert.Equal(recipe.NumInferenceSteps, shown.Count);
+        return new LoopRun(result.Videos, shown);
+    }
+
+    private sealed record LoopRun(IReadOnlyList<SvdVideo> Videos, IReadOnlyList<RgbImage> Previews);
+
+    private static void AssertSamePreviews(LoopRun host, LoopRun device)
+    {
+        Assert.Equal(host.Previews.Count, device.Previews.Count);
+        for (var step = 0; step < host.Previews.Count; step++)
+        {
+            var expected = host.Previews[step].Pixels;
+            var actual = device.Previews[step].Pixels;
+            var differing = expected.Zip(actual).Count(pair => pair.First != pair.Second);
+            Assert.True(differing == 0 && expected.Length == actual.Length,
+                $"step {step}: {differing} of {expected.Length} preview values differ between the host and device loops.");
+        }
+    }
+
+    private static void AssertSameVideos(LoopRun host, LoopRun device)
     {
         Assert.Equal(host.Videos.Count, device.Videos.Count);
         for (var v = 0; v < host.Videos.Count; v++)
