@@ -17,11 +17,17 @@ try
     var app = builder.Build();
     if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
     app.UseForwardedHeaders();
-    app.UseStatusCodePages();
+    // The API and the hub answer problem details; a page address that fails with no body gets a styled page (not
+    // found, admins only) with the same status.
+    app.UseWhen(SvdWeb.Hosting.StatusPages.IsApi, api => api.UseStatusCodePages());
+    app.UseWhen(context => !SvdWeb.Hosting.StatusPages.IsApi(context), pages => pages.UseStatusCodePagesWithReExecute(SvdWeb.Hosting.StatusPages.Path, createScopeForStatusCodePages: true));
     // Before anything acts on a request: a page of another site must not act with the user's browser.
     app.UseMiddleware<SvdWeb.Hosting.CrossSiteRequestGuard>();
     app.UseWhen(context => context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase), api => api.UseMiddleware<ApiFailureMiddleware>());
     app.UseStaticFiles();
+    // Routing after the static files: a matched endpoint would make the static file middleware step aside and leave
+    // the stylesheet to the sign-in policy (the login page would load without its styles).
+    app.UseRouting();
     app.UseAuthentication();
     app.UseAuthorization();
     app.UseAntiforgery();

@@ -2,3 +2,12 @@
 window.svdweb = {
   copyText: async (text) => { await navigator.clipboard.writeText(text); return true; },
 };
+
+// A `muted` attribute that Blazor adds with setAttribute only sets defaultMuted, not muted (the HTML parser sets both),
+// so Chrome blocks the video's autoplay. Every muted video really starts muted, and an autoplay one then plays.
+document.addEventListener('loadstart', (e) => {
+  const video = e.target;
+  if (!(video instanceof HTMLVideoElement) || !video.hasAttribute('muted')) return;
+  video.muted = true;
+  if (video.autoplay) video.play().catch(() => { /* the user may still press play */ });
+}, true);

@@ -248,7 +248,10 @@ public sealed partial class GenerationService(
             var job = await db.Generations.FindAsync([id], ct).ConfigureAwait(false);
             if (job is null || job.Status is not (GenerationStatus.Failed or GenerationStatus.Cancelled or GenerationStatus.Interrupted)) return false;
             ffmpeg.EnsureAvailable();
-            CheckRecipe(job.ToRecipe(), job.InputWidth, job.InputHeight);
+            var (pack, _) = CheckRecipe(job.ToRecipe(), job.InputWidth, job.InputHeight);
+            // The worker refuses a job whose pack changed since it was queued; say so now, with what does work.
+            if (!string.Equals(await catalog.GetHashAsync(pack, ct).ConfigureAwait(false), job.ModelHash, StringComparison.Ordinal))
+                throw new ModelPackException(pack.Folder, $"the pack '{pack.Name}' changed on disk since this item was queued, so a retry would not reproduce its recipe. Regenerate it instead: a new item with the same settings on the current pack.");
             if (!requester.IsAdmin) await quota.EnsureAvailableAsync(new JobOwner(job.OwnerId, job.OwnerName), ct).ConfigureAwait(false);
             await EnsureQueueRoomAsync(db, job.OwnerId, ct).ConfigureAwait(false);
             job.Status = GenerationStatus.Queued;

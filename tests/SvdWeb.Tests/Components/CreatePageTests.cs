@@ -144,4 +144,38 @@ public sealed class CreatePageTests : RealServicesContext
         Assert.Contains("Locked", page.Markup, StringComparison.Ordinal);
         Assert.Contains("What the model sees (64 × 128, pad)", page.Markup, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void FileChipClose_RemovesTheImage_GenerateAsksForOne()
+    {
+        var page = RenderCreate();
+        Upload(page, "logo_128x64.png");
+        page.WaitForElement("#model-view");
+        Assert.Contains("logo_128x64.png", page.Find("#file-chip").TextContent, StringComparison.Ordinal);
+
+        page.Find("#file-chip button").Click();
+
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("#file-chip")));
+        Assert.Empty(page.FindAll("#input-preview"));
+        Assert.Empty(page.FindAll("#model-view"));
+        page.Find("#generate").Click();
+        page.WaitForAssertion(() => Assert.Equal("Choose an image first.", page.Find("#image-error").TextContent));
+        using var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext();
+        Assert.Equal(0, db.Generations.Count());
+    }
+
+    [Fact]
+    public void RejectedFileAfterGoodOne_ChipKeepsTheLoadedImagesName()
+    {
+        var page = RenderCreate();
+        Upload(page, "logo_128x64.png");
+        page.WaitForElement("#model-view");
+
+        page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText("<html></html>", "notes.png"));
+
+        page.WaitForElement("#image-error");
+        Assert.Contains("logo_128x64.png", page.Find("#file-chip").TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("notes.png", page.Find("#file-chip").TextContent, StringComparison.Ordinal);
+        Assert.NotEmpty(page.FindAll("#model-view"));
+    }
 }

@@ -191,6 +191,11 @@ public sealed partial class Create : IDisposable
         }
     }
 
+    private void ClearImage()
+    {
+        (_upload, _image, _fileName, _inputPreview, _modelView, _imageError) = (null, null, null, null, null, null);
+    }
+
     private void UpdateModelView()
     {
         _modelView = null;

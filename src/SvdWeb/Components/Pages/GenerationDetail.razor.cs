@@ -1,0 +1,10 @@
+namespace SvdWeb.Components.Pages;
+
+public sealed partial class GenerationDetail
+{
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "An action on gallery item {Id} failed; the page showed the message and kept working.")]
+        public static partial void ActionFailed(ILogger logger, Guid id, Exception exception);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using SvdWeb.Accounts;
+using SvdWeb.Tests.Integration;
+using SvdWeb.TestSupport;
+using static Microsoft.Playwright.Assertions;
+
+namespace SvdWeb.Tests.Browser;
+
+/// <summary>
+/// What only a browser shows: a video really starts muted (so it autoplays), a download leaves the page's address
+/// alone, unknown addresses and admin pages get styled pages, and the login page in accounts mode is styled.
+/// </summary>
+public sealed class PageDefectsTests : BrowserTest
+{
+    [Fact]
+    public async Task DetailPage_VideoMutedAndPlaying_FramesDownloadKeepsAddress()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var api = new HttpClient { BaseAddress = Root };
+        var accepted = await (await api.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct))
+            .Content.ReadFromJsonAsync<Api.JobDto>(JobsApiTests.Json, ct);
+        var job = await JobsApiTests.WaitForEndAsync(api, accepted!.Id, ct);
+        Assert.Equal(Gallery.GenerationStatus.Succeeded, job.Status);
+        var page = Browser.Page;
+        var address = new Uri(Root, $"/gallery/{job.Id}").ToString();
+
+        await Browser.GotoAsync(new Uri(address));
+
+        var video = page.Locator("#video-0");
+        await Expect(video).ToBeVisibleAsync();
+        // Chrome autoplays only a muted video; the element Blazor rendered must be muted, not just carry the attribute.
+        await page.WaitForFunctionAsync("() => { const v = document.querySelector('#video-0'); return v && v.muted && !v.paused && v.currentTime > 0; }");
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#download-frames-0").ClickAsync());
+        Assert.EndsWith(".zip", download.SuggestedFilename, StringComparison.Ordinal);
+        Assert.Equal(address, page.Url);
+        await page.ReloadAsync();
+        await Browser.WaitForInteractiveAsync();
+        await Expect(page.Locator("#video-0")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task UnknownAddress_StyledNotFoundPageWith404_ApiKeepsProblemDetails()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var page = Browser.Page;
+
+        var response = await page.GotoAsync(new Uri(Root, "/no-such-page").ToString());
+
+        Assert.Equal(404, response!.Status);
+        Assert.StartsWith("text/html", response.Headers["content-type"], StringComparison.Ordinal);
+        await Expect(page.Locator("#page-title")).ToHaveTextAsync("Not found");
+        await Expect(page.Locator(".mud-appbar")).ToBeVisibleAsync();
+        await Browser.ScreenshotAsync("not-found");
+        using var api = new HttpClient { BaseAddress = Root };
+        var apiMiss = await api.GetAsync("/api/no-such-thing", ct);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, apiMiss.StatusCode);
+        Assert.Equal("application/problem+json", apiMiss.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task AccountsMode_LoginPageStyled_NonAdminGetsAdminsOnlyPage()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await Factory.Services.GetRequiredService<AccountService>().CreateAsync("alice", "correct horse", admin: false, ct);
+        var page = Browser.Page;
+        var errors = new List<string>();
+        page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
+        page.PageError += (_, error) => errors.Add(error);
+
+        await page.GotoAsync(new Uri(Root, "/login").ToString());
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+
+        // MudBlazor's stylesheet and the app's own are loaded as stylesheets (not a login page in their place).
+        var loaded = await page.EvaluateAsync<string[]>("() => [...document.styleSheets].filter(s => { try { return s.cssRules.length > 0; } catch { return false; } }).map(s => s.href ?? '')");
+        Assert.Contains(loaded, href => href.EndsWith("/css/app.css", StringComparison.Ordinal));
+        Assert.Contains(loaded, href => href.Contains("MudBlazor", StringComparison.Ordinal));
+        Assert.Empty(errors);
+        await Browser.ScreenshotAsync("login-styled");
+
+        await page.Locator("#login-form input[name=userName]").FillAsync("alice");
+        await page.Locator("#login-form input[name=password]").FillAsync("correct horse");
+        await page.Locator("#login-form button[type=submit]").ClickAsync();
+        await Expect(page).ToHaveURLAsync(Root.ToString());
+
+        await page.GotoAsync(new Uri(Root, "/admin/users").ToString());
+
+        await Expect(page.Locator("#admins-only, #not-authorized").First).ToBeVisibleAsync();
+        await Expect(page.Locator(".mud-appbar")).ToBeVisibleAsync();
+        await Browser.ScreenshotAsync("admins-only");
+    }
+}
