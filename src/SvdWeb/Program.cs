@@ -25,12 +25,16 @@ try
     app.UseAuthentication();
     app.UseAuthorization();
     app.UseAntiforgery();
-    app.MapStaticAssets().AllowAnonymous();
-    app.MapOpenApi();
-    app.MapSvdWebApi();
-    app.MapAccountEndpoints();
-    app.MapHub<ProgressHub>(ProgressHub.Path);
-    app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+    // A worker (SvdWeb:Role=worker) runs jobs and serves nothing; every other endpoint answers 404.
+    if (app.Services.GetRequiredService<IOptions<SvdWeb.Options.SvdWebOptions>>().Value.ServesPages)
+    {
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapOpenApi();
+        app.MapSvdWebApi();
+        app.MapAccountEndpoints();
+        app.MapHub<ProgressHub>(ProgressHub.Path);
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+    }
     app.Run();
 }
 catch (OptionsValidationException ex) when (System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly)
