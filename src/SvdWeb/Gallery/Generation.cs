@@ -48,7 +48,7 @@ public sealed class Generation
     /// </summary>
     public long? ClaimSeq { get; set; }
 
-    /// <summary>Which worker holds the job while it runs ("host:pid:device"), null when none does.</summary>
+    /// <summary>Which worker holds the job while it runs, or ran it last ("host:pid:device"); null before a claim and after a lost lease.</summary>
     public string? LeaseOwner { get; set; }
 
     /// <summary>Until when that worker's claim holds without a heartbeat; after it, the job goes back to its place in line.</summary>

@@ -118,7 +118,7 @@ public sealed partial class JobRunner(
             else
             {
                 if (outcome != GenerationStatus.Succeeded) media.DeleteOutputs(job.MediaFolder, job.InputFile);
-                row.LeaseOwner = null;
+                // LeaseOwner stays: which worker ran the job.
                 row.LeaseUntil = null;
                 row.Status = outcome;
                 row.Error = error;

@@ -37,7 +37,9 @@ public sealed partial class StartupRecovery(
         if (sqlite) await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
         Log.Database(logger, $"{options.Value.Database.Provider.ToString().ToLowerInvariant()} {db.Database.GetDbConnection().DataSource}");
 
-        var removed = media.RemoveTemporaryFiles();
+        // On a shared media folder another host's worker may be writing its temporary files right now; a lost
+        // attempt's are removed when its lease is taken back.
+        var removed = sqlite ? media.RemoveTemporaryFiles() : 0;
         var now = time.GetUtcNow().UtcDateTime;
         var interrupted = sqlite
             ? await db.Generations.Where(g => g.Status == GenerationStatus.Running).ToListAsync(cancellationToken).ConfigureAwait(false)
