@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using SvdWeb.Gallery;
 using SvdWeb.Jobs;
@@ -128,6 +129,34 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
         // The worker node goes on with the next job, queued on the web node.
         Assert.Equal(GenerationStatus.Succeeded, (await Integration.JobsApiTests.WaitForEndAsync(client, small, ct)).Status);
         Assert.Equal(1, (await QueueRows.GetAsync(web.Services, small, ct)).Attempt);
+    }
+
+    [Fact]
+    public async Task StaleWorker_LeaseTakenOverMidRun_StopsAndRecordsNothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var connection = await DatabaseAsync(ct);
+        await NodeAsync(connection, "web", ("SvdWeb:Queue:HeartbeatInterval", "00:00:00.5"));
+        var node = _nodes[^1];
+        var slow = await SubmitAsync(node.CreateClient(), """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":50,"seed":1}""", ct);
+        var claims = node.Services.GetRequiredService<JobClaims>();
+        var stale = await claims.ClaimNextAsync("host-a:1:cpu", ct);
+        var run = node.Services.GetRequiredService<JobRunner>().RunAsync(stale!, "cpu", ct);
+        await Task.Delay(1000, ct);
+        // Meanwhile the job was taken back and claimed again elsewhere (as after a network cut longer than the lease).
+        await using (var db = await node.Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct))
+        {
+            await db.Generations.Where(g => g.Id == slow).ExecuteUpdateAsync(set => set
+                .SetProperty(g => g.Attempt, 2).SetProperty(g => g.LeaseOwner, "host-b:2:cpu"), ct);
+        }
+
+        await run.WaitAsync(TimeSpan.FromSeconds(30), ct);
+
+        var row = await QueueRows.GetAsync(node.Services, slow, ct);
+        Assert.Equal((GenerationStatus.Running, 2, "host-b:2:cpu"), (row.Status, row.Attempt, row.LeaseOwner));
+        Assert.Null(row.Error);
+        Assert.Null(row.FinishedUtc);
+        Assert.Contains(node.Logs.Entries, e => e.Message.Contains($"Job {slow} attempt 1 lost its lease", StringComparison.Ordinal));
     }
 
     private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)
