@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using SvdWeb.Gallery;
@@ -157,6 +158,25 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
         Assert.Null(row.Error);
         Assert.Null(row.FinishedUtc);
         Assert.Contains(node.Logs.Entries, e => e.Message.Contains($"Job {slow} attempt 1 lost its lease", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task DataProtection_TwoWebNodes_WhatOneProtectsTheOtherReads()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var connection = await DatabaseAsync(ct);
+        var a = await NodeAsync(connection);
+        var b = await NodeAsync(connection);
+        // The purpose the sign-in cookie uses: a cookie from node A must sign in on node B.
+        const string purpose = "Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationMiddleware";
+
+        var ticket = a.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>().CreateProtector(purpose, "Identity.Application", "v2")
+            .Protect("signed in on node A"u8.ToArray());
+
+        var read = b.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>().CreateProtector(purpose, "Identity.Application", "v2").Unprotect(ticket);
+        Assert.Equal("signed in on node A", System.Text.Encoding.UTF8.GetString(read));
+        await using var db = await a.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct);
+        Assert.Equal(1, await db.DataProtectionKeys.CountAsync(ct));
     }
 
     private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)
