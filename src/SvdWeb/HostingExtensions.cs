@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
@@ -22,18 +23,17 @@ internal static class HostingExtensions
     public static IServiceCollection AddSvdWebServices(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
-        services.AddDbContextFactory<GalleryDbContext>((provider, db) =>
-        {
-            var media = provider.GetRequiredService<MediaStore>();
-            db.UseSqlite($"Data Source={Path.Combine(media.DataFolder, "svdweb.db")};Cache=Shared");
-        });
+        services.AddSingleton<IDbContextFactory<GalleryDbContext>, GalleryDbContextFactory>();
+        services.AddScoped(provider => provider.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext());
         services.AddSingleton<MediaStore>();
         services.AddSingleton<PackAdministration>();
         services.AddSingleton<PackCatalog>();
         services.AddSingleton<PipelineCache>();
         services.AddSingleton<ShareVideoCache>();
         services.AddSingleton<GpuMemoryGuard>();
-        services.AddSingleton<GenerationQueue>();
+        services.AddSingleton<QueueSignal>();
+        services.AddSingleton<RunningJobs>();
+        services.AddSingleton<JobClaims>();
         services.AddSingleton<JobProgressBroadcaster>();
         services.AddSingleton<ProgressFollowers>();
         services.AddSingleton<JobRunner>();
@@ -137,11 +137,15 @@ internal static class HostingExtensions
         var devices = builder.Configuration.GetSection($"{SvdWebOptions.Section}:{nameof(SvdWebOptions.Devices)}").Get<string[]>() is { Length: > 0 } configured
             ? configured
             : new SvdWebOptions().WorkerDevices;
-        foreach (var device in devices)
+        // A web node runs no job: the workers of other processes claim what it queues.
+        var role = builder.Configuration.GetValue($"{SvdWebOptions.Section}:{nameof(SvdWebOptions.Role)}", ServerRole.All);
+        foreach (var device in role == ServerRole.Web ? [] : devices)
         {
             services.AddSingleton<IHostedService>(provider => ActivatorUtilities.CreateInstance<GenerationWorker>(provider, device));
         }
 
+        // The key ring that signs cookies and antiforgery tokens, in the database: every web node reads the same keys.
+        services.AddDataProtection().SetApplicationName("SvdWeb").PersistKeysToDbContext<GalleryDbContext>();
         services.AddSvdWebAuthentication();
         // Only the scheme, and only from SvdWeb:Accounts:TrustedProxies (none by default, not even loopback): the proxy
         // that ends TLS says the request was HTTPS, so the sign-in cookie is marked Secure. Client addresses are never

@@ -31,15 +31,19 @@ try
     app.UseAuthentication();
     app.UseAuthorization();
     app.UseAntiforgery();
-    app.MapStaticAssets().AllowAnonymous();
-    app.MapOpenApi();
-    app.MapSvdWebApi();
-    app.MapAccountEndpoints();
-    app.MapHub<ProgressHub>(ProgressHub.Path);
-    app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
     // The settings validated on start, checked before the host starts: a bad one then reaches the catch below alone,
     // without the host's own "Hosting failed to start" error and stack trace around the message.
     app.Services.GetService<IStartupValidator>()?.Validate();
+    // A worker (SvdWeb:Role=worker) runs jobs and serves nothing; every other endpoint answers 404.
+    if (app.Services.GetRequiredService<IOptions<SvdWeb.Options.SvdWebOptions>>().Value.ServesPages)
+    {
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapOpenApi();
+        app.MapSvdWebApi();
+        app.MapAccountEndpoints();
+        app.MapHub<ProgressHub>(ProgressHub.Path);
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+    }
     app.Run();
 }
 catch (OptionsValidationException ex) when (System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly)

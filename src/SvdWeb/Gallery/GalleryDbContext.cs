@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -5,13 +6,31 @@ using Microsoft.EntityFrameworkCore;
 namespace SvdWeb.Gallery;
 
 /// <summary>
-/// The SQLite gallery (data/svdweb.db, WAL) and the accounts (ASP.NET Core Identity's tables) in one file. Migrations
+/// The gallery (SQLite: data/svdweb.db, WAL; or PostgreSQL), the queue (the Queued and Running rows) and the accounts (ASP.NET Core Identity's tables) in one file. Migrations
 /// are applied at startup. The roles "admin" and "user" are seeded by a migration, so the CLI's <c>users add</c> finds
 /// them in any migrated database.
 /// </summary>
-/// <remarks>New migration: <c>dotnet ef migrations add NAME --project src/SvdWeb --output-dir Gallery/Migrations</c>.</remarks>
-public sealed class GalleryDbContext(DbContextOptions<GalleryDbContext> options) : IdentityDbContext<IdentityUser>(options)
+/// <remarks>
+/// New migration, once per provider: <c>dotnet ef migrations add NAME --project src/SvdWeb --context GalleryDbContext
+/// --output-dir Gallery/Migrations</c>, then the same with <c>--context PostgresGalleryDbContext --output-dir
+/// Gallery/Postgres/Migrations</c>.
+/// </remarks>
+public class GalleryDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyContext
 {
+    public GalleryDbContext(DbContextOptions<GalleryDbContext> options)
+        : base(options)
+    {
+    }
+
+    /// <summary>For the provider-specific subclasses, whose migrations are their own (see <see cref="Postgres.PostgresGalleryDbContext"/>).</summary>
+    protected GalleryDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
+    /// <summary>ASP.NET Core's data-protection key ring: in the shared database, so a cookie from one web node works on another.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public DbSet<Generation> Generations => Set<Generation>();
 
     public DbSet<SvdWeb.Accounts.ApiToken> ApiTokens => Set<SvdWeb.Accounts.ApiToken>();

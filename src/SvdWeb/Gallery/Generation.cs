@@ -42,6 +42,27 @@ public sealed class Generation
     /// <summary>Hidden from everyone but its owner and admins (gallery, API, media), as if it did not exist.</summary>
     public bool IsPrivate { get; set; }
 
+    /// <summary>
+    /// The queue's serve counter when a worker last claimed this job, null before its first claim. An owner's latest
+    /// value says when they were last served, which is all the round-robin needs to go on, in any process.
+    /// </summary>
+    public long? ClaimSeq { get; set; }
+
+    /// <summary>Which worker holds the job while it runs, or ran it last ("host:pid:device"); null before a claim and after a lost lease.</summary>
+    public string? LeaseOwner { get; set; }
+
+    /// <summary>Until when that worker's claim holds without a heartbeat; after it, the job goes back to its place in line.</summary>
+    public DateTime? LeaseUntil { get; set; }
+
+    /// <summary>How many times a worker claimed the job; the fence on every write of a run (a stale attempt writes nothing).</summary>
+    public int Attempt { get; set; }
+
+    /// <summary>Attempts whose lease expired (worker killed, host lost); after SvdWeb:Queue:MaxLostAttempts the job is Interrupted.</summary>
+    public int LostAttempts { get; set; }
+
+    /// <summary>Set by a cancel on any web node; the worker that runs the job sees it with its next heartbeat.</summary>
+    public bool CancelRequested { get; set; }
+
     /// <summary>The generation this one regenerates or remixes, if any.</summary>
     public Guid? SourceId { get; init; }
 

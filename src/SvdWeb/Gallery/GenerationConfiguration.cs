@@ -26,6 +26,9 @@ internal sealed class GenerationConfiguration : IEntityTypeConfiguration<Generat
         builder.Property(g => g.Provider).HasMaxLength(32);
         builder.Property(g => g.Error).HasMaxLength(4000);
         builder.Property(g => g.MissingFiles).HasMaxLength(1000);
+        builder.Property(g => g.LeaseOwner).HasMaxLength(200);
+        builder.Property(g => g.LeaseUntil).HasConversion(v => v, v => v == null ? null : DateTime.SpecifyKind(v.Value, DateTimeKind.Utc));
+        builder.HasIndex(g => new { g.Status, g.LeaseUntil });
         // SQLite drops DateTime.Kind; everything stored is UTC.
         builder.Property(g => g.CreatedUtc).HasConversion(v => v, v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
         builder.Property(g => g.StartedUtc).HasConversion(v => v, v => v == null ? null : DateTime.SpecifyKind(v.Value, DateTimeKind.Utc));

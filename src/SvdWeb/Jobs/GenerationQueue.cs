@@ -1,14 +1,11 @@
-using System.Collections.Concurrent;
-
 namespace SvdWeb.Jobs;
 
 /// <summary>
-/// Job ids waiting for a worker, one line per owner, served round-robin: a worker takes the oldest waiting job of the
-/// owner who was served least recently, so one person's thirty jobs never starve another's one. A job is a database
-/// row first (status Queued), then an entry here, so a restart loses nothing: startup recovery re-enqueues the Queued
-/// rows with their stored places and restores who was served last (<see cref="RestoreServedOrder"/>). The queue's
-/// length limits are enforced against the database when submitting, so adding never blocks a request.
-/// Running jobs register a cancellation source here so Cancel reaches the worker.
+/// The queue's rules: job ids waiting for a worker, one line per owner, served round-robin: a worker takes the oldest
+/// waiting job of the owner who was served least recently, so one person's thirty jobs never starve another's one.
+/// The rows are the queue; <see cref="QueuePlan"/> fills one of these from them (the Queued rows at their stored places
+/// and who was served last, <see cref="RestoreServedOrder"/>) for every claim, move and queue page, and
+/// <see cref="JobClaims"/> takes the first of <see cref="PlannedOrder"/>.
 /// </summary>
 /// <remarks>
 /// Admin moves (<see cref="Move"/>) are defined so that they never break fairness for anyone they do not name:
@@ -34,7 +31,6 @@ public sealed class GenerationQueue
     private readonly LinkedList<Slot> _pinned = new();
     // Counts entries added; a worker that wakes for an entry removed meanwhile (cancelled, deleted) waits again.
     private readonly SemaphoreSlim _available = new(0);
-    private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
     private long _arrivals;
     private long _lowestPin;
     private long _serves;
@@ -241,24 +237,6 @@ public sealed class GenerationQueue
         return best;
     }
 
-    /// <summary>A token cancelled by <see cref="CancelRunning"/> or by host shutdown; dispose the result when the job ends.</summary>
-    public RunningJob StartRunning(Guid jobId, CancellationToken stoppingToken)
-    {
-        var userCancel = new CancellationTokenSource();
-        _running[jobId] = userCancel;
-        return new RunningJob(this, jobId, userCancel, CancellationTokenSource.CreateLinkedTokenSource(userCancel.Token, stoppingToken));
-    }
-
-    /// <returns>true when the job was running here and is now being cancelled.</returns>
-    public bool CancelRunning(Guid jobId)
-    {
-        if (!_running.TryGetValue(jobId, out var cts)) return false;
-        cts.Cancel();
-        return true;
-    }
-
-    public bool IsRunning(Guid jobId) => _running.ContainsKey(jobId);
-
     private sealed class OwnerLine
     {
         /// <summary>0 when never served; otherwise the serve counter's value when this owner last got a worker.</summary>
@@ -275,20 +253,5 @@ public sealed class GenerationQueue
     {
         /// <summary>What its list is sorted by: the pin rank among the pinned, else the order number.</summary>
         public long Rank => PinRank ?? Order;
-    }
-
-    public sealed class RunningJob(GenerationQueue queue, Guid jobId, CancellationTokenSource userCancel, CancellationTokenSource linked) : IDisposable
-    {
-        public CancellationToken Token => linked.Token;
-
-        /// <summary>True when the user (not host shutdown) cancelled: the job is Cancelled, not Interrupted.</summary>
-        public bool CancelledByUser => userCancel.IsCancellationRequested;
-
-        public void Dispose()
-        {
-            queue._running.TryRemove(jobId, out _);
-            linked.Dispose();
-            userCancel.Dispose();
-        }
     }
 }

@@ -15,12 +15,13 @@ namespace SvdWeb.Jobs;
 /// <summary>
 /// What the UI and the REST API do with jobs: submit, regenerate, retry, cancel, delete. Every input is checked with
 /// the pipeline's own rules (so the messages are the same everywhere) before anything is stored; a job is stored as
-/// a row with its input file, then handed to the queue. The queue's order lives in the rows too (QueueOrder, PinRank),
-/// written before or with every change in memory, so a restart rebuilds the same line.
+/// a row with its input file; the Queued rows are the queue (QueueOrder, PinRank; see <see cref="QueuePlan"/>), which
+/// workers in any process claim from (<see cref="JobClaims"/>).
 /// </summary>
 public sealed partial class GenerationService(
     IDbContextFactory<GalleryDbContext> dbFactory,
-    GenerationQueue queue,
+    QueueSignal signal,
+    RunningJobs running,
     PackCatalog catalog,
     GpuMemoryGuard memory,
     MediaStore media,
@@ -46,7 +47,7 @@ public sealed partial class GenerationService(
 
     private readonly SemaphoreSlim _admission = new(1, 1);
     private readonly SemaphoreSlim _decodes = new(ConcurrentDecodes, ConcurrentDecodes);
-    // Moves change memory, then rows; one at a time, so the rows end in the order memory did.
+    // A move reads the places, then writes them; one at a time, so two moves never write from the same reading.
     private readonly SemaphoreSlim _moves = new(1, 1);
 
     public ImageLimits Limits => new(options.Value.MaxUploadBytes, options.Value.MaxUploadPixels);
@@ -184,7 +185,7 @@ public sealed partial class GenerationService(
             media.DeleteFolder(folder);
             throw;
         }
-        var order = queue.NextOrder();
+        var order = await QueuePlan.NextOrderAsync(db, ct).ConfigureAwait(false);
         var job = new Generation
         {
             QueueOrder = order,
@@ -227,7 +228,7 @@ public sealed partial class GenerationService(
             media.DeleteFolder(folder);
             throw;
         }
-        queue.Enqueue(id, owner.Id, order);
+        signal.Pulse();
         broadcaster.Publish(new JobProgress(id, GenerationStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
         Log.Queued(logger, id, pack.Name, job.Seed);
         return job;
@@ -257,10 +258,14 @@ public sealed partial class GenerationService(
             job.Status = GenerationStatus.Queued;
             job.Error = null;
             job.StartedUtc = job.FinishedUtc = null;
-            job.QueueOrder = queue.NextOrder();
+            job.QueueOrder = await QueuePlan.NextOrderAsync(db, ct).ConfigureAwait(false);
             job.PinRank = null;
+            job.LeaseOwner = null;
+            job.LeaseUntil = null;
+            job.CancelRequested = false;
+            job.LostAttempts = 0;
             await db.SaveChangesAsync(ct).ConfigureAwait(false);
-            queue.Enqueue(id, job.OwnerId, job.QueueOrder);
+            signal.Pulse();
         }
         finally
         {
@@ -282,12 +287,14 @@ public sealed partial class GenerationService(
             job.Error = "Cancelled before it started.";
             job.FinishedUtc = time.GetUtcNow().UtcDateTime;
             await db.SaveChangesAsync(ct).ConfigureAwait(false);
-            queue.Remove(id);
             broadcaster.Publish(new JobProgress(id, GenerationStatus.Cancelled, SvdStage.Preprocessing, 0, 1, 0, 0, 0, job.Error));
             return true;
         }
-        // Running: the worker records Cancelled when the pipeline stops (between ONNX runs or inside one).
-        return queue.CancelRunning(id);
+        // Running: the worker records Cancelled when the pipeline stops (between ONNX runs or inside one). Here at once;
+        // in another process when its heartbeat reads the flag.
+        var asked = await db.Generations.Where(g => g.Id == id && g.Status == GenerationStatus.Running)
+            .ExecuteUpdateAsync(set => set.SetProperty(g => g.CancelRequested, true), ct).ConfigureAwait(false) > 0;
+        return running.Cancel(id) || asked;
     }
 
     /// <summary>
@@ -305,9 +312,9 @@ public sealed partial class GenerationService(
             if (job is null) return $"There is no job {id}.";
             if (job.Status != GenerationStatus.Queued)
                 return $"Job {id} is {job.Status}; only a waiting job can be moved.";
-            var result = queue.Move(id, to);
+            var result = (await QueuePlan.LoadAsync(db, ct).ConfigureAwait(false)).Move(id, to);
             if (result.Refusal is not null) return result.Refusal;
-            // Memory has changed: store it even if the caller gives up now, or a restart would restore another order.
+            // Stored even if the caller gives up now: half a swap would be another order.
             // A place in an owner's line clears PinRank, which is what keeps an unpinned job unpinned after a restart.
             foreach (var place in result.Changed)
             {
@@ -353,15 +360,14 @@ public sealed partial class GenerationService(
         {
             await db.SaveChangesAsync(ct).ConfigureAwait(false);
         }
-        catch (Exception ex) when (StorageFull.Is(ex) && !queue.IsRunning(id))
+        catch (Exception ex) when (StorageFull.Is(ex) && !running.IsRunning(id))
         {
             // Deleting is how people free space, and even a delete needs room in SQLite's WAL: the item's own files go
             // first (they are going anyway), then the row.
             media.DeleteFolder(job.MediaFolder);
             await db.SaveChangesAsync(ct).ConfigureAwait(false);
         }
-        queue.Remove(id);
-        if (!queue.CancelRunning(id)) media.DeleteFolder(job.MediaFolder);
+        if (!running.Cancel(id)) media.DeleteFolder(job.MediaFolder);
         broadcaster.Forget(id);
         Log.Deleted(logger, id);
         return true;

@@ -1,26 +1,38 @@
+using Microsoft.Extensions.Options;
+using SvdWeb.Options;
+
 namespace SvdWeb.Jobs;
 
 /// <summary>
-/// One worker per configured device (SvdWeb:Devices), each taking the next queued job. JobRunner records every
-/// outcome on the job's row, so only host shutdown ends this loop; an unexpected exception is logged and the worker
-/// keeps serving.
+/// One worker per configured device (SvdWeb:Devices), each claiming the next queued job from the database
+/// (<see cref="JobClaims"/>): at once when this process queued one (<see cref="QueueSignal"/>), else every
+/// SvdWeb:Queue:PollInterval, when it also takes back jobs whose worker elsewhere stopped renewing their lease.
+/// JobRunner records every outcome on the job's row, so only host shutdown ends this loop; an unexpected exception
+/// (the database restarting, say) is logged and the worker keeps serving.
 /// </summary>
-public sealed partial class GenerationWorker(string device, GenerationQueue queue, JobRunner runner, ILogger<GenerationWorker> logger) : BackgroundService
+public sealed partial class GenerationWorker(string device, JobClaims claims, QueueSignal signal, JobRunner runner, IOptions<SvdWebOptions> options, ILogger<GenerationWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         Log.Started(logger, device);
+        var leaseOwner = JobClaims.WorkerName(device);
         try
         {
-            await foreach (var jobId in queue.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            while (!stoppingToken.IsCancellationRequested)
             {
+                ClaimedJob? job = null;
                 try
                 {
-                    await runner.RunAsync(jobId, device, stoppingToken).ConfigureAwait(false);
+                    job = await claims.ClaimNextAsync(leaseOwner, stoppingToken).ConfigureAwait(false);
+                    if (job is not null) await runner.RunAsync(job, device, stoppingToken).ConfigureAwait(false);
+                    else if (!await signal.WaitAsync(options.Value.Queue.PollInterval, stoppingToken).ConfigureAwait(false))
+                        await claims.RequeueExpiredAsync(stoppingToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
-                    Log.JobCrashed(logger, jobId, ex);
+                    if (job is null) Log.ClaimFailed(logger, ex);
+                    else Log.JobCrashed(logger, job.Id, ex);
+                    await Task.Delay(options.Value.Queue.PollInterval, stoppingToken).ConfigureAwait(false);
                 }
             }
         }
@@ -37,5 +49,8 @@ public sealed partial class GenerationWorker(string device, GenerationQueue queu
 
         [LoggerMessage(2, LogLevel.Error, "Job {JobId} failed unexpectedly; the worker goes on with the next job.")]
         public static partial void JobCrashed(ILogger logger, Guid jobId, Exception exception);
+
+        [LoggerMessage(3, LogLevel.Warning, "Could not claim a job from the database; trying again.")]
+        public static partial void ClaimFailed(ILogger logger, Exception exception);
     }
 }

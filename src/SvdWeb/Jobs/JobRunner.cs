@@ -20,7 +20,8 @@ namespace SvdWeb.Jobs;
 /// </summary>
 public sealed partial class JobRunner(
     IDbContextFactory<GalleryDbContext> dbFactory,
-    GenerationQueue queue,
+    JobClaims claims,
+    RunningJobs runningJobs,
     PackCatalog catalog,
     PipelineCache pipelines,
     GpuMemoryGuard memory,
@@ -32,23 +33,34 @@ public sealed partial class JobRunner(
 {
     public const string InterruptedMessage = "The server stopped while this job was running. Its settings are kept: retry it.";
 
+    /// <summary>Claims this job if it is waiting and runs it here (tools and tests; workers claim with <see cref="JobClaims.ClaimNextAsync"/>).</summary>
     public async Task RunAsync(Guid jobId, string device, CancellationToken stoppingToken)
     {
+        // Cancelled or deleted while it waited, or taken by another worker.
+        if (await claims.ClaimAsync(jobId, JobClaims.WorkerName(device), stoppingToken).ConfigureAwait(false) is not { } claimed) return;
+        await RunAsync(claimed, device, stoppingToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs a claimed job while renewing its lease; every write names the claim's attempt, so if the lease is lost
+    /// (this worker stalled past it and the job went back to the queue) this run stops and records nothing.
+    /// </summary>
+    public async Task RunAsync(ClaimedJob claimed, string device, CancellationToken stoppingToken)
+    {
+        ArgumentNullException.ThrowIfNull(claimed);
+        var jobId = claimed.Id;
         Generation? job;
         await using (var db = await dbFactory.CreateDbContextAsync(stoppingToken).ConfigureAwait(false))
         {
-            job = await db.Generations.FindAsync([jobId], stoppingToken).ConfigureAwait(false);
-            // Cancelled or deleted while it waited.
-            if (job is null || job.Status != GenerationStatus.Queued) return;
-            job.Status = GenerationStatus.Running;
-            job.StartedUtc = time.GetUtcNow().UtcDateTime;
-            job.Error = null;
-            await db.SaveChangesAsync(stoppingToken).ConfigureAwait(false);
+            job = await db.Generations.AsNoTracking().FirstOrDefaultAsync(g => g.Id == jobId, stoppingToken).ConfigureAwait(false);
+            if (job is null || job.Attempt != claimed.Attempt || job.Status != GenerationStatus.Running) return;
         }
         Log.JobStarted(logger, jobId, job.ModelName, job.NumFrames, job.NumInferenceSteps, job.Seed, device);
         broadcaster.Publish(new JobProgress(jobId, GenerationStatus.Running, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
 
-        using var running = queue.StartRunning(jobId, stoppingToken);
+        using var running = runningJobs.Start(jobId, stoppingToken);
+        using var heartbeatStop = new CancellationTokenSource();
+        var heartbeat = HeartbeatAsync(claimed, running, heartbeatStop.Token);
         GenerationStatus outcome;
         string? error = null;
         SvdResult? result = null;
@@ -56,6 +68,14 @@ public sealed partial class JobRunner(
         {
             result = await GenerateAsync(job, device, running.Token).ConfigureAwait(false);
             outcome = GenerationStatus.Succeeded;
+        }
+        catch (OperationCanceledException) when (running.LeaseLost)
+        {
+            // Another attempt owns the job now: its files and its row are not this run's to touch.
+            await heartbeatStop.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false);
+            Log.LeaseLost(logger, jobId, claimed.Attempt);
+            return;
         }
         catch (OperationCanceledException) when (running.CancelledByUser)
         {
@@ -78,8 +98,9 @@ public sealed partial class JobRunner(
             Log.JobFailedUnexpectedly(logger, jobId, ex);
             (outcome, error) = (GenerationStatus.Failed, $"Unexpected error ({ex.GetType().Name}: {ex.Message}). Job {jobId}; see the server log.");
         }
+        await heartbeatStop.CancelAsync().ConfigureAwait(false);
+        await heartbeat.ConfigureAwait(false);
 
-        if (outcome != GenerationStatus.Succeeded) media.DeleteOutputs(job.MediaFolder, job.InputFile);
         await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None).ConfigureAwait(false))
         {
             var row = await db.Generations.FindAsync([jobId], CancellationToken.None).ConfigureAwait(false);
@@ -88,8 +109,17 @@ public sealed partial class JobRunner(
                 // Deleted while running: nothing to record, and no files may stay behind.
                 media.DeleteFolder(job.MediaFolder);
             }
+            else if (row.Attempt != claimed.Attempt || row.Status != GenerationStatus.Running)
+            {
+                // The fence: this worker's lease expired while it finished, and a newer attempt owns the row and folder.
+                Log.LeaseLost(logger, jobId, claimed.Attempt);
+                return;
+            }
             else
             {
+                if (outcome != GenerationStatus.Succeeded) media.DeleteOutputs(job.MediaFolder, job.InputFile);
+                // LeaseOwner stays: which worker ran the job.
+                row.LeaseUntil = null;
                 row.Status = outcome;
                 row.Error = error;
                 row.FinishedUtc = time.GetUtcNow().UtcDateTime;
@@ -107,6 +137,44 @@ public sealed partial class JobRunner(
         broadcaster.Publish(new JobProgress(jobId, outcome, outcome == GenerationStatus.Succeeded ? SvdStage.Done : last?.Stage ?? SvdStage.Preprocessing,
             last?.Step ?? 0, last?.TotalSteps ?? 1, outcome == GenerationStatus.Succeeded ? 1 : last?.Fraction ?? 0, last?.ElapsedSeconds ?? 0, 0, error));
         Log.JobFinished(logger, jobId, outcome, error ?? "");
+    }
+
+    /// <summary>Renews the lease every SvdWeb:Queue:HeartbeatInterval; stops the run when the lease is lost or a cancel is asked anywhere.</summary>
+    private async Task HeartbeatAsync(ClaimedJob claimed, RunningJobs.RunningJob running, CancellationToken stop)
+    {
+        var queueOptions = options.Value.Queue;
+        var lastRenewed = TimeProvider.System.GetTimestamp();
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(queueOptions.HeartbeatInterval, stop).ConfigureAwait(false);
+                LeaseRenewal renewal;
+                try
+                {
+                    renewal = await claims.RenewAsync(claimed, stop).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The database is unreachable (restarting, network cut): go on while the lease may still hold, then stop,
+                    // since by then another worker may have taken the job.
+                    Log.RenewFailed(logger, claimed.Id, ex);
+                    if (TimeProvider.System.GetElapsedTime(lastRenewed) < queueOptions.LeaseDuration - queueOptions.HeartbeatInterval) continue;
+                    renewal = LeaseRenewal.Lost;
+                }
+                if (renewal == LeaseRenewal.Lost)
+                {
+                    running.LoseLease();
+                    return;
+                }
+                lastRenewed = TimeProvider.System.GetTimestamp();
+                if (renewal == LeaseRenewal.CancelRequested) running.CancelByUser();
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The run ended.
+        }
     }
 
     private async Task<SvdResult> GenerateAsync(Generation job, string device, CancellationToken ct)
@@ -175,6 +243,12 @@ public sealed partial class JobRunner(
 
         [LoggerMessage(2, LogLevel.Information, "Job {JobId} ended {Status}. {Message}")]
         public static partial void JobFinished(ILogger logger, Guid jobId, GenerationStatus status, string message);
+
+        [LoggerMessage(4, LogLevel.Warning, "Job {JobId} attempt {Attempt} lost its lease (another worker runs the job now); this run stops and records nothing.")]
+        public static partial void LeaseLost(ILogger logger, Guid jobId, int attempt);
+
+        [LoggerMessage(5, LogLevel.Warning, "Job {JobId}: could not renew its lease; retrying while the lease holds.")]
+        public static partial void RenewFailed(ILogger logger, Guid jobId, Exception exception);
 
         [LoggerMessage(3, LogLevel.Error, "Job {JobId} failed with an unexpected error; its settings are kept and it can be retried.")]
         public static partial void JobFailedUnexpectedly(ILogger logger, Guid jobId, Exception exception);

@@ -10,7 +10,7 @@ namespace SvdWeb.Jobs;
 /// pack gives seconds per UNet step, scaled by the UNet's work (batch × frames × pixels, doubled with guidance),
 /// plus a decode allowance. Waiting jobs are listed in the queue's fair (round-robin) order, one per worker.
 /// </summary>
-public sealed class QueueEstimator(IDbContextFactory<GalleryDbContext> dbFactory, GenerationQueue queue, JobProgressBroadcaster broadcaster, IOptions<SvdWebOptions> options)
+public sealed class QueueEstimator(IDbContextFactory<GalleryDbContext> dbFactory, JobProgressBroadcaster broadcaster, IOptions<SvdWebOptions> options)
 {
     // Decoding, video encoding and previews, as a share of the denoising time (measured on the tiny pack and
     // published SVD-XT figures: decode ≈ 15 % of UNet time).
@@ -23,7 +23,7 @@ public sealed class QueueEstimator(IDbContextFactory<GalleryDbContext> dbFactory
             .Where(g => g.Status == GenerationStatus.Running || g.Status == GenerationStatus.Queued)
             .OrderBy(g => g.CreatedUtc)
             .ToListAsync(ct).ConfigureAwait(false);
-        var planned = queue.PlannedOrder().Select((id, index) => (id, index)).ToDictionary(p => p.id, p => p.index);
+        var planned = (await QueuePlan.LoadAsync(db, ct).ConfigureAwait(false)).PlannedOrder().Select((id, index) => (id, index)).ToDictionary(p => p.id, p => p.index);
         var active = rows.OrderBy(g => g.Status == GenerationStatus.Running ? 0 : 1)
             .ThenBy(g => planned.GetValueOrDefault(g.Id, int.MaxValue))
             .ToList();

@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SvdWeb.Options;
 using SvdWeb.Gallery;
 using SvdWeb.Storage;
 
@@ -6,16 +8,18 @@ namespace SvdWeb.Jobs;
 
 /// <summary>
 /// Runs before the workers start (registered first, and hosted services start in order): applies migrations, removes
-/// temporary files a crash left, marks jobs that were running when the process died Interrupted, and re-queues the
-/// jobs that were waiting at their stored places, restoring the round-robin order of their owners. Nothing stored is lost across a restart.
+/// temporary files a crash left and, on SQLite (one process runs every job), marks jobs that were running when the
+/// process died Interrupted. On PostgreSQL other hosts' workers may be running jobs; one whose worker died is taken
+/// back when its lease expires (<see cref="JobClaims.RequeueExpiredAsync"/>). The waiting jobs need nothing: the rows
+/// are the queue. Nothing stored is lost across a restart.
 /// It also takes group and other permissions off the data folder (see <see cref="PrivateFiles"/>) and removes media
 /// folders that no row owns once they are older than <see cref="OrphanGracePeriod"/> (a process killed between
 /// writing an upload and saving its row leaves one).
 /// </summary>
 public sealed partial class StartupRecovery(
     IDbContextFactory<GalleryDbContext> dbFactory,
-    GenerationQueue queue,
     MediaStore media,
+    IOptions<SvdWebOptions> options,
     TimeProvider time,
     ILogger<StartupRecovery> logger) : IHostedService
 {
@@ -28,32 +32,31 @@ public sealed partial class StartupRecovery(
         if (PrivateFiles.Tighten(media.DataFolder) is > 0 and var tightened) Log.Tightened(logger, tightened, media.DataFolder);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        var sqlite = options.Value.Database.Provider == DatabaseProvider.Sqlite;
         // EF sets WAL on files it creates; this covers a database made another way (a restored backup, say).
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
-        Log.Database(logger, db.Database.GetDbConnection().DataSource);
+        if (sqlite) await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+        Log.Database(logger, $"{options.Value.Database.Provider.ToString().ToLowerInvariant()} {db.Database.GetDbConnection().DataSource}");
 
-        var removed = media.RemoveTemporaryFiles();
+        // On a shared media folder another host's worker may be writing its temporary files right now; a lost
+        // attempt's are removed when its lease is taken back.
+        var removed = sqlite ? media.RemoveTemporaryFiles() : 0;
         var now = time.GetUtcNow().UtcDateTime;
-        var interrupted = await db.Generations.Where(g => g.Status == GenerationStatus.Running).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var interrupted = sqlite
+            ? await db.Generations.Where(g => g.Status == GenerationStatus.Running).ToListAsync(cancellationToken).ConfigureAwait(false)
+            : [];
         foreach (var job in interrupted)
         {
             job.Status = GenerationStatus.Interrupted;
             job.Error = JobRunner.InterruptedMessage;
             job.FinishedUtc = now;
+            job.LeaseOwner = null;
+            job.LeaseUntil = null;
             media.DeleteOutputs(job.MediaFolder, job.InputFile);
         }
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
 
-        // Round-robin goes on where it stopped: owners ordered by their latest started job, least recent first.
-        var served = await db.Generations.Where(g => g.StartedUtc != null).GroupBy(g => g.OwnerId)
-            .Select(g => new { Owner = g.Key, Last = g.Max(x => x.StartedUtc) }).ToListAsync(cancellationToken).ConfigureAwait(false);
-        queue.RestoreServedOrder(served.OrderBy(s => s.Last).Select(s => s.Owner));
-        // Each job back at its stored place: its owner's line by QueueOrder, or pinned by an admin (PinRank). Rows
-        // queued before QueueOrder existed share 0 and keep their submission order.
-        var queued = await db.Generations.Where(g => g.Status == GenerationStatus.Queued).OrderBy(g => g.QueueOrder).ThenBy(g => g.CreatedUtc)
-            .Select(g => new { g.Id, g.OwnerId, g.QueueOrder, g.PinRank }).ToListAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var job in queued) queue.Enqueue(job.Id, job.OwnerId, job.QueueOrder, job.PinRank);
-        Log.Recovered(logger, queued.Count, interrupted.Count, removed);
+        var queued = await db.Generations.CountAsync(g => g.Status == GenerationStatus.Queued, cancellationToken).ConfigureAwait(false);
+        Log.Recovered(logger, queued, interrupted.Count, removed);
 
         await AuditMediaAsync(db, cancellationToken).ConfigureAwait(false);
     }
@@ -112,7 +115,7 @@ public sealed partial class StartupRecovery(
         [LoggerMessage(1, LogLevel.Information, "Gallery database: {Path}")]
         public static partial void Database(ILogger logger, string path);
 
-        [LoggerMessage(2, LogLevel.Information, "Startup recovery: {Queued} queued jobs re-queued, {Interrupted} running jobs marked interrupted, {Removed} temporary files removed.")]
+        [LoggerMessage(2, LogLevel.Information, "Startup recovery: {Queued} jobs waiting in the queue, {Interrupted} running jobs marked interrupted, {Removed} temporary files removed.")]
         public static partial void Recovered(ILogger logger, int queued, int interrupted, int removed);
     }
 }

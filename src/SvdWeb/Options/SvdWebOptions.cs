@@ -25,6 +25,24 @@ public sealed class SvdWebOptions
     /// </summary>
     public TimeSpan ModelsRescanDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>The database (section SvdWeb:Database): sqlite by default, postgres for several hosts.</summary>
+    public DatabaseOptions Database { get; set; } = new();
+
+    /// <summary>Leases, heartbeats and polling of the database queue (section SvdWeb:Queue).</summary>
+    public QueueOptions Queue { get; set; } = new();
+
+    /// <summary>
+    /// <c>all</c> (the default: pages and workers in one process), <c>web</c> (pages, API, hub; runs no job) or
+    /// <c>worker</c> (runs jobs; serves no pages). <c>web</c> and <c>worker</c> need the postgres database.
+    /// </summary>
+    public ServerRole Role { get; set; } = ServerRole.All;
+
+    /// <summary>Whether this process runs jobs (roles all and worker).</summary>
+    public bool RunsJobs => Role != ServerRole.Web;
+
+    /// <summary>Whether this process serves pages, the API and the hub (roles all and web).</summary>
+    public bool ServesPages => Role != ServerRole.Worker;
+
     /// <summary>GPU memory guidance (section SvdWeb:Inference).</summary>
     public InferenceOptions Inference { get; set; } = new();
 

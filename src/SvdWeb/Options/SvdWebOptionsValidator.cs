@@ -40,10 +40,29 @@ internal sealed class SvdWebOptionsValidator(IHostEnvironment environment) : IVa
             if (!TryParseDevice(device, out _))
                 failures.Add($"SvdWeb:Devices entry '{device}' is not a device. Use \"auto\", \"cpu\" or \"cuda:N\" (N = CUDA device number).");
         }
+        ValidateDatabase(options, failures);
         var dayOfAllDevices = 86_400L * options.WorkerDevices.Count;
         if (options.DailyGpuSecondsPerUser > dayOfAllDevices)
             failures.Add($"SvdWeb:DailyGpuSecondsPerUser is {options.DailyGpuSecondsPerUser}, more than a whole day of all {options.WorkerDevices.Count} worker(s) ({dayOfAllDevices} s), so it could never be reached. Set it to the GPU seconds one user may use per UTC day (e.g. 3600), or 0 to turn the quota off.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateDatabase(SvdWebOptions options, List<string> failures)
+    {
+        var database = options.Database;
+        if (database.Provider == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(database.ConnectionString))
+            failures.Add("SvdWeb:Database:Provider is postgres but SvdWeb:Database:ConnectionString is empty. Set it, e.g. SvdWeb__Database__ConnectionString=\"Host=db.lab;Database=svdweb;Username=svdweb;Password=…\".");
+        if (database.Provider == DatabaseProvider.Sqlite && options.Role != ServerRole.All)
+            failures.Add($"SvdWeb:Role is {options.Role.ToString().ToLowerInvariant()}, which shares the queue with other processes, but SvdWeb:Database:Provider is sqlite, a file on one machine that remote workers or web nodes cannot share. Use SvdWeb__Database__Provider=postgres with a ConnectionString, or SvdWeb__Role=all for one machine.");
+        var queue = options.Queue;
+        if (queue.LeaseDuration < TimeSpan.FromSeconds(1) || queue.LeaseDuration > TimeSpan.FromHours(1))
+            failures.Add($"SvdWeb:Queue:LeaseDuration is {queue.LeaseDuration}; use between 00:00:01 and 01:00:00, e.g. \"00:00:30\".");
+        else if (queue.HeartbeatInterval <= TimeSpan.Zero || queue.HeartbeatInterval * 2 > queue.LeaseDuration)
+            failures.Add($"SvdWeb:Queue:HeartbeatInterval is {queue.HeartbeatInterval}; renew at least twice per lease ({queue.LeaseDuration}), e.g. \"00:00:05\".");
+        if (queue.PollInterval <= TimeSpan.Zero || queue.PollInterval > TimeSpan.FromMinutes(1))
+            failures.Add($"SvdWeb:Queue:PollInterval is {queue.PollInterval}; use more than 0 and at most 00:01:00, e.g. \"00:00:01\".");
+        if (queue.MaxLostAttempts is < 1 or > 100)
+            failures.Add($"SvdWeb:Queue:MaxLostAttempts is {queue.MaxLostAttempts}; use 1 to 100 (2 by default).");
     }
 
     public static string ResolvePath(IHostEnvironment environment, string path) =>

@@ -24,6 +24,9 @@ internal sealed class ServerProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The app's process id (a worker names it in the leases it takes).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>The app's resident set size now (VmRSS from /proc): what the kernel actually holds for it.</summary>
     public long ResidentBytes
     {

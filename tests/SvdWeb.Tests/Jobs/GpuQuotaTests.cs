@@ -48,7 +48,6 @@ public sealed class GpuQuotaTests : RealServicesContext
     /// <summary>Records a run on the row as JobRunner (or startup recovery, for Interrupted) would.</summary>
     private async Task RanAsync(Guid id, GenerationStatus status, DateTime started, DateTime? finished)
     {
-        Services.GetRequiredService<GenerationQueue>().Remove(id);
         await using var db = await Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(Xunit.TestContext.Current.CancellationToken);
         await db.Generations.Where(g => g.Id == id).ExecuteUpdateAsync(set => set
             .SetProperty(g => g.Status, status).SetProperty(g => g.StartedUtc, started).SetProperty(g => g.FinishedUtc, finished), Xunit.TestContext.Current.CancellationToken);

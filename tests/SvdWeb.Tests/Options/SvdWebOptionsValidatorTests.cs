@@ -30,6 +30,40 @@ public sealed class SvdWebOptionsValidatorTests : IDisposable
         Assert.True(new SvdWebOptionsValidator(new RepoEnvironment()).Validate(null, Valid()).Succeeded);
     }
 
+    [Theory]
+    [InlineData(ServerRole.Web, "web")]
+    [InlineData(ServerRole.Worker, "worker")]
+    public void Validate_SplitRoleOnSqlite_RefusedNamingPostgresOrRoleAll(ServerRole role, string name)
+    {
+        var message = Failure(Valid(o => o.Role = role));
+
+        Assert.Contains($"SvdWeb:Role is {name}, which shares the queue with other processes, but SvdWeb:Database:Provider is sqlite", message, StringComparison.Ordinal);
+        Assert.Contains("SvdWeb__Database__Provider=postgres", message, StringComparison.Ordinal);
+        Assert.Contains("SvdWeb__Role=all", message, StringComparison.Ordinal);
+        Assert.True(new SvdWebOptionsValidator(new RepoEnvironment()).Validate(null, Valid(o =>
+        {
+            o.Role = role;
+            o.Database = new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = "Host=db;Database=svdweb" };
+        })).Succeeded);
+    }
+
+    [Fact]
+    public void Validate_PostgresWithoutConnectionString_RefusedWithExample()
+    {
+        var message = Failure(Valid(o => o.Database = new DatabaseOptions { Provider = DatabaseProvider.Postgres }));
+
+        Assert.Contains("SvdWeb:Database:Provider is postgres but SvdWeb:Database:ConnectionString is empty", message, StringComparison.Ordinal);
+        Assert.Contains("SvdWeb__Database__ConnectionString=", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_HeartbeatNotTwicePerLease_Refused()
+    {
+        var message = Failure(Valid(o => o.Queue = new QueueOptions { LeaseDuration = TimeSpan.FromSeconds(10), HeartbeatInterval = TimeSpan.FromSeconds(6) }));
+
+        Assert.Contains("SvdWeb:Queue:HeartbeatInterval is 00:00:06; renew at least twice per lease (00:00:10)", message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Validate_DailyGpuSecondsOverADayOfAllWorkers_NamesKeyAndFix()
     {

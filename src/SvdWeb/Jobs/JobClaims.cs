@@ -1,0 +1,157 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SvdWeb.Gallery;
+using SvdWeb.Options;
+using SvdWeb.Storage;
+
+namespace SvdWeb.Jobs;
+
+/// <summary>
+/// The database is the queue: a worker claims the next job (by <see cref="GenerationQueue"/>'s fair order, read from
+/// the rows) in one transaction that marks it Running with a lease (<c>LeaseOwner</c>, <c>LeaseUntil</c>, a new
+/// <c>Attempt</c>), renews the lease while it runs, and every later write names its attempt, so a worker that lost
+/// its lease can change nothing. The two providers differ only in how concurrent claimers stay apart: SQLite is one
+/// process (the role checks make sure), so its claims take turns on a lock here; PostgreSQL claimers on several hosts
+/// each lock the first planned row nobody else holds (<c>FOR UPDATE SKIP LOCKED</c>) and never wait for each other.
+/// </summary>
+public sealed partial class JobClaims(
+    IDbContextFactory<GalleryDbContext> dbFactory,
+    MediaStore media,
+    IOptions<SvdWebOptions> options,
+    TimeProvider time,
+    ILogger<JobClaims> logger)
+{
+    private readonly SemaphoreSlim _sqliteClaims = new(1, 1);
+
+    // Leases are wall-clock times compared across hosts; the app's clock (a test's manual one) dates the run itself.
+    private static DateTime Now => TimeProvider.System.GetUtcNow().UtcDateTime;
+
+    private bool IsPostgres => options.Value.Database.Provider == DatabaseProvider.Postgres;
+
+    /// <summary>"host:pid:device": who holds a lease, for the admin reading the rows and for the log.</summary>
+    public static string WorkerName(string device) => $"{Environment.MachineName}:{Environment.ProcessId}:{device}";
+
+    /// <summary>Claims the next job in fair order; null when none is waiting.</summary>
+    public Task<ClaimedJob?> ClaimNextAsync(string leaseOwner, CancellationToken ct) => ClaimAsync(leaseOwner, only: null, ct);
+
+    /// <summary>Claims this job if it is waiting (tools and tests that run one job by hand); null when it is not.</summary>
+    public Task<ClaimedJob?> ClaimAsync(Guid jobId, string leaseOwner, CancellationToken ct) => ClaimAsync(leaseOwner, jobId, ct);
+
+    private async Task<ClaimedJob?> ClaimAsync(string leaseOwner, Guid? only, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(leaseOwner);
+        if (IsPostgres) return await ClaimPostgresAsync(leaseOwner, only, ct).ConfigureAwait(false);
+        await _sqliteClaims.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+            await using var transaction = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
+            var pick = only ?? (await QueuePlan.LoadAsync(db, ct).ConfigureAwait(false)).PlannedOrder().Cast<Guid?>().FirstOrDefault();
+            if (pick is not { } id) return null;
+            var next = (await db.Generations.MaxAsync(g => g.ClaimSeq, ct).ConfigureAwait(false) ?? 0) + 1;
+            var claimed = await TakeAsync(db, id, next, leaseOwner, ct).ConfigureAwait(false);
+            await transaction.CommitAsync(ct).ConfigureAwait(false);
+            return claimed;
+        }
+        finally
+        {
+            _sqliteClaims.Release();
+        }
+    }
+
+    private async Task<ClaimedJob?> ClaimPostgresAsync(string leaseOwner, Guid? only, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
+        var planned = only is { } one ? [one] : (await QueuePlan.LoadAsync(db, ct).ConfigureAwait(false)).PlannedOrder().ToArray();
+        if (planned.Length == 0) return null;
+        // The first job in fair order that no other claimer has locked: two workers claiming at once take the first
+        // and the second job, as if they had claimed one after the other.
+        var ids = await db.Database.SqlQuery<Guid>($"""
+            SELECT "Id" AS "Value" FROM "Generations" WHERE "Id" = ANY({planned}) AND "Status" = 'Queued'
+            ORDER BY array_position({planned}, "Id") LIMIT 1 FOR UPDATE SKIP LOCKED
+            """).ToListAsync(ct).ConfigureAwait(false);
+        if (ids.Count == 0) return null;
+        var next = await db.Database.SqlQuery<long>($"""SELECT nextval('"ClaimSeq"') AS "Value" """).SingleAsync(ct).ConfigureAwait(false);
+        var claimed = await TakeAsync(db, ids[0], next, leaseOwner, ct).ConfigureAwait(false);
+        await transaction.CommitAsync(ct).ConfigureAwait(false);
+        return claimed;
+    }
+
+    private async Task<ClaimedJob?> TakeAsync(GalleryDbContext db, Guid id, long claimSeq, string leaseOwner, CancellationToken ct)
+    {
+        var started = time.GetUtcNow().UtcDateTime;
+        var until = Now + options.Value.Queue.LeaseDuration;
+        var changed = await db.Generations.Where(g => g.Id == id && g.Status == GenerationStatus.Queued).ExecuteUpdateAsync(set => set
+            .SetProperty(g => g.Status, GenerationStatus.Running)
+            .SetProperty(g => g.StartedUtc, started)
+            .SetProperty(g => g.Error, (string?)null)
+            .SetProperty(g => g.ClaimSeq, claimSeq)
+            .SetProperty(g => g.Attempt, g => g.Attempt + 1)
+            .SetProperty(g => g.LeaseOwner, leaseOwner)
+            .SetProperty(g => g.LeaseUntil, until)
+            .SetProperty(g => g.CancelRequested, false), ct).ConfigureAwait(false);
+        if (changed == 0) return null;
+        var attempt = await db.Generations.Where(g => g.Id == id).Select(g => g.Attempt).SingleAsync(ct).ConfigureAwait(false);
+        Log.Claimed(logger, id, attempt, leaseOwner);
+        return new ClaimedJob(id, attempt, leaseOwner);
+    }
+
+    /// <summary>The heartbeat: extends this attempt's lease, and says whether it still holds it and whether a cancel is asked.</summary>
+    public async Task<LeaseRenewal> RenewAsync(ClaimedJob job, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+        var until = Now + options.Value.Queue.LeaseDuration;
+        var mine = db.Generations.Where(g => g.Id == job.Id && g.Attempt == job.Attempt && g.Status == GenerationStatus.Running);
+        if (await mine.ExecuteUpdateAsync(set => set.SetProperty(g => g.LeaseUntil, until), ct).ConfigureAwait(false) == 0) return LeaseRenewal.Lost;
+        return await mine.AnyAsync(g => g.CancelRequested, ct).ConfigureAwait(false) ? LeaseRenewal.CancelRequested : LeaseRenewal.Renewed;
+    }
+
+    /// <summary>
+    /// Takes back jobs whose worker stopped renewing (killed, host lost, network cut): each goes back to its place in
+    /// line (its QueueOrder and PinRank are kept) to run again elsewhere, or, after SvdWeb:Queue:MaxLostAttempts
+    /// lost attempts, is Interrupted as a job running when the server stopped is. The update names the attempt it
+    /// found, so a worker that renews at the same moment keeps its job.
+    /// </summary>
+    /// <returns>How many jobs were taken back.</returns>
+    public async Task<int> RequeueExpiredAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+        var now = Now;
+        var expired = await db.Generations.AsNoTracking()
+            .Where(g => g.Status == GenerationStatus.Running && (g.LeaseUntil == null || g.LeaseUntil < now))
+            .Select(g => new { g.Id, g.Attempt, g.LostAttempts, g.LeaseOwner, g.MediaFolder, g.InputFile }).ToListAsync(ct).ConfigureAwait(false);
+        var taken = 0;
+        foreach (var job in expired)
+        {
+            var row = db.Generations.Where(g => g.Id == job.Id && g.Attempt == job.Attempt && g.Status == GenerationStatus.Running
+                && (g.LeaseUntil == null || g.LeaseUntil < now));
+            var giveUp = job.LostAttempts + 1 >= options.Value.Queue.MaxLostAttempts;
+            var changed = giveUp
+                ? await row.ExecuteUpdateAsync(set => set
+                    .SetProperty(g => g.Status, GenerationStatus.Interrupted).SetProperty(g => g.Error, JobRunner.InterruptedMessage)
+                    .SetProperty(g => g.FinishedUtc, time.GetUtcNow().UtcDateTime).SetProperty(g => g.LostAttempts, g => g.LostAttempts + 1)
+                    .SetProperty(g => g.LeaseOwner, (string?)null).SetProperty(g => g.LeaseUntil, (DateTime?)null), ct).ConfigureAwait(false)
+                : await row.ExecuteUpdateAsync(set => set
+                    .SetProperty(g => g.Status, GenerationStatus.Queued).SetProperty(g => g.StartedUtc, (DateTime?)null)
+                    .SetProperty(g => g.LostAttempts, g => g.LostAttempts + 1)
+                    .SetProperty(g => g.LeaseOwner, (string?)null).SetProperty(g => g.LeaseUntil, (DateTime?)null), ct).ConfigureAwait(false);
+            if (changed == 0) continue;
+            taken++;
+            // The lost attempt's half-written outputs; the next attempt writes them again from the start.
+            media.DeleteOutputs(job.MediaFolder, job.InputFile);
+            Log.LeaseExpired(logger, job.Id, job.Attempt, job.LeaseOwner ?? "?", giveUp ? "interrupted" : "queued again");
+        }
+        return taken;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Job {JobId} attempt {Attempt} claimed by {LeaseOwner}.")]
+        public static partial void Claimed(ILogger logger, Guid jobId, int attempt, string leaseOwner);
+
+        [LoggerMessage(2, LogLevel.Warning, "Job {JobId} attempt {Attempt}: the lease of {LeaseOwner} expired (worker stopped, host lost or network cut); the job is {Outcome}.")]
+        public static partial void LeaseExpired(ILogger logger, Guid jobId, int attempt, string leaseOwner, string outcome);
+    }
+}

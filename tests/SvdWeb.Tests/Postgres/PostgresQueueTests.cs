@@ -1,0 +1,204 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using SvdWeb.Gallery;
+using SvdWeb.Jobs;
+
+namespace SvdWeb.Tests.Postgres;
+
+/// <summary>
+/// The database as the queue on a real PostgreSQL server: claims from several nodes at once take each job once in
+/// fair order (<c>FOR UPDATE SKIP LOCKED</c>), and leases expire, requeue and fence stale attempts.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
+{
+    private readonly List<SvdWebFactory> _nodes = [];
+    // The shared media folder every host mounts at the same path.
+    private readonly string _media = Directory.CreateTempSubdirectory("svdweb-shared-").FullName;
+
+    private async Task<IServiceProvider> NodeAsync(string connection, string role = "web", params (string Key, string Value)[] settings)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["SvdWeb:Database:Provider"] = "postgres",
+            ["SvdWeb:Database:ConnectionString"] = connection,
+            ["SvdWeb:Role"] = role,
+        };
+        foreach (var (key, value) in settings) values[key] = value;
+        var node = new SvdWebFactory(_media, settings: values);
+        _nodes.Add(node);
+        _ = node.Server;   // starts the host: migrations applied
+        await Task.CompletedTask;
+        return node.Services;
+    }
+
+    private async Task<string> DatabaseAsync(CancellationToken ct)
+    {
+        Assert.SkipWhen(server.Unavailable is not null, server.Unavailable ?? "");
+        return await server.CreateDatabaseAsync(ct);
+    }
+
+    [Fact]
+    public async Task ClaimNext_ThreeClaimersOnTwoNodes_EachJobOnceInRoundRobinOrder()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var connection = await DatabaseAsync(ct);
+        var a = await NodeAsync(connection);
+        var b = await NodeAsync(connection);
+        // Alice queues ten, Bob four, Carol one: the round-robin interleaves them while each has some left.
+        for (var i = 0; i < 10; i++) await QueueRows.AddAsync(a, "alice", ct);
+        for (var i = 0; i < 4; i++) await QueueRows.AddAsync(b, "bob", ct);
+        await QueueRows.AddAsync(a, "carol", ct);
+        var planned = await QueueRows.PlannedOrderAsync(a, ct);
+
+        var claimed = await QueueRows.ClaimAllAsync([a, b], workers: 3, ct);
+
+        Assert.Equal(15, claimed.Count);
+        Assert.Equal(planned.Order(), claimed.Order());
+        // Claimers racing may number two claims the other way round, never more than the number of claimers apart.
+        for (var i = 0; i < claimed.Count; i++)
+            Assert.True(Math.Abs(planned.ToList().IndexOf(claimed[i]) - i) < 3, $"Claim {i} took planned job {planned.ToList().IndexOf(claimed[i])}.");
+        var first = await QueueRows.GetAsync(a, claimed[0], ct);
+        Assert.Equal(GenerationStatus.Running, first.Status);
+        Assert.Equal(1, first.Attempt);
+        Assert.StartsWith("test:", first.LeaseOwner, StringComparison.Ordinal);
+        Assert.True(first.LeaseUntil > DateTime.UtcNow);
+    }
+
+    [Fact]
+    public async Task LeaseExpired_JobRequeuedAtItsPlaceStaleAttemptFencedSecondLossInterrupts()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var connection = await DatabaseAsync(ct);
+        var node = await NodeAsync(connection, "web", ("SvdWeb:Queue:LeaseDuration", "00:00:01"), ("SvdWeb:Queue:HeartbeatInterval", "00:00:00.5"));
+        var claims = node.GetRequiredService<JobClaims>();
+        var job = await QueueRows.AddAsync(node, "alice", ct);
+        var later = await QueueRows.AddAsync(node, "alice", ct);
+        var order = (await QueueRows.GetAsync(node, job, ct)).QueueOrder;
+
+        var first = await claims.ClaimNextAsync("host-a:1:cpu", ct);
+        Assert.Equal(job, first!.Id);
+        Assert.Equal(LeaseRenewal.Renewed, await claims.RenewAsync(first, ct));
+        Assert.Equal(0, await claims.RequeueExpiredAsync(ct));
+        await Task.Delay(1500, ct);   // no heartbeat: the worker was killed
+        Assert.Equal(1, await claims.RequeueExpiredAsync(ct));
+
+        var requeued = await QueueRows.GetAsync(node, job, ct);
+        Assert.Equal(GenerationStatus.Queued, requeued.Status);
+        Assert.Equal(order, requeued.QueueOrder);
+        Assert.Equal(1, requeued.LostAttempts);
+        Assert.Null(requeued.LeaseOwner);
+        // Back at its place: before the owner's later job.
+        Assert.Equal([job, later], await QueueRows.PlannedOrderAsync(node, ct));
+        Assert.Equal(LeaseRenewal.Lost, await claims.RenewAsync(first, ct));
+
+        var second = await claims.ClaimNextAsync("host-b:2:cpu", ct);
+        Assert.Equal(job, second!.Id);
+        Assert.Equal(2, second.Attempt);
+        // The revived first worker cannot take the job back: its attempt is not the row's.
+        Assert.Equal(LeaseRenewal.Lost, await claims.RenewAsync(first, ct));
+        Assert.Equal(LeaseRenewal.Renewed, await claims.RenewAsync(second, ct));
+        await Task.Delay(1500, ct);
+        Assert.Equal(1, await claims.RequeueExpiredAsync(ct));
+
+        var interrupted = await QueueRows.GetAsync(node, job, ct);
+        Assert.Equal(GenerationStatus.Interrupted, interrupted.Status);
+        Assert.Equal(JobRunner.InterruptedMessage, interrupted.Error);
+        Assert.Equal(2, interrupted.LostAttempts);
+    }
+
+    [Fact]
+    public async Task Cancel_FromWebNodeWhileRunningOnWorkerNode_CancelledAtNextHeartbeat()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var connection = await DatabaseAsync(ct);
+        await NodeAsync(connection, "web");
+        var web = _nodes[^1];
+        await NodeAsync(connection, "worker", ("SvdWeb:Queue:HeartbeatInterval", "00:00:00.5"), ("SvdWeb:Queue:PollInterval", "00:00:00.2"));
+        var client = web.CreateClient();
+        var slow = await SubmitAsync(client, """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":50,"seed":1}""", ct);
+        var small = await SubmitAsync(client, Integration.JobsApiTests.SmallRecipe, ct);
+        await WaitForStatusAsync(web.Services, slow, GenerationStatus.Running, ct);
+
+        var cancel = await client.PostAsync($"/api/jobs/{slow}/cancel", null, ct);
+
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, cancel.StatusCode);
+        var cancelled = await Integration.JobsApiTests.WaitForEndAsync(client, slow, ct);
+        Assert.Equal(GenerationStatus.Cancelled, cancelled.Status);
+        Assert.Equal("Cancelled.", cancelled.Error);
+        // The worker node goes on with the next job, queued on the web node.
+        Assert.Equal(GenerationStatus.Succeeded, (await Integration.JobsApiTests.WaitForEndAsync(client, small, ct)).Status);
+        Assert.Equal(1, (await QueueRows.GetAsync(web.Services, small, ct)).Attempt);
+    }
+
+    [Fact]
+    public async Task StaleWorker_LeaseTakenOverMidRun_StopsAndRecordsNothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var connection = await DatabaseAsync(ct);
+        await NodeAsync(connection, "web", ("SvdWeb:Queue:HeartbeatInterval", "00:00:00.5"));
+        var node = _nodes[^1];
+        var slow = await SubmitAsync(node.CreateClient(), """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":50,"seed":1}""", ct);
+        var claims = node.Services.GetRequiredService<JobClaims>();
+        var stale = await claims.ClaimNextAsync("host-a:1:cpu", ct);
+        var run = node.Services.GetRequiredService<JobRunner>().RunAsync(stale!, "cpu", ct);
+        await Task.Delay(1000, ct);
+        // Meanwhile the job was taken back and claimed again elsewhere (as after a network cut longer than the lease).
+        await using (var db = await node.Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct))
+        {
+            await db.Generations.Where(g => g.Id == slow).ExecuteUpdateAsync(set => set
+                .SetProperty(g => g.Attempt, 2).SetProperty(g => g.LeaseOwner, "host-b:2:cpu"), ct);
+        }
+
+        await run.WaitAsync(TimeSpan.FromSeconds(30), ct);
+
+        var row = await QueueRows.GetAsync(node.Services, slow, ct);
+        Assert.Equal((GenerationStatus.Running, 2, "host-b:2:cpu"), (row.Status, row.Attempt, row.LeaseOwner));
+        Assert.Null(row.Error);
+        Assert.Null(row.FinishedUtc);
+        Assert.Contains(node.Logs.Entries, e => e.Message.Contains($"Job {slow} attempt 1 lost its lease", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task DataProtection_TwoWebNodes_WhatOneProtectsTheOtherReads()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var connection = await DatabaseAsync(ct);
+        var a = await NodeAsync(connection);
+        var b = await NodeAsync(connection);
+        // The purpose the sign-in cookie uses: a cookie from node A must sign in on node B.
+        const string purpose = "Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationMiddleware";
+
+        var ticket = a.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>().CreateProtector(purpose, "Identity.Application", "v2")
+            .Protect("signed in on node A"u8.ToArray());
+
+        var read = b.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>().CreateProtector(purpose, "Identity.Application", "v2").Unprotect(ticket);
+        Assert.Equal("signed in on node A", System.Text.Encoding.UTF8.GetString(read));
+        await using var db = await a.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct);
+        Assert.Equal(1, await db.DataProtectionKeys.CountAsync(ct));
+    }
+
+    private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)
+    {
+        var response = await client.PostAsync("/api/jobs", Integration.JobsApiTests.Form(SvdWeb.TestSupport.Fixtures.Image("logo_128x64.png"), recipe), ct);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        return (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Api.JobDto>(response.Content, Integration.JobsApiTests.Json, ct))!.Id;
+    }
+
+    private static async Task WaitForStatusAsync(IServiceProvider services, Guid id, GenerationStatus status, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while ((await QueueRows.GetAsync(services, id, ct)).Status != status)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Job {id} never became {status}.");
+            await Task.Delay(50, ct);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes) await node.DisposeAsync();
+        Directory.Delete(_media, recursive: true);
+    }
+}

@@ -1,0 +1,144 @@
+using System.IO.Compression;
+using Microsoft.Extensions.DependencyInjection;
+using SvdWeb.Gallery;
+using SvdWeb.Inference;
+using SvdWeb.Jobs;
+using SvdWeb.Tests.Faults;
+using SvdWeb.TestSupport;
+
+namespace SvdWeb.Tests.Postgres;
+
+/// <summary>
+/// Several hosts on one PostgreSQL database and one media folder: a web node (in the test process) queues, worker
+/// processes (the built app, <c>SvdWeb:Role=worker</c>) claim and run, and one is killed outright mid-run.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresWorkerProcessTests(PostgresServer server) : IAsyncDisposable
+{
+    private static readonly JobOwner Alice = new("alice-id", "alice");
+    private static readonly JobOwner Bob = new("bob-id", "bob");
+    private static readonly JobOwner Carol = new("carol-id", "carol");
+
+    private readonly string _media = Directory.CreateTempSubdirectory("svdweb-hosts-").FullName;
+    private readonly List<ServerProcess> _workers = [];
+    private SvdWebFactory? _web;
+    private string _connection = "";
+
+    private async Task<IServiceProvider> WebNodeAsync(CancellationToken ct)
+    {
+        Assert.SkipWhen(server.Unavailable is not null, server.Unavailable ?? "");
+        _connection = await server.CreateDatabaseAsync(ct);
+        _web = new SvdWebFactory(_media, settings: new Dictionary<string, string?>
+        {
+            ["SvdWeb:Database:Provider"] = "postgres",
+            ["SvdWeb:Database:ConnectionString"] = _connection,
+            ["SvdWeb:Role"] = "web",
+        });
+        _ = _web.Server;
+        return _web.Services;
+    }
+
+    private async Task<ServerProcess> WorkerAsync(CancellationToken ct)
+    {
+        var worker = await ServerProcess.StartOnAsync(_media, "127.0.0.1", ct,
+            "--SvdWeb:Database:Provider", "postgres", "--SvdWeb:Database:ConnectionString", _connection, "--SvdWeb:Role", "worker",
+            "--SvdWeb:Queue:LeaseDuration", "00:00:03", "--SvdWeb:Queue:HeartbeatInterval", "00:00:01", "--SvdWeb:Queue:PollInterval", "00:00:00.2");
+        lock (_workers) _workers.Add(worker);
+        return worker;
+    }
+
+    private static async Task<Guid> SubmitAsync(IServiceProvider web, JobOwner owner, SvdRecipe recipe, CancellationToken ct)
+    {
+        await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
+        return (await web.GetRequiredService<GenerationService>().SubmitAsync(image, "logo.png", recipe, owner, ct)).Id;
+    }
+
+    private static async Task<Generation> WaitForEndAsync(IServiceProvider web, Guid id, CancellationToken ct, int minutes = 3)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(minutes);
+        while (true)
+        {
+            var job = await QueueRows.GetAsync(web, id, ct);
+            if (job.IsFinished) return job;
+            Assert.True(DateTime.UtcNow < deadline, $"Job {id} still {job.Status} after {minutes} minutes.");
+            await Task.Delay(100, ct);
+        }
+    }
+
+    [Fact]
+    public async Task ThreeWorkerProcesses_JobsOfThreeUsers_EachRunOnceInFairOrder()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var web = await WebNodeAsync(ct);
+        var recipe = new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, DecodeChunkSize = 2, Seed = 3 };
+        var jobs = new List<Guid>();
+        foreach (var owner in new[] { Alice, Alice, Alice, Alice, Alice, Bob, Bob, Bob, Carol })
+            jobs.Add(await SubmitAsync(web, owner, recipe, ct));
+        var planned = (await QueueRows.PlannedOrderAsync(web, ct)).ToList();
+
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => WorkerAsync(ct)));
+        var ended = new List<Generation>();
+        foreach (var id in jobs) ended.Add(await WaitForEndAsync(web, id, ct));
+
+        Assert.All(ended, job => Assert.Equal(GenerationStatus.Succeeded, job.Status));
+        // Exactly once: one claim each, never taken back.
+        Assert.All(ended, job => Assert.Equal((1, 0), (job.Attempt, job.LostAttempts)));
+        var pids = _workers.Select(w => $":{w.ProcessId}:").ToArray();
+        Assert.All(ended, job => Assert.Contains(pids, pid => job.LeaseOwner!.Contains(pid, StringComparison.Ordinal)));
+        Assert.True(ended.Select(job => job.LeaseOwner).Distinct().Count() >= 2, "All jobs ran on one worker: " + string.Join(", ", ended.Select(j => j.LeaseOwner)));
+        // Fair order: claims numbered as planned (alice, bob, carol, alice, bob, alice, …), give or take workers racing.
+        var claimed = ended.OrderBy(job => job.ClaimSeq).Select(job => job.Id).ToList();
+        for (var i = 0; i < claimed.Count; i++)
+            Assert.True(Math.Abs(planned.IndexOf(claimed[i]) - i) < 3, $"Claim {i} took planned job {planned.IndexOf(claimed[i])}.");
+        Assert.Equal(planned.Take(3).Select(id => ended.Single(j => j.Id == id).OwnerId).Order(), new[] { Alice.Id, Bob.Id, Carol.Id }.Order());
+    }
+
+    [Fact]
+    public async Task WorkerKilledMidRun_JobCompletesOnAnotherWorkerWithFramesOfACleanRun()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var web = await WebNodeAsync(ct);
+        var recipe = new SvdRecipe { Height = 128, Width = 256, NumFrames = 6, NumInferenceSteps = 25, DecodeChunkSize = 3, Seed = 11 };
+        var killed = await SubmitAsync(web, Alice, recipe, ct);
+        var first = await WorkerAsync(ct);
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while ((await QueueRows.GetAsync(web, killed, ct)).Status != GenerationStatus.Running)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The first worker never claimed the job.");
+            await Task.Delay(50, ct);
+        }
+        await Task.Delay(1500, ct);   // into the denoising loop
+        Assert.False((await QueueRows.GetAsync(web, killed, ct)).IsFinished, "The job ended before the worker could be killed; make it slower.");
+
+        first.Kill();
+        var second = await WorkerAsync(ct);
+        var done = await WaitForEndAsync(web, killed, ct);
+
+        Assert.Equal(GenerationStatus.Succeeded, done.Status);
+        Assert.Equal((2, 1), (done.Attempt, done.LostAttempts));
+        Assert.Contains($":{second.ProcessId}:", done.LeaseOwner, StringComparison.Ordinal);
+        var clean = await SubmitAsync(web, Bob, recipe, ct);
+        var cleanRun = await WaitForEndAsync(web, clean, ct);
+        Assert.Equal((GenerationStatus.Succeeded, 1), (cleanRun.Status, cleanRun.Attempt));
+        Assert.Equal(Frames(done), Frames(cleanRun));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_media, "media"), "*.tmp*", SearchOption.AllDirectories));
+    }
+
+    /// <summary>Each frame's PNG bytes, by entry name (the ZIP's own timestamps differ from run to run).</summary>
+    private List<(string Name, string Sha256)> Frames(Generation job)
+    {
+        using var zip = ZipFile.OpenRead(Path.Combine(_media, "media", job.MediaFolder, "frames_0.zip"));
+        return zip.Entries.Select(entry =>
+        {
+            using var stream = entry.Open();
+            return (entry.FullName, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream)));
+        }).ToList();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var worker in _workers) worker.Dispose();
+        if (_web is not null) await _web.DisposeAsync();
+        Directory.Delete(_media, recursive: true);
+    }
+}
