@@ -28,6 +28,7 @@ internal static class HostingExtensions
             db.UseSqlite($"Data Source={Path.Combine(media.DataFolder, "svdweb.db")};Cache=Shared");
         });
         services.AddSingleton<MediaStore>();
+        services.AddSingleton<VideoDownloads>();
         services.AddSingleton<PackAdministration>();
         services.AddSingleton<PackCatalog>();
         services.AddSingleton<PipelineCache>();

@@ -199,8 +199,48 @@ public static class JobsApi
         return TypedResults.Ok(JobDto.From(queued?.Job ?? job, null, queued));
     }
 
-    private static async Task<IResult> VideoAsync(Guid id, GenerationService service, MediaStore media, HttpContext context, CancellationToken ct, int index = 0) =>
-        await MediaAsync(id, index, service, media, context, MediaStore.VideoFile, "video/mp4", null, ct).ConfigureAwait(false);
+    /// <summary>
+    /// The video in a shared format or as a boomerang, made from the stored PNG frames on first request and cached
+    /// (see <see cref="VideoDownloads"/>); mp4/forward, the default, is the run's own file as before.
+    /// </summary>
+    private static async Task<IResult> VideoAsync(Guid id, GenerationService service, MediaStore media, VideoDownloads downloads, HttpContext context, CancellationToken ct,
+        int index = 0, string? format = null, string? loop = null)
+    {
+        if (!VideoFormats.TryParseFormat(format, out var videoFormat))
+            return FieldProblem("format", $"format must be one of {string.Join(", ", VideoFormats.FormatNames)}, but is '{format}'.");
+        if (!VideoFormats.TryParseLoop(loop, out var videoLoop))
+            return FieldProblem("loop", $"loop must be one of {string.Join(", ", VideoFormats.LoopNames)}, but is '{loop}'.");
+        if (videoFormat == VideoFormat.Mp4 && videoLoop == VideoLoop.Forward)
+            return await MediaAsync(id, index, service, media, context, MediaStore.VideoFile, "video/mp4", null, ct).ConfigureAwait(false);
+
+        var job = await FindVisibleAsync(id, context.User, service, ct).ConfigureAwait(false);
+        if (job is null) return NotFound(id);
+        if (job.Status != GenerationStatus.Succeeded)
+            return TypedResults.Problem($"Job {id} is {job.Status}; its files exist once it has succeeded.", statusCode: StatusCodes.Status409Conflict, title: "Not ready");
+        if (index < 0 || index >= job.VideoCount)
+            return FieldProblem("index", $"index must be between 0 and {job.VideoCount - 1} (this job made {job.VideoCount} video(s)), but is {index}.");
+        string path;
+        try
+        {
+            path = await downloads.GetAsync(job.MediaFolder, index, job.Fps, videoFormat, videoLoop, ct).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException)
+        {
+            return TypedResults.Problem($"The PNG frames of job {id} are missing from the data folder, so no {VideoFormats.Extension(videoFormat)} can be made; the item should be regenerated.", statusCode: StatusCodes.Status410Gone, title: "File missing");
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Deleted while its video was being made.
+            return NotFound(id);
+        }
+        catch (FfmpegException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Video could not be made");
+        }
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        var name = $"svdweb-{id:N}-{index}{(videoLoop == VideoLoop.PingPong ? "-pingpong" : "")}.{VideoFormats.Extension(videoFormat)}";
+        return TypedResults.PhysicalFile(path, VideoFormats.ContentType(videoFormat), name, enableRangeProcessing: true);
+    }
 
     private static async Task<IResult> FramesAsync(Guid id, GenerationService service, MediaStore media, HttpContext context, CancellationToken ct, int index = 0) =>
         await MediaAsync(id, index, service, media, context, MediaStore.FramesZipFile, "application/zip", $"frames-{id:N}-{index}.zip", ct).ConfigureAwait(false);
