@@ -35,7 +35,18 @@ public sealed class CreateToGalleryTests : BrowserTest
         var blocker = await api.PostAsync("/api/jobs", Integration.JobsApiTests.Form(Fixtures.Image("logo_128x64.png"),
             """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":200,"seed":1}"""), ct);
         var blockerId = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Api.JobDto>(blocker.Content, Integration.JobsApiTests.Json, ct))!.Id;
+        // At 1400×900 the Generate button is in view without scrolling.
+        await page.SetViewportSizeAsync(1400, 900);
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        await Expect(page.Locator("#generate")).ToBeInViewportAsync();
+        await page.SetViewportSizeAsync(1400, 1000);
         await page.Locator("#generate").ClickAsync();
+
+        // Create stays, with the image; the snackbar's link opens the job's detail page.
+        await Expect(page.Locator("#queued-link-0")).ToBeVisibleAsync();
+        await Expect(page.Locator("#input-info")).ToContainTextAsync("301 × 173");
+        Assert.DoesNotContain("/gallery/", page.Url, StringComparison.Ordinal);
+        await page.Locator("#queued-link-0").ClickAsync();
 
         // Detail page: waiting with its place in line, then the denoising steps, then the player.
         await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/gallery/[0-9a-f-]{36}$"));
@@ -50,6 +61,7 @@ public sealed class CreateToGalleryTests : BrowserTest
             "Progress did not visibly advance; saw: " + string.Join(" | ", stages));
         await AssertPlaysAsync(page);
         await Expect(page.Locator("[data-fact='Seed']")).ToHaveTextAsync("777");
+        await AssertFrameSteppingAsync(page);
         await Browser.ScreenshotAsync("detail");
 
         // Gallery: the item is there.
@@ -124,6 +136,25 @@ public sealed class CreateToGalleryTests : BrowserTest
             }
             """);
         Assert.True(played, "The browser did not play the generated MP4.");
+    }
+
+    /// <summary>The step buttons and arrow keys pause the player and move one frame, and the label follows.</summary>
+    private static async Task AssertFrameSteppingAsync(IPage page)
+    {
+        // The tiny pack's 6 frames at 7 fps: stepping back more often than there are frames ends on the first.
+        for (var i = 0; i < 7; i++) await page.Locator("#frame-back-0").ClickAsync();
+        await Expect(page.Locator("#frame-label-0")).ToHaveTextAsync("Frame 1 / 6");
+        Assert.True(await page.Locator("#video-0").EvaluateAsync<bool>("v => v.paused"), "Stepping did not pause the video.");
+        await page.Locator("#frame-next-0").ClickAsync();
+        await Expect(page.Locator("#frame-label-0")).ToHaveTextAsync("Frame 2 / 6");
+        await page.Locator("#player-0").FocusAsync();
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Expect(page.Locator("#frame-label-0")).ToHaveTextAsync("Frame 4 / 6");
+        await page.Keyboard.PressAsync("ArrowLeft");
+        await Expect(page.Locator("#frame-label-0")).ToHaveTextAsync("Frame 3 / 6");
+        // The video element itself is on frame 3 once the seek lands: 2.5 frames in.
+        await page.WaitForFunctionAsync("() => { const v = document.querySelector('#video-0'); return !v.seeking && Math.abs(v.currentTime * 7 - 2.5) < 0.01; }");
     }
 
     /// <summary>The lossless PNG frames of a job, decoded to RGB bytes.</summary>

@@ -11,9 +11,12 @@ namespace SvdWeb.Tests.Components;
 
 public sealed class CreatePageTests : RealServicesContext
 {
+    private IRenderedComponent<MudSnackbarProvider>? _snackbars;
+
     private IRenderedComponent<Create> RenderCreate()
     {
         Render<MudPopoverProvider>();
+        _snackbars = Render<MudSnackbarProvider>();
         return Render<Create>();
     }
 
@@ -106,7 +109,57 @@ public sealed class CreatePageTests : RealServicesContext
         Assert.Equal(4242, job.Seed);
         Assert.Equal((128, 64, 6, "tiny-svd"), (job.Width, job.Height, job.NumFrames, job.ModelName));
         Assert.Equal(GenerationStatus.Queued, job.Status);
-        page.WaitForAssertion(() => Assert.EndsWith($"/gallery/{job.Id}", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri, StringComparison.Ordinal));
+        // The page stays (image and settings kept); the snackbar links to the job.
+        page.WaitForAssertion(() => Assert.Equal($"/gallery/{job.Id}", _snackbars!.Find("#queued-link-0").GetAttribute("href")));
+        Assert.DoesNotContain("/gallery/", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri, StringComparison.Ordinal);
+        Assert.Equal("4242", ValueOf(page, "seed"));
+        Assert.NotEmpty(page.FindAll("#model-view"));
+    }
+
+    [Fact]
+    public void Generate_CountOfThree_QueuesSeedsSToSPlusTwoAndLinksEach()
+    {
+        var page = RenderCreate();
+        Upload(page, "logo_128x64.png");
+        page.WaitForElement("#model-view");
+        Type(page, "seed", "100");
+        Type(page, "count", "3");
+
+        page.Find("#generate").Click();
+
+        var factory = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>();
+        page.WaitForAssertion(() =>
+        {
+            using var db = factory.CreateDbContext();
+            Assert.Equal([100L, 101L, 102L], db.Generations.Select(g => g.Seed).ToList().Order());
+        });
+        page.WaitForAssertion(() => Assert.Equal(3, _snackbars!.FindAll(".queued-link").Count));
+        Assert.Contains("seeds 100–102", _snackbars!.Find("#queued-snackbar").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CtrlEnter_OnThePage_Generates()
+    {
+        var page = RenderCreate();
+        Upload(page, "logo_128x64.png");
+        page.WaitForElement("#model-view");
+
+        page.Find("#create-page").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter", CtrlKey = true });
+
+        SingleStoredJob(page);
+    }
+
+    [Fact]
+    public void Enter_WithoutCtrl_DoesNotGenerate()
+    {
+        var page = RenderCreate();
+        Upload(page, "logo_128x64.png");
+        page.WaitForElement("#model-view");
+
+        page.Find("#create-page").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
+
+        using var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext();
+        Assert.Equal(0, db.Generations.Count());
     }
 
     [Fact]

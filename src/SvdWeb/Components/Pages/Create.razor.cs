@@ -33,6 +33,11 @@ public sealed partial class Create : IDisposable
     private string? _fileName, _inputPreview, _modelView, _imageError, _submitError;
     private bool _dragging, _submitting;
 
+    /// <summary>The most variations one Generate queues; each is a job of its own against the queue and quota limits.</summary>
+    internal const int MaxCount = 16;
+
+    private int _count = 1;
+
     [Inject] private GenerationService Generations { get; set; } = default!;
 
     /// <summary>The signed-in user (the app always cascades it; component tests without authentication act as the local user).</summary>
@@ -44,7 +49,7 @@ public sealed partial class Create : IDisposable
 
     [Inject] private GpuMemoryGuard Memory { get; set; } = default!;
 
-    [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] private MudBlazor.ISnackbar Snackbar { get; set; } = default!;
 
     [Inject] private IOptions<SvdWebOptions> Options { get; set; } = default!;
 
@@ -208,8 +213,14 @@ public sealed partial class Create : IDisposable
         _modelView = DataUrl(modelInput, int.MaxValue);
     }
 
+    /// <summary>
+    /// Queues the recipe <see cref="_count"/> times with seeds s, s+1, … (each through the same queue, quota and memory
+    /// checks as one job) and stays on the page with the image and settings, saying what was queued with links to the
+    /// jobs; a refusal part way keeps what was queued and says why the rest was not.
+    /// </summary>
     private async Task GenerateAsync()
     {
+        if (_submitting) return;
         _errors.Clear();
         _submitError = null;
         if (_image is null || _upload is null)
@@ -217,33 +228,57 @@ public sealed partial class Create : IDisposable
             _imageError = "Choose an image first.";
             return;
         }
+        if (_count is < 1 or > MaxCount)
+        {
+            _errors["count"] = $"Count must be from 1 to {MaxCount}, but is {_count}.";
+            _submitError = _errors["count"];
+            return;
+        }
         if (!_form.SeedLocked) _form.Seed = Api.JobsApi.RandomSeed();
         var recipe = _form.ToRecipe();
+        var queued = new List<SvdWeb.Gallery.Generation>();
+        string? refusal = null;
         _submitting = true;
         try
         {
-            if (Pack is { } pack) SvdParameterLimits.Validate(recipe, pack);
-            var job = await Generations.SubmitAsync(new MemoryStream(_upload), _fileName ?? "image", recipe, await CurrentOwnerAsync(), CancellationToken.None);
-            Navigation.NavigateTo($"/gallery/{job.Id}");
+            var owner = await CurrentOwnerAsync();
+            for (var i = 0; i < _count; i++)
+            {
+                var variation = recipe with { Seed = recipe.Seed + i };
+                if (Pack is { } pack) SvdParameterLimits.Validate(variation, pack);
+                queued.Add(await Generations.SubmitAsync(new MemoryStream(_upload), _fileName ?? "image", variation, owner, CancellationToken.None));
+            }
         }
         catch (SvdInputException ex) when (ex.Field == "image")
         {
             _imageError = ex.Message;
         }
-        catch (SvdInputException ex)
+        catch (SvdInputException ex) when (queued.Count == 0)
         {
             _errors[ex.Field] = ex.Message;
             _submitError = ex.Message;
         }
-        catch (Exception ex) when (ex is QueueFullException or UserQueueLimitException or GpuQuotaException or ModelPackException
+        catch (Exception ex) when (ex is SvdInputException or QueueFullException or UserQueueLimitException or GpuQuotaException or ModelPackException
             or PackLicenseNotAcceptedException or InsufficientGpuMemoryException or Inference.Video.FfmpegException)
         {
-            _submitError = ex.Message;
+            if (queued.Count == 0) _submitError = ex.Message;
+            else refusal = $"The other {_count - queued.Count} were not queued: {ex.Message}";
         }
         finally
         {
             _submitting = false;
         }
+        if (queued.Count > 0)
+        {
+            Snackbar.Add<Shared.QueuedSnackbar>(new Dictionary<string, object> { [nameof(Shared.QueuedSnackbar.Jobs)] = queued, [nameof(Shared.QueuedSnackbar.Refusal)] = refusal! },
+                refusal is null ? MudBlazor.Severity.Success : MudBlazor.Severity.Warning, options => options.VisibleStateDuration = 10_000);
+        }
+    }
+
+    /// <summary>Ctrl+Enter (or ⌘+Enter) anywhere on the page generates, as in the other tools.</summary>
+    private async Task OnKeyDownAsync(Microsoft.AspNetCore.Components.Web.KeyboardEventArgs e)
+    {
+        if (e.Key == "Enter" && (e.CtrlKey || e.MetaKey)) await GenerateAsync();
     }
 
     private async Task<JobOwner> CurrentOwnerAsync() =>
