@@ -49,7 +49,6 @@ public sealed class GenerationDetailActionsTests : RealServicesContext
 
     private async Task EndAsync(Guid id, GenerationStatus status, string error, CancellationToken ct, string? modelHash = null)
     {
-        Services.GetRequiredService<GenerationQueue>().Remove(id);
         await using var db = await Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct);
         var row = await db.Generations.SingleAsync(g => g.Id == id, ct);
         row.Status = status;
