@@ -224,7 +224,7 @@ public static class JobsApi
         }
         catch (FileNotFoundException)
         {
-            return TypedResults.Problem($"The frames of job {id} are missing from the data folder, so no other format can be made; the item should be regenerated.",
+            return TypedResults.Problem($"The frames of job {id} are missing from the data folder or damaged, so no other format can be made; the item should be regenerated.",
                 statusCode: StatusCodes.Status410Gone, title: "File missing");
         }
         catch (FfmpegException ex)

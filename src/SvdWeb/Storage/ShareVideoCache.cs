@@ -50,9 +50,23 @@ public sealed class ShareVideoCache(MediaStore media, IOptions<SvdWebOptions> op
     }
 
     /// <summary>The video's frames as RGB24, from its ZIP of PNG frames (frame_0000.png, …, in name order).</summary>
+    /// <exception cref="FileNotFoundException">The ZIP is missing, or damaged so that no frame can be read from it.</exception>
     private static async Task<(IReadOnlyList<ReadOnlyMemory<byte>> Frames, int Width, int Height)> ReadFramesAsync(string zipPath)
     {
         if (!File.Exists(zipPath)) throw new FileNotFoundException("The video's frames are missing from the data folder.", zipPath);
+        try
+        {
+            return await ReadZipAsync(zipPath).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or ImageFormatException or UnknownImageFormatException or EndOfStreamException)
+        {
+            // As good as missing: only a regenerate brings the frames back.
+            throw new FileNotFoundException($"The video's frames in the data folder are damaged ({ex.Message}).", zipPath, ex);
+        }
+    }
+
+    private static async Task<(IReadOnlyList<ReadOnlyMemory<byte>> Frames, int Width, int Height)> ReadZipAsync(string zipPath)
+    {
         await using var zip = await ZipFile.OpenReadAsync(zipPath).ConfigureAwait(false);
         var frames = new List<ReadOnlyMemory<byte>>();
         int width = 0, height = 0;

@@ -118,6 +118,24 @@ public sealed class VideoFormatsApiTests : IDisposable
         Assert.False(Directory.Exists(folder));
     }
 
+    [Fact]
+    public async Task Video_FramesZipDamaged_410AndNothingLeftBehind()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _factory.CreateClient();
+        var job = await SucceededJobAsync(client, ct);
+        var folder = Path.Combine(_factory.DataFolder, "media", job.Id.ToString("N"));
+        await File.WriteAllBytesAsync(Path.Combine(folder, "frames_0.zip"), "PK\u0003\u0004 not a zip"u8.ToArray(), ct);
+        var before = Directory.GetFiles(folder).Select(Path.GetFileName).Order().ToArray();
+
+        var response = await client.GetAsync($"/api/jobs/{job.Id}/video?format=gif", ct);
+
+        Assert.Equal(HttpStatusCode.Gone, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("regenerated", await response.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        Assert.Equal(before, Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+    }
+
     private static async Task<JobDto> SucceededJobAsync(HttpClient client, CancellationToken ct)
     {
         var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
