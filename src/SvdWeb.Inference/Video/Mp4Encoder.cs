@@ -44,7 +44,7 @@ public sealed class Mp4Encoder : IAsyncDisposable
             .FromPipeInput(new RawVideoPipeSource(_frames.GetConsumingEnumerable(_stop.Token)) { FrameRate = fps })
             .OutputToFile(_temporary, overwrite: true, options => options
                 .WithVideoCodec("libx264")
-                .WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-pix_fmt yuv420p -preset medium -crf {crf} -r {fps}"))
+                .WithCustomArgument(X264Arguments(crf, fps))
                 .WithFastStart())
             .NotifyOnStandardError(line =>
             {
@@ -57,6 +57,10 @@ public sealed class Mp4Encoder : IAsyncDisposable
             .CancellableThrough(_stop.Token)
             .ProcessAsynchronously(true, new FFOptions { BinaryFolder = ffmpegFolder }), CancellationToken.None);
     }
+
+    /// <summary>The gallery's H.264 settings, shared by every MP4 SvdWeb writes so a derived MP4 matches the stored one.</summary>
+    internal static string X264Arguments(int crf, double fps) =>
+        string.Create(CultureInfo.InvariantCulture, $"-pix_fmt yuv420p -preset medium -crf {crf} -r {fps}");
 
     /// <param name="crf">x264 constant rate factor: 0 lossless … 51 worst; 17 is visually lossless for these clips.</param>
     /// <exception cref="FfmpegException">ffmpeg is not installed (the message says how to install it).</exception>

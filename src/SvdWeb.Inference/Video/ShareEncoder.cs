@@ -32,6 +32,16 @@ public static class ShareEncoder
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
     };
 
+    /// <summary>How the API and file names spell a loop mode: forward, pingpong.</summary>
+    public static string LoopName(LoopMode loop) => loop == LoopMode.PingPong ? "pingpong" : "forward";
+
+    /// <summary>
+    /// The name a download is saved under, e.g. svdweb-{id}-0-pingpong-x2.webm: the same whether the API sends it or a
+    /// page's download link asks for it.
+    /// </summary>
+    public static string DownloadName(Guid id, int index, ShareFormat format, LoopMode loop, int interpolation = 1) =>
+        $"svdweb-{id:N}-{index}{(loop == LoopMode.PingPong ? "-pingpong" : "")}{(interpolation > 1 ? $"-x{interpolation}" : "")}.{Extension(format)}";
+
     /// <summary>The order frames play in: forward, or forward then back without repeating either end.</summary>
     public static IReadOnlyList<int> FrameOrder(int frames, LoopMode loop)
     {
@@ -129,9 +139,7 @@ public static class ShareEncoder
         {
             case ShareFormat.Mp4:
                 // The gallery's own MP4 settings (Mp4Encoder), so a ping-pong MP4 matches the forward one.
-                options.WithVideoCodec("libx264")
-                    .WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"{videoFilter}-pix_fmt yuv420p -preset medium -crf {crf} -r {rate}"))
-                    .WithFastStart();
+                options.WithVideoCodec("libx264").WithCustomArgument(videoFilter + Mp4Encoder.X264Arguments(crf, fps)).WithFastStart();
                 break;
             case ShareFormat.WebM:
                 // Constant quality (-b:v 0 with -crf), row-parallel; VP9's crf scale is 0–63, 24 is visually close to x264's 17.

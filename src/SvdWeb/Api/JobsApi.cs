@@ -232,8 +232,8 @@ public static class JobsApi
             return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Video encode failed");
         }
         context.Response.Headers.XContentTypeOptions = "nosniff";
-        var name = $"svdweb-{id:N}-{index}{(loopMode == LoopMode.PingPong ? "-pingpong" : "")}{(interpolate > 1 ? $"-x{interpolate}" : "")}.{ShareEncoder.Extension(shareFormat)}";
-        return TypedResults.PhysicalFile(path, ShareEncoder.ContentType(shareFormat), name, enableRangeProcessing: true);
+        return TypedResults.PhysicalFile(path, ShareEncoder.ContentType(shareFormat), ShareEncoder.DownloadName(id, index, shareFormat, loopMode, interpolate),
+            enableRangeProcessing: true);
     }
 
     /// <summary>A query value naming an enum member in lower case (mp4, pingpong); absent means the default.</summary>

@@ -35,7 +35,7 @@ public sealed class MediaStore
     /// <summary>A download made on demand from the frames (<see cref="ShareVideoCache"/>), e.g. video_0.pingpong.webm, or
     /// video_0.forward.x2.mp4 interpolated to twice the frames.</summary>
     public static string ShareFile(int index, Inference.Video.ShareFormat format, Inference.Video.LoopMode loop, int interpolation = 1) =>
-        $"video_{index}.{(loop == Inference.Video.LoopMode.PingPong ? "pingpong" : "forward")}{(interpolation > 1 ? $".x{interpolation}" : "")}.{Inference.Video.ShareEncoder.Extension(format)}";
+        $"video_{index}.{Inference.Video.ShareEncoder.LoopName(loop)}{(interpolation > 1 ? $".x{interpolation}" : "")}.{Inference.Video.ShareEncoder.Extension(format)}";
 
     public const string ThumbnailFile = "thumb.png";
 
