@@ -53,6 +53,10 @@ public sealed class PageDefectsTests : BrowserTest
         Assert.StartsWith("text/html", response.Headers["content-type"], StringComparison.Ordinal);
         await Expect(page.Locator("#page-title")).ToHaveTextAsync("Not found");
         await Expect(page.Locator(".mud-appbar")).ToBeVisibleAsync();
+        // The interactive router then renders the unknown address itself; it must show the same page, not a bare alert.
+        await Browser.WaitForInteractiveAsync();
+        await Expect(page.Locator("#page-title")).ToHaveTextAsync("Not found");
+        await Expect(page.Locator("#not-found")).ToBeVisibleAsync();
         await Browser.ScreenshotAsync("not-found");
         using var api = new HttpClient { BaseAddress = Root };
         var apiMiss = await api.GetAsync("/api/no-such-thing", ct);
