@@ -12,7 +12,7 @@ namespace SvdWeb.Jobs;
 /// <c>Attempt</c>), renews the lease while it runs, and every later write names its attempt, so a worker that lost
 /// its lease can change nothing. The two providers differ only in how concurrent claimers stay apart: SQLite is one
 /// process (the role checks make sure), so its claims take turns on a lock here; PostgreSQL claimers on several hosts
-/// each lock the first planned row nobody else holds (<c>FOR UPDATE SKIP LOCKED</c>) and never wait for each other.
+/// take turns on a transaction-scoped advisory lock, so each plans from the claims before it.
 /// </summary>
 public sealed partial class JobClaims(
     IDbContextFactory<GalleryDbContext> dbFactory,
@@ -25,6 +25,9 @@ public sealed partial class JobClaims(
 
     // Leases are wall-clock times compared across hosts; the app's clock (a test's manual one) dates the run itself.
     private static DateTime Now => TimeProvider.System.GetUtcNow().UtcDateTime;
+
+    // Any constant shared by every host; "svdw" in ASCII, to be recognisable in pg_locks.
+    private const long ClaimLockKey = 0x73766477;
 
     private bool IsPostgres => options.Value.Database.Provider == DatabaseProvider.Postgres;
 
@@ -63,10 +66,15 @@ public sealed partial class JobClaims(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
         await using var transaction = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
+        // The fair order depends on who was served last, so a plan read while another claim is in flight is stale: a
+        // claimer delayed between reading it and locking a row would serve an owner twice in a row. Claims take turns
+        // (a claim is a few milliseconds, once per video); the lock goes with the transaction, after its commit, so
+        // the next claimer's plan sees this claim.
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({ClaimLockKey})", ct).ConfigureAwait(false);
         var planned = only is { } one ? [one] : (await QueuePlan.LoadAsync(db, ct).ConfigureAwait(false)).PlannedOrder().ToArray();
         if (planned.Length == 0) return null;
-        // The first job in fair order that no other claimer has locked: two workers claiming at once take the first
-        // and the second job, as if they had claimed one after the other.
+        // The first job in fair order that is still waiting; a row a web node is changing (a cancel, a delete) is
+        // skipped rather than waited for.
         var ids = await db.Database.SqlQuery<Guid>($"""
             SELECT "Id" AS "Value" FROM "Generations" WHERE "Id" = ANY({planned}) AND "Status" = 'Queued'
             ORDER BY array_position({planned}, "Id") LIMIT 1 FOR UPDATE SKIP LOCKED
