@@ -43,7 +43,7 @@ public sealed class SvdWebFactory : WebApplicationFactory<Program>
     /// </summary>
     public IPAddress? RemoteIpAddress { get; set; }
 
-    /// <summary>Every warning and error the app logged.</summary>
+    /// <summary>What the app logged at the levels its settings enable: warnings and errors unless a test lowers a category.</summary>
     public LogCapture Logs { get; } = new();
 
     /// <summary>The loopback URL when started with Kestrel (after <see cref="StartServer"/>).</summary>

@@ -4,7 +4,8 @@ using SvdWeb.Jobs;
 
 namespace SvdWeb.Api;
 
-/// <summary>A job as the REST API shows it. <c>Pinned</c>: an admin moved it to the front, so it runs before the round-robin pick.</summary>
+/// <summary>A job as the REST API shows it. <c>Pinned</c>: an admin moved it to the front, so it runs before the round-robin pick.
+/// <c>LowMemory</c>: its owner asked for every memory option the server allows (see <see cref="Generation.LowMemory"/>).</summary>
 public sealed record JobDto(
     Guid Id,
     GenerationStatus Status,
@@ -24,7 +25,8 @@ public sealed record JobDto(
     double? EstimatedSecondsLeft,
     Guid? SourceId,
     bool IsPrivate,
-    bool Pinned)
+    bool Pinned,
+    bool LowMemory)
 {
     public static JobDto From(Generation job, JobProgress? progress, QueueEntry? queued)
     {
@@ -32,7 +34,7 @@ public sealed record JobDto(
         return new(job.Id, job.Status, job.CreatedUtc, job.StartedUtc, job.FinishedUtc, job.ModelName, job.ModelHash, job.ToRecipe(),
             job.InputFileName, job.Error, job.Provider, job.DurationSeconds, job.VideoCount,
             progress is null || job.IsFinished ? null : new JobProgressDto(progress.Stage, progress.Step, progress.TotalSteps, progress.Fraction, progress.ElapsedSeconds, progress.RemainingSeconds),
-            queued?.Position, queued?.EstimatedSecondsLeft, job.SourceId, job.IsPrivate, job.Status == GenerationStatus.Queued && job.PinRank is not null);
+            queued?.Position, queued?.EstimatedSecondsLeft, job.SourceId, job.IsPrivate, job.Status == GenerationStatus.Queued && job.PinRank is not null, job.LowMemory);
     }
 }
 

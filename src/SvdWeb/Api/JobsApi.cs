@@ -85,12 +85,16 @@ public static class JobsApi
         }
         if (!form.ContainsKey("recipe") || !RecipeHasSeed(form["recipe"]))
             recipe = recipe with { Seed = RandomSeed() };
+        // Not part of the recipe: it changes no value of the video, only how the server runs it.
+        var lowMemory = false;
+        if (form.TryGetValue("lowMemory", out var lowMemoryField) && !bool.TryParse(lowMemoryField.ToString(), out lowMemory))
+            return FieldProblem("lowMemory", $"'lowMemory' must be true or false, not '{lowMemoryField}'.");
 
         Generation? job = null;
         return await RefusalAsync(async () =>
             {
                 await using var stream = image.OpenReadStream();
-                job = await service.SubmitAsync(stream, image.FileName, recipe, user.ToJobOwner(), ct).ConfigureAwait(false);
+                job = await service.SubmitAsync(stream, image.FileName, recipe, user.ToJobOwner(), ct, lowMemory: lowMemory).ConfigureAwait(false);
             }, request).ConfigureAwait(false)
             ?? TypedResults.Accepted($"/api/jobs/{job!.Id}", JobDto.From(job, null, null));
     }

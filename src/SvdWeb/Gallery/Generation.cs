@@ -100,6 +100,13 @@ public sealed class Generation
 
     public HalfRandnMode HalfRandn { get; init; }
 
+    /// <summary>
+    /// The owner asked for low memory: the run uses every memory option the server allows (model CPU offload, forward
+    /// chunking) even when the estimate says it fits without, e.g. on a GPU that other programs share. Not part of the
+    /// recipe: the options change no value of the video, only its speed and peak memory.
+    /// </summary>
+    public bool LowMemory { get; init; }
+
     /// <summary>Folder below the data folder holding input, videos, frames, thumbnail and preview.</summary>
     public required string MediaFolder { get; init; }
 

@@ -82,12 +82,14 @@ public sealed partial class GenerationService(
         return image;
     }
 
-    public async Task<Generation> SubmitAsync(Stream upload, string fileName, SvdRecipe recipe, JobOwner owner, CancellationToken ct, Guid? sourceId = null)
+    /// <param name="lowMemory">The owner's "low memory" choice: run with every memory option the server allows (model CPU
+    /// offload, forward chunking), whatever the estimate says; the frames are the same, the run slower.</param>
+    public async Task<Generation> SubmitAsync(Stream upload, string fileName, SvdRecipe recipe, JobOwner owner, CancellationToken ct, Guid? sourceId = null, bool lowMemory = false)
     {
         // Before the upload is decoded: someone over a limit must not get to spend the server's memory on decoding.
         await EnsureAdmissibleAsync(owner, ct).ConfigureAwait(false);
         var image = await ReadImageAsync(upload, fileName, ct).ConfigureAwait(false);
-        return await EnqueueAsync(image, DisplayName(fileName), recipe, owner, sourceId, ct).ConfigureAwait(false);
+        return await EnqueueAsync(image, DisplayName(fileName), recipe, owner, sourceId, lowMemory, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -132,17 +134,18 @@ public sealed partial class GenerationService(
         return (pack, resolved);
     }
 
-    /// <summary>The same recipe and input again (a regenerate gives identical frames on the same pack and provider).</summary>
-    public async Task<Generation> RegenerateAsync(Guid sourceId, JobOwner owner, CancellationToken ct, Func<SvdRecipe, SvdRecipe>? change = null)
+    /// <summary>The same recipe and input again (a regenerate gives identical frames on the same pack and provider), with
+    /// the source's "low memory" choice unless <paramref name="lowMemory"/> says otherwise.</summary>
+    public async Task<Generation> RegenerateAsync(Guid sourceId, JobOwner owner, CancellationToken ct, Func<SvdRecipe, SvdRecipe>? change = null, bool? lowMemory = null)
     {
         var source = await FindAsync(sourceId, ct).ConfigureAwait(false)
             ?? throw new SvdInputException("id", $"There is no gallery item {sourceId}.");
         var image = ImageLoader.Load(media.PathOf(source.MediaFolder, source.InputFile), Limits);
         var recipe = source.ToRecipe();
-        return await EnqueueAsync(image, source.InputFileName, change is null ? recipe : change(recipe), owner, sourceId, ct).ConfigureAwait(false);
+        return await EnqueueAsync(image, source.InputFileName, change is null ? recipe : change(recipe), owner, sourceId, lowMemory ?? source.LowMemory, ct).ConfigureAwait(false);
     }
 
-    private async Task<Generation> EnqueueAsync(RgbImage image, string displayName, SvdRecipe recipe, JobOwner owner, Guid? sourceId, CancellationToken ct)
+    private async Task<Generation> EnqueueAsync(RgbImage image, string displayName, SvdRecipe recipe, JobOwner owner, Guid? sourceId, bool lowMemory, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(owner);
@@ -159,7 +162,7 @@ public sealed partial class GenerationService(
         await _admission.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            return await AdmitAsync(id, folder, png, image, displayName, pack, hash, resolved, owner, sourceId, ct).ConfigureAwait(false);
+            return await AdmitAsync(id, folder, png, image, displayName, pack, hash, resolved, owner, sourceId, lowMemory, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -168,7 +171,7 @@ public sealed partial class GenerationService(
     }
 
     private async Task<Generation> AdmitAsync(Guid id, string folder, byte[] png, RgbImage image, string displayName, ModelPack pack, string hash,
-        SvdRecipe resolved, JobOwner owner, Guid? sourceId, CancellationToken ct)
+        SvdRecipe resolved, JobOwner owner, Guid? sourceId, bool lowMemory, CancellationToken ct)
     {
         ffmpeg.EnsureAvailable();
         await quota.EnsureAvailableAsync(owner, ct).ConfigureAwait(false);
@@ -211,6 +214,7 @@ public sealed partial class GenerationService(
             Seed = resolved.Seed,
             Fit = resolved.Fit,
             HalfRandn = resolved.HalfRandn,
+            LowMemory = lowMemory,
             MediaFolder = folder,
             InputFileName = displayName,
             InputFile = InputFile,

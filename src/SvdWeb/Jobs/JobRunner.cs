@@ -191,8 +191,9 @@ public sealed partial class JobRunner(
             throw new ModelPackException(pack.Folder,
                 $"the pack changed on disk after this job was queued (its files hashed {job.ModelHash[..12]}… then, {hash[..12]}… now), so it would not reproduce the recipe. Regenerate the item to run it on the current pack.");
         }
-        // The memory options the guard picked at submit, picked again from the same inputs: the cheapest that fits.
-        var memoryOptions = memory.Plan(pack, MemoryRecipe.From(job.ToRecipe().Resolve(pack)));
+        // The memory options the guard picked at submit, picked again from the same inputs: the cheapest that fits, or
+        // all the server allows when the owner asked for low memory.
+        var memoryOptions = memory.Plan(pack, MemoryRecipe.From(job.ToRecipe().Resolve(pack)), job.LowMemory);
         using var lease = await pipelines.GetAsync(pack, device, memoryOptions, ct).ConfigureAwait(false);
         var pipeline = lease.Pipeline;
         SvdResult result;

@@ -40,21 +40,23 @@ public sealed class GpuMemoryGuard(IOptions<SvdWebOptions> options)
     /// <summary>
     /// The memory options a job runs with: the cheapest combination the server allows that fits the GPU
     /// (<see cref="GpuMemoryEstimator.CheapestFit"/>), plus whatever the server turns on always; none beyond those when
-    /// no limit is known (a CPU-only server).
+    /// no limit is known (a CPU-only server). A job that asked for <paramref name="lowMemory"/> gets every option the
+    /// server allows, limit or not.
     /// </summary>
-    public MemoryOptions Plan(ModelPack pack, MemoryRecipe recipe)
+    public MemoryOptions Plan(ModelPack pack, MemoryRecipe recipe, bool lowMemory = false)
     {
         var settings = options.Value.Inference;
         var always = new MemoryOptions(settings.ModelCpuOffload == MemoryOptionMode.Always, settings.ForwardChunking == MemoryOptionMode.Always);
-        if (Available is not { } available) return always;
         var allowed = new MemoryOptions(settings.ModelCpuOffload != MemoryOptionMode.Never, settings.ForwardChunking != MemoryOptionMode.Never);
+        if (lowMemory) return allowed;
+        if (Available is not { } available) return always;
         var fit = GpuMemoryEstimator.CheapestFit(pack, recipe, available.Bytes, settings.MemoryCalibrationFactor, allowed)?.Options ?? MemoryOptions.None;
         return new MemoryOptions(fit.ModelCpuOffload || always.ModelCpuOffload, fit.ForwardChunking || always.ForwardChunking);
     }
 
     /// <summary>The estimate of the recipe with the options <see cref="Plan"/> picks.</summary>
-    public GpuMemoryEstimate Estimate(ModelPack pack, MemoryRecipe recipe) =>
-        GpuMemoryEstimator.Estimate(pack, recipe, options.Value.Inference.MemoryCalibrationFactor, Plan(pack, recipe));
+    public GpuMemoryEstimate Estimate(ModelPack pack, MemoryRecipe recipe, bool lowMemory = false) =>
+        GpuMemoryEstimator.Estimate(pack, recipe, options.Value.Inference.MemoryCalibrationFactor, Plan(pack, recipe, lowMemory));
 
     /// <summary>The refusal message when the recipe does not fit even with every option the server allows, else null
     /// (also when no limit is known).</summary>

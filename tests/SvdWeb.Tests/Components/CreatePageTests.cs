@@ -117,6 +117,22 @@ public sealed class CreatePageTests : RealServicesContext
     }
 
     [Fact]
+    public void Generate_LowMemoryOn_EstimateSaysSoAndTheJobKeepsIt()
+    {
+        var page = RenderCreate();
+        Upload(page, "logo_128x64.png");
+        page.WaitForElement("#model-view");
+        Assert.DoesNotContain("Low memory", page.Find("#memory-estimate").TextContent, StringComparison.Ordinal);
+
+        var toggle = page.Find("#low-memory");
+        (toggle.TagName == "INPUT" ? toggle : page.Find("#low-memory input")).Change(true);
+
+        page.WaitForAssertion(() => Assert.Contains("Low memory: runs with model CPU offload, forward chunking", page.Find("#memory-estimate").TextContent, StringComparison.Ordinal));
+        page.Find("#generate").Click();
+        Assert.True(SingleStoredJob(page).LowMemory);
+    }
+
+    [Fact]
     public void Generate_CountOfThree_QueuesSeedsSToSPlusTwoAndLinksEach()
     {
         var page = RenderCreate();

@@ -65,6 +65,27 @@ public sealed class GpuMemoryGuardTests
     }
 
     [Fact]
+    public void Plan_LowMemory_TurnsOnEveryAllowedOptionEvenWhenItFitsWithout()
+    {
+        var fits = Guard(Needs(MemoryOptions.None));
+        var noLimit = Guard(0);
+
+        Assert.Equal(new MemoryOptions(true, true), fits.Plan(Tiny, Recipe, lowMemory: true));
+        Assert.Equal(new MemoryOptions(true, true), noLimit.Plan(Tiny, Recipe, lowMemory: true));
+        Assert.Equal(MemoryOptions.None, noLimit.Plan(Tiny, Recipe));
+        Assert.Contains("model CPU offload", fits.Estimate(Tiny, Recipe, lowMemory: true).Describe(), StringComparison.Ordinal);
+        Assert.True(fits.Estimate(Tiny, Recipe, lowMemory: true).TotalBytes < fits.Estimate(Tiny, Recipe).TotalBytes);
+    }
+
+    [Fact]
+    public void Plan_LowMemory_KeepsWhatTheServerForbids()
+    {
+        var guard = Guard(0, offload: MemoryOptionMode.Never);
+
+        Assert.Equal(new MemoryOptions(ForwardChunking: true), guard.Plan(Tiny, Recipe, lowMemory: true));
+    }
+
+    [Fact]
     public void Plan_Always_TurnsItOnEvenWithoutALimit()
     {
         var guard = Guard(0, chunking: MemoryOptionMode.Always);

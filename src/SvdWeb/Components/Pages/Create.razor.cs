@@ -110,13 +110,15 @@ public sealed partial class Create : IDisposable
         if (Pack is not { } pack || _form.NumFrames < 1 || _form.Width < 8 || _form.Height < 8 || _form.DecodeChunkSize < 1 || _form.NumVideosPerPrompt < 1)
             return null;
         var recipe = new MemoryRecipe(_form.NumFrames, _form.Height, _form.Width, _form.DecodeChunkSize, _form.NumVideosPerPrompt, _form.MaxGuidanceScale > 1f);
-        var estimate = Memory.Estimate(pack, recipe);
+        var estimate = Memory.Estimate(pack, recipe, _form.LowMemory);
         if (Memory.Refusal(pack, recipe) is { } refusal) return (refusal, refusal);
         var limit = Memory.Available is { } available
             ? $"The GPU has {GpuMemoryEstimate.Gib(available.Bytes)} GiB ({available.Source})."
             : "No GPU memory limit is known (CPU, or SvdWeb:Inference:GpuMemoryBytes unset), so nothing is refused for memory.";
-        var plan = Memory.Plan(pack, recipe);
-        var options = plan == MemoryOptions.None ? "" : $" Runs with {plan.Describe()} to fit (same frames; see README, \"GPU memory guidance\").";
+        var plan = Memory.Plan(pack, recipe, _form.LowMemory);
+        var options = plan == MemoryOptions.None ? ""
+            : _form.LowMemory ? $" Low memory: runs with {plan.Describe()} (same frames, slower)."
+            : $" Runs with {plan.Describe()} to fit (same frames; see README, \"GPU memory guidance\").";
         return ($"Estimated peak GPU memory: {estimate.Describe()}. {limit}{options}", null);
     }
 
@@ -124,8 +126,8 @@ public sealed partial class Create : IDisposable
 
     private void ResetDefaults()
     {
-        var keep = (_form.Model, _form.Seed, _form.SeedLocked);
-        _form = new CreateForm { Model = keep.Model, Seed = keep.Seed, SeedLocked = keep.SeedLocked };
+        var keep = (_form.Model, _form.Seed, _form.SeedLocked, _form.LowMemory);
+        _form = new CreateForm { Model = keep.Model, Seed = keep.Seed, SeedLocked = keep.SeedLocked, LowMemory = keep.LowMemory };
         if (Pack is { } pack)
         {
             _form.Width = pack.DefaultWidth;
@@ -246,7 +248,7 @@ public sealed partial class Create : IDisposable
             {
                 var variation = recipe with { Seed = recipe.Seed + i };
                 if (Pack is { } pack) SvdParameterLimits.Validate(variation, pack);
-                queued.Add(await Generations.SubmitAsync(new MemoryStream(_upload), _fileName ?? "image", variation, owner, CancellationToken.None));
+                queued.Add(await Generations.SubmitAsync(new MemoryStream(_upload), _fileName ?? "image", variation, owner, CancellationToken.None, lowMemory: _form.LowMemory));
             }
         }
         catch (SvdInputException ex) when (ex.Field == "image")

@@ -42,6 +42,9 @@ public sealed class CreateForm
 
     public HalfRandnMode HalfRandn { get; set; } = HalfRandnMode.Legacy;
 
+    /// <summary>How the job runs, not what it makes, so not in <see cref="ToRecipe"/> (see Generation.LowMemory).</summary>
+    public bool LowMemory { get; set; }
+
     public static readonly (string Key, string Label, int Width, int Height)[] Presets =
     [
         ("1024x576", "1024 × 576 (landscape, as trained)", 1024, 576),

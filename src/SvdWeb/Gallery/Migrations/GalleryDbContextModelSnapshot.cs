@@ -368,6 +368,9 @@ namespace SvdWeb.Gallery.Migrations
                     b.Property<int>("LostAttempts")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("LowMemory")
+                        .HasColumnType("INTEGER");
+
                     b.Property<float>("MaxGuidanceScale")
                         .HasColumnType("REAL");
 

@@ -381,6 +381,9 @@ namespace SvdWeb.Gallery.Postgres.Migrations
                     b.Property<int>("LostAttempts")
                         .HasColumnType("integer");
 
+                    b.Property<bool>("LowMemory")
+                        .HasColumnType("boolean");
+
                     b.Property<float>("MaxGuidanceScale")
                         .HasColumnType("real");
 
