@@ -3,7 +3,7 @@ using SvdWeb.Inference.Onnx;
 
 namespace SvdWeb.Inference;
 
-/// <summary>Classifier-free guidance with diffusers' per-frame scale (spec §2.12, §2.13; pitfall 4).</summary>
+/// <summary>Classifier-free guidance with diffusers' per-frame scale (Inference README §4.8, §4.9).</summary>
 internal static class Guidance
 {
     /// <summary>

@@ -13,9 +13,9 @@ using SvdWeb.Inference.Scheduling;
 namespace SvdWeb.Inference;
 
 /// <summary>
-/// diffusers' <c>StableVideoDiffusionPipeline.__call__</c> on ONNX Runtime, step for step (spec: shared/docs/svd-pipeline.md
-/// §2; the numbered comments are diffusers'). Same pack, image, recipe and seed give the same frames as diffusers up to
-/// float rounding: the random numbers come from <see cref="TorchGenerator"/> in diffusers' order (augmentation noise,
+/// diffusers' <c>StableVideoDiffusionPipeline.__call__</c> on ONNX Runtime, step for step (Inference README §4; the
+/// numbered comments are diffusers'). Same pack, image, recipe and seed give the same frames as diffusers up to float
+/// rounding: the random numbers come from <see cref="TorchGenerator"/> in diffusers' order (augmentation noise,
 /// then latents), and every float32/float16 rounding point of the glue arithmetic is reproduced.
 /// Sessions are created once in <see cref="Load"/> and reused; one run at a time per pipeline.
 /// </summary>
@@ -149,7 +149,7 @@ public sealed partial class SvdPipeline : IDisposable
 
         // 2. Define call parameters. One image per request: batch_size = 1, so batch·num_videos_per_prompt = videos.
         var videos = recipe.NumVideosPerPrompt;
-        // Guidance is on iff max_guidance_scale > 1 (fixed here, before any encoding; spec §2.3).
+        // Guidance is on iff max_guidance_scale > 1 (fixed here, before any encoding; Inference README §4.2).
         var doClassifierFreeGuidance = recipe.MaxGuidanceScale > 1f;
         var unetBatch = doClassifierFreeGuidance ? 2 * videos : videos;
         var isHalf = _unet.IsHalf;
@@ -165,7 +165,7 @@ public sealed partial class SvdPipeline : IDisposable
         var stageStart = Stopwatch.GetTimestamp();
         // Crop and pad only reframe the image the user gave; both branches below then run exactly as diffusers would on it.
         var image = ImageFit.Apply(inputImage, width, height, recipe.Fit);
-        // vae branch: video_processor.preprocess → [1, 3, H, W] float32 in [-1, 1] (spec §2.6)
+        // vae branch: video_processor.preprocess → [1, 3, H, W] float32 in [-1, 1] (Inference README §4.4)
         var preprocessed = new float[3 * height * width];
         VaeImagePreprocessor.Preprocess(image, width, height, preprocessed);
         Observe("vae_branch_preprocessed", preprocessed, 1, 3, height, width);
@@ -194,7 +194,7 @@ public sealed partial class SvdPipeline : IDisposable
         var fps = recipe.Fps - 1;
 
         // 4. Encode input image using VAE. Random draw #1: the augmentation noise [1, 3, H, W] float32, drawn BEFORE
-        //    the latents, as diffusers does; drawing in another order changes every value (spec §2.7, pitfall 5).
+        //    the latents, as diffusers does; drawing in another order changes every value (Inference README §6.8).
         tracker.Stage(SvdStage.EncodingVae);
         stageStart = Stopwatch.GetTimestamp();
         var generator = TorchGenerator.FromSeed(recipe.Seed);
@@ -206,7 +206,7 @@ public sealed partial class SvdPipeline : IDisposable
         var vaeEncoderInput = preprocessed;
         TensorPrimitives.Add(preprocessed, noise, vaeEncoderInput);
         Observe("vae_encoder_input", vaeEncoderInput, 1, 3, height, width);
-        // image_latents: [1, 4, h, w], the latent distribution's mode, unscaled (spec §2.8)
+        // image_latents: [1, 4, h, w], the latent distribution's mode, unscaled (Inference README §4.4)
         var imageLatents = _vaeEncoder.Encode(vaeEncoderInput, height, width, ct);
         _models[1].Offload();
         var vaeEncoderTime = Stopwatch.GetElapsedTime(stageStart);
@@ -242,7 +242,7 @@ public sealed partial class SvdPipeline : IDisposable
         var timesteps = scheduler.Timesteps.ToArray();
 
         // 7. Prepare latent variables. Random draw #2: latents [videos, F, 4, h, w] in the pack dtype (a float16 draw
-        //    is not the float32 draw rounded, spec §4.7), times init_noise_sigma.
+        //    is not the float32 draw rounded, Inference README §6.6), times init_noise_sigma.
         var latentsLength = videos * numFrames * latentFrameSize;
         var latents = new float[latentsLength];
         if (isHalf)
@@ -346,8 +346,8 @@ public sealed partial class SvdPipeline : IDisposable
         Observe("final_latents", latents, videos, numFrames, latentChannels, latentHeight, latentWidth);
 
         // decode_latents: [videos, F, 4, h, w] -> [videos·F, 4, h, w], times 1/scaling_factor (a multiply by the
-        // float32 reciprocal, not a divide: spec §2.14), decoded in chunks of decode_chunk_size along that flat axis,
-        // each chunk one clip; a chunk may span two videos, as in diffusers.
+        // float32 reciprocal, not a divide: Inference README §4.10), decoded in chunks of decode_chunk_size along that
+        // flat axis, each chunk one clip; a chunk may span two videos, as in diffusers.
         tracker.Stage(SvdStage.Decoding);
         TensorPrimitives.Multiply(latents, (float)(1.0 / Pack.Vae.ScalingFactor), latents);
         if (isHalf) OrtTensor.RoundToHalfInPlace(latents);

@@ -1,6 +1,6 @@
 namespace SvdWeb.Inference;
 
-/// <summary>diffusers' <c>VideoProcessor.postprocess_video</c> for one frame (spec §2.15).</summary>
+/// <summary>diffusers' <c>VideoProcessor.postprocess_video</c> for one frame (Inference README §4.11).</summary>
 internal static class VideoPostprocessor
 {
     /// <summary>

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Export a diffusers Stable Video Diffusion checkpoint to an SvdWeb ONNX model pack.
 
-The pack layout and the graph I/O are the contract of docs/svd-pipeline.md section 1:
+The pack layout and the graph I/O are the contract of src/SvdWeb.Inference/README.md section 3:
 
     image_encoder/model.onnx  pixel_values [B,3,224,224]          -> image_embeds [B,P]
     vae_encoder/model.onnx    sample [B,3,H,W]                    -> latent [B,4,h,w]  (latent_dist.mode(), unscaled)

@@ -1,11 +1,11 @@
 namespace SvdWeb.Inference.Imaging;
 
 /// <summary>
-/// diffusers' <c>_resize_with_antialiasing(input, (224, 224))</c> in float32 (spec §2.4.1): a separable Gaussian blur
-/// whose width grows with the down-scaling factor (reflect padding; along W, then along H), then torch's bicubic
-/// interpolation with align_corners=True and A = −0.75. The aspect ratio is not kept: the image is squashed.
+/// diffusers' <c>_resize_with_antialiasing(input, (224, 224))</c> in float32 (Inference README §4.3.1): a separable
+/// Gaussian blur whose width grows with the down-scaling factor (reflect padding; along W, then along H), then torch's
+/// bicubic interpolation with align_corners=True and A = −0.75. The aspect ratio is not kept: the image is squashed.
 /// torch's AVX2 kernel is FMA-contracted by GCC; the contractions reproduced here bring the result within 2.4e-7 of
-/// torch (spec §2.4.1 measured 4e-5 without them), the rest of the order of operations being torch's.
+/// torch (4e-5 without them; Inference README §4.3.1), the rest of the order of operations being torch's.
 /// </summary>
 public static class AntialiasResize
 {

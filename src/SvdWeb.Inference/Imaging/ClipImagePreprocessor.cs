@@ -1,9 +1,9 @@
 namespace SvdWeb.Inference.Imaging;
 
 /// <summary>
-/// The image encoder's input as diffusers' <c>_encode_image</c> makes it (spec §2.4 steps 1–5): the ORIGINAL image
-/// (not the one resized for the VAE), to [-1, 1], squashed to 224×224 by <see cref="AntialiasResize"/>, back to [0, 1]
-/// (no clamping), then CLIP-normalised as a subtract and a divide in float32 (not a multiply by 1/std).
+/// The image encoder's input as diffusers' <c>_encode_image</c> makes it (Inference README §4.3, steps 1–5): the
+/// ORIGINAL image (not the one resized for the VAE), to [-1, 1], squashed to 224×224 by <see cref="AntialiasResize"/>,
+/// back to [0, 1] (no clamping), then CLIP-normalised as a subtract and a divide in float32 (not a multiply by 1/std).
 /// </summary>
 public static class ClipImagePreprocessor
 {

@@ -1,10 +1,11 @@
 namespace SvdWeb.Inference.Imaging;
 
 /// <summary>
-/// Pillow's <c>Image.resize(size, Image.LANCZOS)</c> on 8-bit RGB, bit for bit (spec §5; Pillow's libImaging/Resample.c):
-/// separable, horizontal pass first into an 8-bit intermediate that is rounded and clipped, then the vertical pass;
-/// coefficients normalised in double and quantised to 22-bit fixed point. diffusers resizes the VAE input with this,
-/// so anything else (ImageSharp's Lanczos3 differs by up to 8 levels) changes the image latents.
+/// Pillow's <c>Image.resize(size, Image.LANCZOS)</c> on 8-bit RGB, bit for bit (Inference README §7; Pillow's
+/// src/libImaging/Resample.c): separable, horizontal pass first into an 8-bit intermediate that is rounded and
+/// clipped, then the vertical pass; coefficients normalised in double and quantised to 22-bit fixed point. diffusers
+/// resizes the VAE input with this, so anything else (ImageSharp's Lanczos3 differs by up to 8 levels) changes the
+/// image latents.
 /// </summary>
 public static class PillowResize
 {

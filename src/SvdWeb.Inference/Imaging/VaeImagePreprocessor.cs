@@ -1,6 +1,8 @@
 namespace SvdWeb.Inference.Imaging;
 
-/// <summary>diffusers' <c>video_processor.preprocess(image, height, width)</c> for one RGB image (spec §2.6).</summary>
+/// <summary>
+/// diffusers' <c>video_processor.preprocess(image, height, width)</c> for one RGB image (Inference README §4.4).
+/// </summary>
 public static class VaeImagePreprocessor
 {
     /// <summary>

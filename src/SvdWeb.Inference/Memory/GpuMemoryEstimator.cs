@@ -12,8 +12,8 @@ namespace SvdWeb.Inference.Memory;
 /// <remarks>
 /// <para>Notation: e = bytes per element of the graph's weight type (2 for float16, 4 for float32); Bu = the UNet batch
 /// (2·videos with guidance); F = frames; N = Bu·F, the batch the UNet's layers see (frames are folded into the batch,
-/// spec §1); h = H/8, w = W/8; block i of the UNet has C_i = block_out_channels[i] channels, heads_i attention heads and
-/// s_i = ⌈h/2^i⌉·⌈w/2^i⌉ spatial tokens.</para>
+/// Inference README §3.2); h = H/8, w = W/8; block i of the UNet has C_i = block_out_channels[i] channels, heads_i
+/// attention heads and s_i = ⌈h/2^i⌉·⌈w/2^i⌉ spatial tokens.</para>
 /// <para>UNet = N·(in + out channels)·h·w·e (sample and out_sample)
 ///   + N·e·Σ_i (layers_per_block + 1)·C_i·s_i (skip connections kept for the up path: each resnet's output and the
 ///     downsampler's; counting the downsampler at block i's size over-counts a little, on the safe side)

@@ -9,7 +9,7 @@ namespace SvdWeb.Inference.Memory;
 /// <param name="Guidance">Classifier-free guidance on (max_guidance_scale &gt; 1): the UNet runs on [uncond, cond], twice the batch.</param>
 public sealed record MemoryRecipe(int Frames, int Height, int Width, int DecodeChunkSize, int Videos, bool Guidance)
 {
-    /// <summary>Bu, the UNet's batch: 2·Bn with guidance, else Bn (spec §1, unet inputs).</summary>
+    /// <summary>Bu, the UNet's batch: 2·Bn with guidance, else Bn (Inference README §3.2, the unet's inputs).</summary>
     public int UNetBatch => (Guidance ? 2 : 1) * Videos;
 
     /// <summary>Frames per decoder call: the chunk, or every frame when the chunk is larger (the last chunk may be shorter).</summary>

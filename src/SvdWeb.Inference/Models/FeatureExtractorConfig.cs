@@ -2,7 +2,7 @@ namespace SvdWeb.Inference.Models;
 
 /// <summary>
 /// The two keys of <c>feature_extractor/preprocessor_config.json</c> the pipeline uses: CLIP normalisation's per-channel
-/// mean and std (RGB). diffusers forces resize, crop and rescale off and normalize on (PIPE L211-218), so the file's
+/// mean and std (RGB). diffusers forces resize, crop and rescale off and normalize on (_encode_image()), so the file's
 /// other keys do not matter.
 /// </summary>
 /// <param name="ImageMean">3 values, parsed as double then rounded to float32: transformers normalises with float32 arrays.</param>

@@ -4,7 +4,7 @@ using SvdWeb.Inference.Onnx;
 namespace SvdWeb.Inference.Models;
 
 /// <summary>
-/// What the pipeline feeds one ONNX graph and reads back (spec §1, "The ONNX model-pack contract"), checked against the
+/// What the pipeline feeds one ONNX graph and reads back (Inference README §3.2, "The graphs"), checked against the
 /// signature the file declares, before any session exists: names, element types, ranks, and every fixed axis that a
 /// config or the pipeline pins down. Dynamic axes (symbolic or unnamed) always pass; a fixed axis must agree. Names are
 /// looked up as svdweb.json's "io" maps them (<see cref="PackIo"/>), and a message about a mapped name gives both names.
@@ -38,7 +38,7 @@ internal sealed class GraphContract
         TensorRule Output(string name, params AxisRule[] axes) => new(name, names.Output(name), axes);
         (TensorRule[] Inputs, TensorRule[] Outputs) rules = component switch
         {
-            // The pipeline always feeds 224×224 (PIPE L207), whatever image_size says.
+            // The pipeline always feeds 224×224 (diffusers' _encode_image()), whatever image_size says.
             PackComponent.ImageEncoder => (
                 [Input(Models.ImageEncoder.InputName, Any("B"), rgb, Axis("height", 224, "the pipeline feeds CLIP 224×224 images"),
                     Axis("width", 224, "the pipeline feeds CLIP 224×224 images"))],
@@ -70,7 +70,7 @@ internal sealed class GraphContract
         return new GraphContract(component, rules.Inputs, rules.Outputs, io.UNetTimestepShape);
     }
 
-    /// <summary>The contract's input and output names of <paramref name="component"/> (spec §1), the keys svdweb.json may map.</summary>
+    /// <summary>The contract's input and output names of <paramref name="component"/> (Inference README §3.2), the keys svdweb.json may map.</summary>
     public static (IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs) Names(PackComponent component)
     {
         var contract = For(component, null, null, null, PackIo.Default);
@@ -194,7 +194,7 @@ internal sealed class GraphContract
 
     private readonly record struct AxisRule(string Label, int? Expected, string? Why, bool FromConfig);
 
-    /// <param name="Name">The contract's name (spec §1).</param>
+    /// <param name="Name">The contract's name (Inference README §3.2).</param>
     /// <param name="GraphName">The name in the ONNX file: <paramref name="Name"/> unless svdweb.json maps it.</param>
     private sealed record TensorRule(string Name, string GraphName, AxisRule[] Axes)
     {

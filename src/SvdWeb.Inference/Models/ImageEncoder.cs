@@ -14,9 +14,9 @@ internal sealed class ImageEncoder(OnnxModel model, IoMapping io, FeatureExtract
     private readonly string _inputName = io.Input(InputName), _outputName = io.Output(OutputName);
 
     /// <summary>
-    /// diffusers' <c>_encode_image</c> steps 1–6 for one image (spec §2.4): the ORIGINAL image, squashed to 224×224 with
-    /// the antialiased resize, CLIP-normalised, cast to the encoder's dtype. Returns image_embeds [P]; pixel values
-    /// [1,3,224,224] are reported to <paramref name="observe"/>.
+    /// diffusers' <c>_encode_image</c> steps 1–6 for one image (Inference README §4.3): the ORIGINAL image, squashed to
+    /// 224×224 with the antialiased resize, CLIP-normalised, cast to the encoder's dtype. Returns image_embeds [P];
+    /// pixel values [1,3,224,224] are reported to <paramref name="observe"/>.
     /// </summary>
     public float[] EncodeImage(RgbImage image, Action<string, float[], int[]>? observe, CancellationToken ct)
     {

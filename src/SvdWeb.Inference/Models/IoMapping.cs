@@ -1,9 +1,9 @@
 namespace SvdWeb.Inference.Models;
 
 /// <summary>
-/// How one graph of a pack names its inputs and outputs: the contract name (spec §1, e.g. <c>out_sample</c>) to the
-/// name in the ONNX file (e.g. <c>latent</c>). A name svdweb.json does not map is the graph's own, so a pack exported to
-/// the contract needs no mapping at all.
+/// How one graph of a pack names its inputs and outputs: the contract name (Inference README §3.2, e.g.
+/// <c>out_sample</c>) to the name in the ONNX file (e.g. <c>latent</c>). A name svdweb.json does not map is the graph's
+/// own, so a pack exported to the contract needs no mapping at all.
 /// </summary>
 public sealed class IoMapping
 {

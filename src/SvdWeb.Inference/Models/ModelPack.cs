@@ -6,9 +6,9 @@ using System.Text;
 namespace SvdWeb.Inference.Models;
 
 /// <summary>
-/// A validated model pack: a folder in diffusers' layout with the four ONNX graphs (spec §1). Loading reads the configs
-/// and the graphs' signatures only (no ONNX Runtime session, no weights), so it takes milliseconds even for a 6 GB
-/// UNet; <see cref="SvdPipeline.Load"/> creates the sessions.
+/// A validated model pack: a folder in diffusers' layout with the four ONNX graphs (Inference README §3). Loading reads
+/// the configs and the graphs' signatures only (no ONNX Runtime session, no weights), so it takes milliseconds even for
+/// a 6 GB UNet; <see cref="SvdPipeline.Load"/> creates the sessions.
 /// </summary>
 /// <remarks>
 /// Layout: <c>model_index.json</c>, <c>feature_extractor/preprocessor_config.json</c>, <c>image_encoder/config.json</c>
@@ -76,14 +76,15 @@ public sealed class ModelPack
     public int DefaultWidth { get; }
 
     /// <summary>
-    /// The graphs' input and output names and the UNet's timestep shape: the contract's (spec §1) unless svdweb.json's
-    /// "io" maps another exporter's, e.g. the TensorRT repo's UNet output <c>latent</c> and its timestep [1].
+    /// The graphs' input and output names and the UNet's timestep shape: the contract's (Inference README §3.2) unless
+    /// svdweb.json's "io" maps another exporter's, e.g. the TensorRT repo's UNet output <c>latent</c> and timestep [1].
     /// </summary>
     public PackIo Io { get; }
 
     /// <summary>
     /// The weights' element type: "float32", "float16", or the UNet's type followed by the components that differ, e.g.
-    /// "float16 (VAE encoder float32)" for a faithful fp16 pack (diffusers upcasts the VAE encoder; spec §1).
+    /// "float16 (VAE encoder float32)" for a faithful fp16 pack (diffusers upcasts the VAE encoder: Inference
+    /// README §3.3).
     /// </summary>
     public string Precision { get; }
 

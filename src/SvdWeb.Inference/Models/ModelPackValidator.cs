@@ -218,7 +218,7 @@ internal sealed class ModelPackValidator(string folder)
         }
     }
 
-    /// <summary>The checks diffusers makes between components (PIPE L274-281) and those the pipeline's tensors rely on.</summary>
+    /// <summary>The checks diffusers makes between components (_get_add_time_ids()) and those the pipeline's tensors rely on.</summary>
     private void CheckConfigsAgree(ImageEncoderConfig? imageEncoder, VaeConfig? vae, UNetConfig? unet)
     {
         const string Fix = "The components come from different checkpoints; export all four models and their configs from the same one.";
@@ -234,7 +234,7 @@ internal sealed class ModelPackValidator(string folder)
         }
         if (unet is not null && 3 * unet.AdditionTimeEmbedDim != unet.ProjectionClassEmbeddingsInputDim)
         {
-            // diffusers _get_add_time_ids raises the same mismatch (PIPE L274-281).
+            // diffusers' _get_add_time_ids() raises the same mismatch (Inference README §3.1).
             _problems.Add($"{UNetConfig.RelativePath}: addition_time_embed_dim {unet.AdditionTimeEmbedDim} × 3 added time ids = " +
                 $"{3 * unet.AdditionTimeEmbedDim}, but projection_class_embeddings_input_dim is {unet.ProjectionClassEmbeddingsInputDim} " +
                 $"(diffusers raises \"Model expects an added time embedding vector of length …\"). Copy {UNetConfig.RelativePath} unchanged from the checkpoint.");

@@ -1,6 +1,6 @@
 namespace SvdWeb.Inference.Models;
 
-/// <summary>The four ONNX graphs of a model pack (spec §1), in the order the pipeline runs them.</summary>
+/// <summary>The four ONNX graphs of a model pack (Inference README §3), in the order the pipeline runs them.</summary>
 public enum PackComponent
 {
     /// <summary><c>image_encoder/model.onnx</c>: CLIP vision tower with projection.</summary>

@@ -6,8 +6,9 @@ namespace SvdWeb.Inference.Models;
 /// The input and output names of a pack's graphs, and the UNet's timestep shape, when a tool other than ours exported
 /// them (svdweb.json <c>"io"</c>), so a lab can reuse the ONNX files it has. The TensorRT repo's SVD UNet, for one,
 /// names its output <c>latent</c> and takes a timestep of shape [1]:
-/// <c>{"io": {"unet": {"outputs": {"out_sample": "latent"}, "timestep_shape": "one"}}}</c>. Validation checks each graph
-/// under these names, and the pipeline binds them; without "io" every graph has the contract's names (spec §1).
+/// <c>{"io": {"unet": {"outputs": {"out_sample": "latent"}, "timestep_shape": "one"}}}</c>. Validation checks each
+/// graph under these names, and the pipeline binds them; without "io" every graph has the contract's names (Inference
+/// README §3.2).
 /// </summary>
 public sealed class PackIo
 {

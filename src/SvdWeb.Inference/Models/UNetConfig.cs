@@ -6,7 +6,7 @@ namespace SvdWeb.Inference.Models;
 /// <param name="OutChannels">Channels of the noise prediction; equals the VAE's latent_channels (4).</param>
 /// <param name="SampleSize">Latent side the model was trained at (96); diffusers uses it only when height or width is None.</param>
 /// <param name="AdditionTimeEmbedDim">Embedding width per added time id (256); × 3 ids must equal <see cref="ProjectionClassEmbeddingsInputDim"/>.</param>
-/// <param name="ProjectionClassEmbeddingsInputDim">768 for SVD (PIPE L274-281 checks it against the time ids).</param>
+/// <param name="ProjectionClassEmbeddingsInputDim">768 for SVD (diffusers' _get_add_time_ids() checks it against the time ids).</param>
 /// <param name="CrossAttentionDim">Width of encoder_hidden_states; must equal the image encoder's projection_dim.</param>
 /// <param name="BlockOutChannels">One entry per down block; each block after the first halves the latent side.</param>
 public sealed record UNetConfig(

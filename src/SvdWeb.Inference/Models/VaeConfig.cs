@@ -9,7 +9,7 @@ public sealed record VaeConfig(int LatentChannels, double ScalingFactor, bool Fo
 {
     public const string RelativePath = "vae/config.json";
 
-    /// <summary>diffusers' <c>vae_scale_factor = 2 ** (len(vae.config.block_out_channels) - 1)</c> (PIPE L188): 8 for SVD.</summary>
+    /// <summary>diffusers' <c>vae_scale_factor = 2 ** (len(vae.config.block_out_channels) - 1)</c> (the pipeline's __init__): 8 for SVD.</summary>
     public int ScaleFactor => 1 << (BlockOutChannels.Count - 1);
 
     internal static VaeConfig? Read(PackJsonFile json)

@@ -3,9 +3,9 @@ using SvdWeb.Inference.Onnx;
 namespace SvdWeb.Inference.Models;
 
 /// <summary>
-/// The temporal VAE decoder: <c>latent_sample</c> [N,4,h,w] → <c>sample</c> [N,3,8h,8w]. The N frames are decoded as ONE
-/// clip (its temporal layers mix them), so the chunking of a video changes its pixels (spec §1, §2.14). Bound under the
-/// names the graph uses (<paramref name="io"/>).
+/// The temporal VAE decoder: <c>latent_sample</c> [N,4,h,w] → <c>sample</c> [N,3,8h,8w]. The N frames are decoded as
+/// ONE clip (its temporal layers mix them), so the chunking of a video changes its pixels (Inference README §3.2 and
+/// §4.10). Bound under the names the graph uses (<paramref name="io"/>).
 /// </summary>
 internal sealed class VaeDecoder(OnnxModel model, IoMapping io, int latentChannels, int scaleFactor)
 {

@@ -4,7 +4,8 @@ namespace SvdWeb.Inference.Models;
 
 /// <summary>
 /// The VAE encoder up to the latent distribution's mode: <c>sample</c> [B,3,H,W] in about [-1,1] → <c>latent</c>
-/// [B,4,H/8,W/8], unscaled (no scaling_factor; spec §1, §2.8). Bound under the names the graph uses (<paramref name="io"/>).
+/// [B,4,H/8,W/8], unscaled (no scaling_factor; Inference README §3.2, §4.4). Bound under the names the graph uses
+/// (<paramref name="io"/>).
 /// </summary>
 internal sealed class VaeEncoder(OnnxModel model, IoMapping io, int latentChannels, int scaleFactor)
 {

@@ -5,8 +5,8 @@ namespace SvdWeb.Inference.Onnx;
 /// <summary>
 /// Creates ONNX Runtime sessions on CUDA or CPU. <c>OrtEnv.GetAvailableProviders()</c> lists every provider compiled
 /// into the native library, CUDA included even when its libraries cannot load, so CUDA is probed by appending it to
-/// session options and catching the loader's error (toolchain.md §1a). The probe result is the provider for every
-/// session made with the same settings, so all four models always run on one device.
+/// session options and catching the loader's error ("Failed to load shared library"). The probe result is the provider
+/// for every session made with the same settings, so all four models always run on one device.
 /// </summary>
 internal sealed class SessionFactory
 {

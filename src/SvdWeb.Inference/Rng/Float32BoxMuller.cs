@@ -6,12 +6,12 @@ using System.Runtime.Intrinsics.X86;
 namespace SvdWeb.Inference.Rng;
 
 /// <summary>
-/// torch's float32 block Box–Muller as its AVX2 kernel computes it (svd-pipeline.md §4.5(a); torch
+/// torch's float32 block Box–Muller as its AVX2 kernel computes it (Inference README §6.5; torch
 /// aten/src/ATen/native/cpu/DistributionTemplates.h normal_fill_16_AVX2 with log256_ps/sincos256_ps of
 /// avx_mathfun.h, built by GCC with FMA contraction). Each block of 16 uniforms d becomes, for j = 0..7,
 /// d[j] = r·cos θ and d[j+8] = r·sin θ with r = sqrt(−2 ln(1 − d[j])), θ = f32(2π)·d[j+8].
 ///
-/// Policy: every float operation is written out one by one, in the spec's order. A `fma` of the spec is
+/// Policy: every float operation is written out one by one, in the README listing's order. A `fma` there is
 /// MathF.FusedMultiplyAdd / Vector256.FusedMultiplyAdd (one rounding); everything else rounds on its own (RyuJIT
 /// never contracts a*b+c). The vector path runs the same operations on the 8 lanes j = 0..7 of a block, exactly
 /// like torch's __m256 code, so both paths give identical bits (checked by the tests on million-value draws).
@@ -92,7 +92,7 @@ internal static class Float32BoxMuller
         }
     }
 
-    /// <summary>log256_ps for one lane (§4.5(a) "L = log_avx(u1)"), u1 in [2^-24, 1].</summary>
+    /// <summary>log256_ps for one lane (Inference README §6.5, "ln(u1)"), u1 in [2^-24, 1].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float LogAvx(float u1)
     {

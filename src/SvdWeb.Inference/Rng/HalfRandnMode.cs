@@ -1,7 +1,7 @@
 namespace SvdWeb.Inference.Rng;
 
 /// <summary>
-/// Which torch algorithm a float16 <c>randn</c> reproduces (svd-pipeline.md §4.7). The two give completely different
+/// Which torch algorithm a float16 <c>randn</c> reproduces (Inference README §6.6). The two give completely different
 /// values, so a float16 reference run must record its torch version.
 /// </summary>
 public enum HalfRandnMode

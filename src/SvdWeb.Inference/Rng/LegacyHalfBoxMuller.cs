@@ -1,7 +1,7 @@
 namespace SvdWeb.Inference.Rng;
 
 /// <summary>
-/// float16 block Box–Muller of torch before PR #179834 (svd-pipeline.md §4.7 "Legacy"; torch 1.13.1
+/// float16 block Box–Muller of torch before PR #179834 (Inference README §6.6, "Legacy"; torch 1.13.1
 /// aten/src/ATen/native/cpu/DistributionTemplates.h normal_fill_16 instantiated for c10::Half). torch computes in
 /// half with float libm calls:
 ///   u1 = f16(1 − u), r = f16(sqrtf(−2·logf(u1))), θ = f16(f32(2π_double·u2)),
@@ -10,14 +10,14 @@ namespace SvdWeb.Inference.Rng;
 /// radius and k2 (word j+8) the angle. We tabulate R[k1], C[k2], S[k2] once, without libm's float functions: the
 /// radius from a double log rounded to float (equal to glibc's logf for the half radius at all 2048 keys), cos/sin
 /// in double rounded to float, then the 53 keys where glibc 2.36's cosf/sinf are not correctly rounded are set to
-/// glibc's values (spec Appendix B). That recipe matched torch with zero differences on 1.7 M values (§4.7).
+/// glibc's values (Inference README Appendix B). That recipe matched torch with zero differences on 1.7 M values.
 /// </summary>
 internal static class LegacyHalfBoxMuller
 {
     internal const int KeyCount = 2048;   // 11-bit uniforms
     internal const int KeyMask = KeyCount - 1;
 
-    /// <summary>(k2, is sine, glibc's float32 bits) — spec Appendix B, glibc 2.36 cosf/sinf.</summary>
+    /// <summary>(k2, is sine, glibc's float32 bits) — Inference README Appendix B, glibc 2.36 cosf/sinf.</summary>
     internal static readonly (int Key, bool IsSin, uint Bits)[] GlibcExceptions =
     [
         (51, true, 0x3E1F98C2), (88, true, 0x3E88937E), (111, true, 0x3EAB0603), (126, true, 0x3EC0FC5E),

@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 namespace SvdWeb.Inference.Rng;
 
 /// <summary>
-/// The MT19937 engine behind torch's CPU generator (svd-pipeline.md §4.2; torch
+/// The MT19937 engine behind torch's CPU generator (Inference README §6.2; torch
 /// aten/src/ATen/core/MT19937RNGEngine.h). Words come out in exactly torch's order. Bulk reads temper straight
 /// into the caller's buffer, and the twist runs 8 lanes at a time where Vector256 is accelerated: all of it is
 /// integer arithmetic, so the vector and scalar code give the same words.

@@ -6,7 +6,7 @@ namespace SvdWeb.Inference.Rng;
 
 /// <summary>
 /// A CPU <c>torch.Generator</c>: <c>manual_seed(seed)</c> then <c>randn(shape, dtype)</c> / <c>uniform_</c> give
-/// torch's values bit for bit (svd-pipeline.md §4; x86-64 Linux torch, AVX2 kernel for float32). Shape does not
+/// torch's values bit for bit (Inference README §6; x86-64 Linux torch, AVX2 kernel for float32). Shape does not
 /// matter, only the number of values, so every draw takes a flat span of numel elements in C order.
 /// Not thread-safe: like torch's generator it is one stream, and draws must happen in the pipeline's order (the
 /// noise-augmentation noise first, then the initial latents).
@@ -59,9 +59,9 @@ public sealed class TorchGenerator
     }
 
     /// <summary>
-    /// <c>torch.randn(numel, dtype=torch.float32)</c>. numel ≥ 16: the AVX2 block Box–Muller of §4.5(a), one word per
-    /// value plus 16 when numel is not a multiple of 16. numel &lt; 16: the serial double path of §4.4 (two 64-bit
-    /// draws per pair of values, the second value cached in this generator).
+    /// <c>torch.randn(numel, dtype=torch.float32)</c>. numel ≥ 16: the AVX2 block Box–Muller of README §6.5, one word
+    /// per value plus 16 when numel is not a multiple of 16. numel &lt; 16: the serial double path of README §6.4 (two
+    /// 64-bit draws per pair of values, the second value cached in this generator).
     /// </summary>
     public void Randn(Span<float> destination)
     {
@@ -91,8 +91,8 @@ public sealed class TorchGenerator
     }
 
     /// <summary>
-    /// <c>torch.randn(numel, dtype=torch.float16)</c> as the given torch generation computes it (§4.7). Defaults to
-    /// <see cref="HalfRandnMode.Legacy"/>, the algorithm of the fixtures' torch 1.13. numel &lt; 16 takes the serial
+    /// <c>torch.randn(numel, dtype=torch.float16)</c> as the given torch generation computes it (README §6.6). Defaults
+    /// to <see cref="HalfRandnMode.Legacy"/>, the algorithm of the fixtures' torch 1.13. numel &lt; 16 takes the serial
     /// double path in both modes.
     /// </summary>
     public void Randn(Span<Half> destination, HalfRandnMode mode = HalfRandnMode.Legacy)
@@ -118,8 +118,8 @@ public sealed class TorchGenerator
     }
 
     /// <summary>
-    /// <c>torch.randn(numel, dtype=torch.float64)</c> (§4.6): 53-bit uniforms, one 64-bit draw per value, and the
-    /// block Box–Muller in double with the platform's libm (torch uses glibc; results can differ in the last bit on
+    /// <c>torch.randn(numel, dtype=torch.float64)</c> (README §6.7): 53-bit uniforms, one 64-bit draw per value, and
+    /// the block Box–Muller in double with the platform's libm (torch uses glibc; results can differ in the last bit on
     /// another libm). SVD never draws float64.
     /// </summary>
     public void Randn(Span<double> destination)
@@ -145,7 +145,7 @@ public sealed class TorchGenerator
     /// <summary><c>tensor.uniform_()</c> on float32: (word &amp; 0xFFFFFF)·2^−24 per value, in [0, 1), one word each.</summary>
     public void Uniform(Span<float> destination) => FillUniform24(destination);
 
-    /// <summary>§4.3: the low 24 bits of one word per value, times 2^−24 (exact). Written in place over the words.</summary>
+    /// <summary>README §6.3: the low 24 bits of one word per value, times 2^−24 (exact), in place over the words.</summary>
     private void FillUniform24(Span<float> destination)
     {
         var words = MemoryMarshal.Cast<float, uint>(destination);
@@ -166,7 +166,7 @@ public sealed class TorchGenerator
             destination[i] = (int)(words[i] & 0xFFFFFF) * TwoToMinus24;
     }
 
-    /// <summary>§4.3 for double: (random64() &amp; (2^53 − 1))·2^−53, the first word being the high half.</summary>
+    /// <summary>README §6.3 for double: (random64() &amp; (2^53 − 1))·2^−53, the first word the high half.</summary>
     private void FillUniform53(Span<double> destination)
     {
         var words = MemoryMarshal.Cast<double, uint>(destination);
@@ -252,7 +252,7 @@ public sealed class TorchGenerator
 
     private double NextUniform53() => (long)(NextUInt64() & ((1UL << 53) - 1)) * (1.0 / 9007199254740992.0);
 
-    /// <summary>torch's scalar normal_fill_16 in double (§4.6): libm log/cos/sin, θ = 2π_double·u2.</summary>
+    /// <summary>torch's scalar normal_fill_16 in double (README §6.7): libm log/cos/sin, θ = 2π_double·u2.</summary>
     private static void TransformBlocksDouble(Span<double> data)
     {
         for (var b = 0; b < data.Length; b += BlockSize)

@@ -3,10 +3,10 @@ using System.Numerics.Tensors;
 namespace SvdWeb.Inference.Scheduling;
 
 /// <summary>
-/// diffusers' <c>EulerDiscreteScheduler</c> (EULER) as StableVideoDiffusionPipeline drives it: Karras sigmas, the
-/// deterministic Euler step (s_churn = 0, so it never draws random numbers), and every rounding point of the float32
-/// torch CPU run, so sigmas, timesteps, scaled inputs and latents match the goldens bit for bit
-/// (svd-pipeline.md §3, pitfalls 11-13).
+/// diffusers' <c>EulerDiscreteScheduler</c> (diffusers/schedulers/scheduling_euler_discrete.py) as
+/// StableVideoDiffusionPipeline drives it: Karras sigmas, the deterministic Euler step (s_churn = 0, so it never draws
+/// random numbers), and every rounding point of the float32 torch CPU run, so sigmas, timesteps, scaled inputs and
+/// latents match the goldens bit for bit (Inference README §5).
 /// </summary>
 /// <remarks>
 /// <para>Implemented: prediction_type "v_prediction" and "epsilon"; use_karras_sigmas with explicit sigma_min and
@@ -15,7 +15,7 @@ namespace SvdWeb.Inference.Scheduling;
 /// "trailing" (with Karras sigmas they only decide <see cref="InitNoiseSigma"/>); final_sigmas_type "zero". Anything
 /// else throws <see cref="ModelPackException"/> from the constructor rather than silently computing something else.</para>
 /// <para>Division by a sigma-derived scalar is a true division, as torch does on the CPU (the goldens' reference).
-/// A CUDA run multiplies by the float32 reciprocal instead (pitfall 23), which can differ by 1 ulp.</para>
+/// A CUDA run multiplies by the float32 reciprocal instead (Inference README §5.7), which can differ by 1 ulp.</para>
 /// <para>Not thread-safe: one instance per generation, like diffusers' scheduler object.</para>
 /// </remarks>
 public sealed class EulerDiscreteScheduler
@@ -41,7 +41,8 @@ public sealed class EulerDiscreteScheduler
 
         Config = config;
         _vPrediction = config.PredictionType == "v_prediction";
-        // EULER set_timesteps: 0.25·ln σ only for continuous v-prediction ("TODO: Support the full EDM scalings").
+        // diffusers' set_timesteps(): 0.25·ln σ only for continuous v-prediction ("TODO: Support the full EDM
+        // scalings").
         _continuousTimesteps = _vPrediction && config.TimestepType == "continuous";
         if (!_continuousTimesteps)
             _trainingLogSigmas = SigmaSchedules.TrainingLogSigmas(config);
@@ -57,7 +58,7 @@ public sealed class EulerDiscreteScheduler
 
     /// <summary>
     /// What the initial noise is multiplied by: the largest σ, or for timestep_spacing "leading" (SVD)
-    /// f32(sqrt(f32(σmax²) + 1)) = 700.00073 (EULER L278-291, pitfall 12). Read it after setting the schedule.
+    /// f32(sqrt(f32(σmax²) + 1)) = 700.00073 (Inference README §5.3). Read it after setting the schedule.
     /// </summary>
     public float InitNoiseSigma { get; private set; }
 
@@ -65,7 +66,7 @@ public sealed class EulerDiscreteScheduler
     public int NumInferenceSteps => _timesteps.Length;
 
     /// <summary>
-    /// <c>set_timesteps(num_inference_steps)</c> (svd-pipeline.md §3.1): Karras sigmas in float64 rounded once to
+    /// <c>set_timesteps(num_inference_steps)</c> (Inference README §5.2): Karras sigmas in float64 rounded once to
     /// float32, a final 0 appended, timesteps from the float32 sigmas.
     /// </summary>
     public void SetTimesteps(int numInferenceSteps)
@@ -88,7 +89,7 @@ public sealed class EulerDiscreteScheduler
     }
 
     /// <summary>
-    /// <c>set_timesteps(sigmas=...)</c> (svd-pipeline.md §3.5): a custom schedule used as given (Karras is not
+    /// <c>set_timesteps(sigmas=...)</c> (Inference README §5.6): a custom schedule used as given (Karras is not
     /// applied). It must include the final σ, normally 0, so N = <paramref name="sigmas"/>.Length − 1.
     /// </summary>
     /// <exception cref="ArgumentException">Fewer than 2 values, a negative or non-finite value, or a σ ≤ 0 before the
@@ -120,10 +121,10 @@ public sealed class EulerDiscreteScheduler
     }
 
     /// <summary>
-    /// <c>scale_model_input</c> (svd-pipeline.md §3.3): destination = sample / f32(sqrt(f32(σ²) + 1)), σ = Sigmas[stepIndex].
-    /// <paramref name="destination"/> may be <paramref name="sample"/> itself (in place). With classifier-free guidance
-    /// the pipeline scales the doubled batch; both halves are the same latents, so scaling them once and copying is
-    /// the same.
+    /// <c>scale_model_input</c> (Inference README §5.4): destination = sample / f32(sqrt(f32(σ²) + 1)),
+    /// σ = Sigmas[stepIndex]. <paramref name="destination"/> may be <paramref name="sample"/> itself (in place). With
+    /// classifier-free guidance the pipeline scales the doubled batch; both halves are the same latents, so scaling
+    /// them once and copying is the same.
     /// </summary>
     public void ScaleModelInput(ReadOnlySpan<float> sample, int stepIndex, Span<float> destination)
     {
@@ -133,7 +134,7 @@ public sealed class EulerDiscreteScheduler
     }
 
     /// <summary>
-    /// <c>step</c> with s_churn = 0 (svd-pipeline.md §3.4), in place: <paramref name="latents"/> becomes prev_sample.
+    /// <c>step</c> with s_churn = 0 (Inference README §5.5), in place: <paramref name="latents"/> becomes prev_sample.
     /// Draws no random numbers.
     /// </summary>
     public void Step(ReadOnlySpan<float> modelOutput, int stepIndex, Span<float> latents) =>
@@ -188,7 +189,7 @@ public sealed class EulerDiscreteScheduler
     /// <summary>
     /// float16 <c>step</c> (fp16 packs), in place. The sample is upcast to float32 and the step runs in float32, with
     /// diffusers' two half roundings: <c>model_output·c_out</c> (v-prediction; <c>σ·model_output</c> for epsilon)
-    /// has the model output's dtype, and prev_sample is cast back to half every step (pitfall 13).
+    /// has the model output's dtype, and prev_sample is cast back to half every step (Inference README §5.5).
     /// </summary>
     public void Step(ReadOnlySpan<Half> modelOutput, int stepIndex, Span<Half> latents) =>
         Step(modelOutput, stepIndex, latents, []);

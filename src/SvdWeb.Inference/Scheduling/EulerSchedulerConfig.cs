@@ -5,10 +5,10 @@ namespace SvdWeb.Inference.Scheduling;
 
 /// <summary>
 /// The keys of a pack's <c>scheduler/scheduler_config.json</c> that diffusers' <c>EulerDiscreteScheduler.__init__</c>
-/// reads (EULER L206-225), with diffusers' defaults for keys the file leaves out. Keys diffusers ignores for this
-/// class (<c>clip_sample</c>, <c>set_alpha_to_one</c>, <c>skip_prk_steps</c>, <c>_diffusers_version</c>) are ignored
-/// here too. Which values are supported is the scheduler's call: <see cref="EulerDiscreteScheduler"/>'s constructor
-/// rejects the rest.
+/// reads (diffusers/schedulers/scheduling_euler_discrete.py), with diffusers' defaults for keys the file leaves out.
+/// Keys diffusers ignores for this class (<c>clip_sample</c>, <c>set_alpha_to_one</c>, <c>skip_prk_steps</c>,
+/// <c>_diffusers_version</c>) are ignored here too. Which values are supported is the scheduler's call:
+/// <see cref="EulerDiscreteScheduler"/>'s constructor rejects the rest.
 /// </summary>
 public sealed record EulerSchedulerConfig(
     int NumTrainTimesteps = 1000,

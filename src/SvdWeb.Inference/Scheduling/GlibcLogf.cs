@@ -7,7 +7,7 @@ namespace SvdWeb.Inference.Scheduling;
 /// <remarks>
 /// Why not <see cref="MathF.Log(float)"/>: it calls whatever C runtime the host has, and a correctly rounded log
 /// differs from glibc's (max error 0.82 ulp) for about 1 float in 4000, e.g. σ = 2.2691164 (0x40113934), the 17th
-/// of the default 25 sigmas (svd-pipeline.md §3.1). The algorithm: x = 2^k·z with z in [0x3f330000, 2·0x3f330000),
+/// of the default 25 sigmas (Inference README §5.2). The algorithm: x = 2^k·z with z in [0x3f330000, 2·0x3f330000),
 /// c = the centre of z's 1/16 subinterval, ln x = log1p(z/c − 1) + ln c + k·ln 2, log1p by a degree-4 polynomial, all
 /// in double, rounded to float once. The table and coefficients are glibc's e_logf_data.c values.
 /// Checked exhaustively against glibc 2.36's logf for every positive normal float (2,130,706,431 values, 0

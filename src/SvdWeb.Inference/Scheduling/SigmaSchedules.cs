@@ -1,15 +1,16 @@
 namespace SvdWeb.Inference.Scheduling;
 
 /// <summary>
-/// The noise-level arithmetic of diffusers' EulerDiscreteScheduler (EULER L206-530), in the dtypes diffusers uses:
-/// the Karras schedule in float64 numpy, the training schedule in float32 torch, and <c>_sigma_to_t</c>'s mix of both.
+/// The noise-level arithmetic of diffusers' EulerDiscreteScheduler (diffusers/schedulers/scheduling_euler_discrete.py),
+/// in the dtypes diffusers uses: the Karras schedule in float64 numpy, the training schedule in float32 torch, and
+/// <c>_sigma_to_t</c>'s mix of both.
 /// </summary>
 internal static class SigmaSchedules
 {
-    private const double Rho = 7.0;   // "7.0 is the value used in the paper" (EULER _convert_to_karras)
+    private const double Rho = 7.0;   // "7.0 is the value used in the paper" (diffusers' _convert_to_karras())
 
     /// <summary>
-    /// <c>_convert_to_karras</c> (EULER L519-554; svd-pipeline.md §3.1): float64, not yet rounded to float32.
+    /// <c>_convert_to_karras()</c> (Inference README §5.2): float64, not yet rounded to float32.
     /// <c>(max^(1/ρ) + ramp·(min^(1/ρ) − max^(1/ρ)))^ρ</c>, ramp = <c>np.linspace(0, 1, n)</c>.
     /// </summary>
     public static double[] Karras(double sigmaMin, double sigmaMax, int numInferenceSteps)
@@ -38,7 +39,7 @@ internal static class SigmaSchedules
     }
 
     /// <summary>
-    /// ln σ of the training schedule (<c>log_sigmas</c> in EULER set_timesteps), increasing with the training
+    /// ln σ of the training schedule (<c>log_sigmas</c> in diffusers' set_timesteps()), increasing with the training
     /// timestep: betas → alphas_cumprod → σ = ((1 − ᾱ)/ᾱ)^0.5 in float32 torch, then numpy's float32 log.
     /// </summary>
     /// <remarks>
@@ -80,7 +81,7 @@ internal static class SigmaSchedules
     }
 
     /// <summary>
-    /// <c>_sigma_to_t</c> (EULER L484-517): the fractional training timestep whose log σ interpolates to ln σ,
+    /// <c>_sigma_to_t()</c> (Inference README §5.2): the fractional training timestep whose log σ interpolates to ln σ,
     /// rounded to float32 as <c>timesteps.astype(np.float32)</c> does.
     /// </summary>
     /// <remarks>

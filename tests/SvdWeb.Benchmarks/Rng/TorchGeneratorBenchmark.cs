@@ -4,9 +4,9 @@ using SvdWeb.Inference.Rng;
 namespace SvdWeb.Benchmarks.Rng;
 
 /// <summary>
-/// The two draws of a 576x1024 SVD run (§4.8): the [1,3,576,1024] noise (1,769,472 values) and the latents
-/// [1,F,4,72,128] for 14 frames (516,096) and 25 frames (921,600). Target: the 25-frame float32 latents well under
-/// 50 ms. The kernel pair compares the Box–Muller alone (uniforms copied in, then transformed in place).
+/// The two draws of a 576x1024 SVD run (Inference README §6.8): the [1,3,576,1024] noise (1,769,472 values) and the
+/// latents [1,F,4,72,128] for 14 frames (516,096) and 25 frames (921,600). Target: the 25-frame float32 latents well
+/// under 50 ms. The kernel pair compares the Box–Muller alone (uniforms copied in, then transformed in place).
 /// </summary>
 [MemoryDiagnoser]
 public class TorchGeneratorBenchmark

@@ -9,8 +9,8 @@ public sealed class ClipImagePreprocessorTests
     private static readonly float[] Mean = [0.48145466f, 0.4578275f, 0.40821073f];
     private static readonly float[] Std = [0.26862954f, 0.26130258f, 0.27577711f];
 
-    // torch's AVX2 bicubic kernel is FMA-contracted by GCC; reproducing its contractions brings us from the spec's
-    // 4e-5 (§2.4.1, no FMA) to 2 ulps of 1.0: measured 2.4e-7 worst over the three images, 1 in 6 values off by an ulp.
+    // torch's AVX2 bicubic kernel is FMA-contracted by GCC; reproducing its contractions brings us from 4e-5 (no FMA;
+    // Inference README §4.3.1) to 2 ulps of 1.0: measured 2.4e-7 worst over the three images, 1 value in 6 an ulp off.
     private const float ResizeTolerance = 2.4e-7f;
 
     /// <summary>

@@ -8,7 +8,8 @@ public sealed class GpuMemoryEstimatorTests
 {
     private const double Gib = 1L << 30;
 
-    // SVD-XT's unet/config.json and vae/config.json (spec §6), the keys the estimate reads.
+    // SVD-XT's unet/config.json and vae/config.json (stabilityai/stable-video-diffusion-img2vid-xt), the keys the
+    // estimate reads.
     private static readonly UNetConfig XtUNet = new(25, 8, 4, 96, 256, 768, 1024, [320, 640, 1280, 1280])
     {
         NumAttentionHeads = [5, 10, 20, 20],

@@ -43,7 +43,7 @@ public sealed class Float16PackTests : IDisposable
         var expected = new Half[observed["latents_randn"].Length];
         generator.Randn(expected, HalfRandnMode.Legacy);
         TensorAssert.BitExact("fp16_latents_randn", [.. expected.Select(h => (float)h)], [1, 6, 4, 8, 16], observed["latents_randn"]);
-        // Appendix A's point: it is not the float32 draw rounded.
+        // Inference README §6.6 and Appendix A: it is not the float32 draw rounded.
         Assert.NotEqual(golden.Golden("latents_randn").ToFloat32().Select(v => (float)(Half)v), observed["latents_randn"]);
     }
 
@@ -73,8 +73,8 @@ public sealed class Float16PackTests : IDisposable
         }
         // The VAE encoder stays float32 (force_upcast), so its latents keep float32 precision before the cast.
         Assert.Contains(observed["image_latents"], v => v != (float)(Half)v);
-        // noise_aug_strength in the pack dtype: the float16 nearest 0.02 is 0x251F = 0.0200042725 (spec §2.9 prints 0x2523,
-        // which is 0.0200653, four ulps away; torch's .to(float16) rounds to nearest).
+        // noise_aug_strength in the pack dtype: the float16 nearest 0.02 is 0x251F = 0.0200042725, not 0x2523
+        // (0.0200653, four ulps away); torch's .to(float16) rounds to nearest (Inference README §4.5).
         Assert.Equal(BitConverter.UInt16BitsToHalf(0x251F), (Half)observed["added_time_ids"][2]);
         Assert.Equal(0.0200042725f, observed["added_time_ids"][2]);
         var video = Assert.Single(result.Videos);

@@ -2,7 +2,7 @@ using SvdWeb.Inference.Rng;
 
 namespace SvdWeb.Inference.Tests.Rng;
 
-/// <summary>The 8-lane and the scalar float32 kernels must give the same bits (spec §4.5(a) op for op in both).</summary>
+/// <summary>The 8-lane and the scalar float32 kernels must give the same bits (Inference README §6.5 op for op in both).</summary>
 public sealed class Float32BoxMullerTests
 {
     [Fact]

@@ -7,8 +7,9 @@ public sealed class LegacyHalfBoxMullerTests
     [Fact]
     public void GlibcExceptions_EachIsOneUlpFromTheCorrectlyRoundedValue()
     {
-        // Appendix B lists glibc 2.36 cosf/sinf values that are not correctly rounded: each must be exactly one ulp
-        // from cos/sin (double, rounded to float) of θ = f32(f16(f32(2π·k/2048))). A mistyped entry fails here.
+        // The table (Inference README Appendix B) lists glibc 2.36 cosf/sinf values that are not correctly rounded:
+        // each must be exactly one ulp from cos/sin (double, rounded to float) of θ = f32(f16(f32(2π·k/2048))). A
+        // mistyped entry fails here.
         Assert.Equal(53, LegacyHalfBoxMuller.GlibcExceptions.Length);
         foreach (var (key, isSin, bits) in LegacyHalfBoxMuller.GlibcExceptions)
         {

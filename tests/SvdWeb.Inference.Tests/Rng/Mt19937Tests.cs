@@ -10,8 +10,8 @@ public sealed class Mt19937Tests
     [InlineData(4294967295u)]
     public void Fill_AcrossManyTwists_MatchesTextbookMt19937(uint seed)
     {
-        // The vector twist and bulk tempering against a plain transcription of §4.2, over 8 twists, with reads of
-        // odd lengths so that chunks straddle the twist points.
+        // The vector twist and bulk tempering against a plain transcription of Inference README §6.2, over 8 twists,
+        // with reads of odd lengths so that chunks straddle the twist points.
         var expected = TextbookWords(seed, 5000);
         var engine = new Mt19937(seed);
         var actual = new uint[5000];

@@ -75,7 +75,7 @@ public sealed class TorchGeneratorGoldenTests
     [MemberData(nameof(ScalarKernelCaseNames))]
     public void Randn_ScalarKernelGolden_DiffersAsManifestSays(string name)
     {
-        // We reproduce torch's AVX2 kernel (spec §4.5(a)), not its libm kernel (ATEN_CPU_CAPABILITY=default): our
+        // We reproduce torch's AVX2 kernel (Inference README §6.5), not its libm one (ATEN_CPU_CAPABILITY=default): our
         // values must equal the main golden and differ from the scalar-kernel file in exactly the recorded elements.
         var variant = FindCase(RandnSection.GetProperty("scalar_kernel_variant").GetProperty("cases"), name);
         var scalarKernel = Fixtures.Golden(variant.GetProperty("file").GetString()!).ToFloat32();
@@ -96,7 +96,7 @@ public sealed class TorchGeneratorGoldenTests
     [Fact]
     public void Randn_Seed7AndGoldenSeed2Pow40Plus7_GiveTheSameValues()
     {
-        // Only the low 32 bits seed the engine (§4.1): 2^40 + 7 ≡ 7.
+        // Only the low 32 bits seed the engine (Inference README §6.1): 2^40 + 7 ≡ 7.
         var expected = Fixtures.Golden(FindCase(RandnSection.GetProperty("cases"), "seed1099511627783_float32_2x3x17x9").GetProperty("file").GetString()!);
 
         var actual = DrawFloat(new TorchGenerator(7), (int)expected.Length);

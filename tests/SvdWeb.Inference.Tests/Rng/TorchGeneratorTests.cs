@@ -2,7 +2,7 @@ using SvdWeb.Inference.Rng;
 
 namespace SvdWeb.Inference.Tests.Rng;
 
-/// <summary>Seeding, the raw word stream, the cached double normal, and svd-pipeline.md Appendix A's torch vectors.</summary>
+/// <summary>Seeding, the raw word stream, the cached double normal, and the torch vectors of Inference README Appendix A.</summary>
 public sealed class TorchGeneratorTests
 {
     private const int NoiseCount = 3 * 576 * 1024;            // randn([1,3,576,1024]): 1,769,472 words
@@ -12,7 +12,7 @@ public sealed class TorchGeneratorTests
     [Fact]
     public void NextUInt32_Seed42AndSeed0_MatchTorchFirstWords()
     {
-        // §4.2: seed 42 → 5FE1DC66 CBEA3DB3 F362035C 2EF5950E; seed 0 → 8C7F0AAC 97C4AA2F.
+        // Inference README §6.2: seed 42 → 5FE1DC66 CBEA3DB3 F362035C 2EF5950E; seed 0 → 8C7F0AAC 97C4AA2F.
         var seed42 = new TorchGenerator(42);
         var seed0 = new TorchGenerator(0);
 
@@ -150,7 +150,7 @@ public sealed class TorchGeneratorTests
         var float32Latents = Draw(reference, Latents25Count);
 
         Assert.Equal([(ushort)0x3A13, 0xB4E2, 0xB92A, 0xC095], HalfBits(latents[..4]));
-        // §4.7 New: for numel % 16 == 0 it is float32 randn cast to half, element for element.
+        // README §6.6, New: for numel % 16 == 0 it is float32 randn cast to half, element for element.
         Assert.Equal(HalfBits(Array.ConvertAll(float32Latents, f => (Half)f)), HalfBits(latents));
         Assert.Equal(reference.NextUInt32(), generator.NextUInt32());
     }
@@ -158,8 +158,8 @@ public sealed class TorchGeneratorTests
     [Fact]
     public void RandnHalfNew_Tail_DrawsTheLastBlockRightAfterTheWholeBlocks()
     {
-        // §4.7 New with numel = 37: blocks 0 and 16 as float32, then the tail block from words 32..47 (float32 would
-        // use words 37..52). Words 32..47 are block 32 of a float32 randn(48), and the generator ends 48 words on.
+        // README §6.6, New with numel = 37: blocks 0 and 16 as float32, then the tail block from words 32..47 (float32
+        // would use words 37..52). Words 32..47 are block 32 of a float32 randn(48); the generator ends 48 words on.
         var generator = new TorchGenerator(42);
         var halves = new Half[37];
         generator.Randn(halves, HalfRandnMode.New);
@@ -203,7 +203,7 @@ public sealed class TorchGeneratorTests
     [Fact]
     public void Randn_Tail_ConsumesNumelPlusSixteenWords()
     {
-        // §4.5: a 37-value draw uses 37 words, then 16 more for the redrawn tail block.
+        // README §6.5: a 37-value draw uses 37 words, then 16 more for the redrawn tail block.
         var drawn = new TorchGenerator(123);
         Draw(drawn, 37);
         var counted = new TorchGenerator(123);

@@ -58,14 +58,14 @@ public sealed class EulerDiscreteSchedulerTests
 
         var scheduler = SvdScheduler(steps);
 
-        Assert.Equal(0x442F000Cu, BitConverter.SingleToUInt32Bits(golden[0]));   // 700.00073, not 700 (pitfall 12)
+        Assert.Equal(0x442F000Cu, BitConverter.SingleToUInt32Bits(golden[0]));   // 700.00073, not 700 (Inference README §5.3)
         Assert.Equal(BitConverter.SingleToUInt32Bits(golden[0]), BitConverter.SingleToUInt32Bits(scheduler.InitNoiseSigma));
     }
 
     [Fact]
     public void SetTimesteps_25Steps_Sigma16TimestepIsGlibcLogNotCorrectlyRounded()
     {
-        // svd-pipeline.md §3.1: the one default-schedule timestep where a double log rounded to float32 is 1 ulp off.
+        // Inference README §5.2: the one default-schedule timestep where a double log rounded to float32 is 1 ulp off.
         var scheduler = SvdScheduler(25);
 
         Assert.Equal(0x40113934u, BitConverter.SingleToUInt32Bits(scheduler.Sigmas[16]));
@@ -91,7 +91,7 @@ public sealed class EulerDiscreteSchedulerTests
     [Fact]
     public void SetSigmas_GoldenKarrasSigmas_ReproducesSetTimesteps()
     {
-        // §3.5: a custom list is used as given; the 25-step Karras list must give back the same schedule.
+        // Inference README §5.6: a custom list is used as given, so the 25-step Karras list gives the same schedule.
         var reference = SvdScheduler(25);
         var custom = new EulerDiscreteScheduler(SvdConfig);
 
@@ -201,7 +201,7 @@ public sealed class EulerDiscreteSchedulerTests
     public void StepHalf_StepPairData_MatchesScalarFp16Reference()
     {
         // fp16 packs: model_output·c_out is rounded to half, the rest is float32, prev_sample is rounded to half
-        // (svd-pipeline.md §3.4). The reference is the same formula written per element.
+        // (Inference README §5.5). The reference is the same formula written per element.
         var scheduler = SvdScheduler(25);
         const int Index = 1;
         var latents = ToHalf(Fixtures.Golden("scheduler/step_pair/step1_sample_in.npy").ToFloat32());

@@ -9,7 +9,7 @@ public sealed class TorchLinspaceTests
     [Fact]
     public void Float32_14FramesDefaultGuidance_MatchesTorchBits()
     {
-        // svd-pipeline.md §3.6: torch 1.13.1 linspace(1.0, 3.0, 14) (SVD, 14 frames); all scalar FMA elements.
+        // Inference README §4.8: torch 1.13.1 linspace(1.0, 3.0, 14) (SVD, 14 frames); all scalar FMA elements.
         uint[] expected =
         [
             0x3F800000, 0x3F93B13B, 0x3FA76276, 0x3FBB13B1, 0x3FCEC4EC, 0x3FE27628, 0x3FF62763, 0x4004EC4F,
@@ -22,7 +22,7 @@ public sealed class TorchLinspaceTests
     [Fact]
     public void Float32_25FramesDefaultGuidance_MatchesTorchBits()
     {
-        // svd-pipeline.md §3.6: linspace(1.0, 3.0, 25) (SVD-XT, 25 frames); 8-lane blocks at 0 and 8, scalars from 16.
+        // Inference README §4.8: linspace(1.0, 3.0, 25) (SVD-XT, 25 frames); 8-lane blocks at 0 and 8, scalars from 16.
         uint[] expected =
         [
             0x3F800000, 0x3F8AAAAB, 0x3F955555, 0x3FA00000, 0x3FAAAAAB, 0x3FB55556, 0x3FC00000, 0x3FCAAAAB,
