@@ -144,6 +144,13 @@ internal static class HostingExtensions
             services.AddSingleton<IHostedService>(provider => ActivatorUtilities.CreateInstance<GenerationWorker>(provider, device));
         }
 
+        // Several hosts share one PostgreSQL: live progress, previews and revocations travel between them through it.
+        if (builder.Configuration.GetValue($"{SvdWebOptions.Section}:{nameof(SvdWebOptions.Database)}:{nameof(DatabaseOptions.Provider)}", DatabaseProvider.Sqlite) == DatabaseProvider.Postgres)
+        {
+            services.AddSingleton<ProgressRelay>();
+            services.AddHostedService(provider => provider.GetRequiredService<ProgressRelay>());
+        }
+
         // The key ring that signs cookies and antiforgery tokens, in the database: every web node reads the same keys.
         services.AddDataProtection().SetApplicationName("SvdWeb").PersistKeysToDbContext<GalleryDbContext>();
         services.AddSvdWebAuthentication();

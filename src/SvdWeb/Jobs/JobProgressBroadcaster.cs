@@ -29,7 +29,23 @@ public sealed partial class JobProgressBroadcaster(IHubContext<ProgressHub> hub,
         return new Subscription(() => _subscribers.TryRemove(id, out _));
     }
 
+    /// <summary>Raised for progress published by this process, not for a peer's, so <see cref="ProgressRelay"/> can pass
+    /// it on to the other processes of a several-host setup. Handlers must return at once.</summary>
+    public event Action<JobProgress>? PublishedHere;
+
+    /// <summary>Raised for a visibility change made in this process (see <see cref="PublishedHere"/>).</summary>
+    public event Action<Guid>? VisibilityChangedHere;
+
     public void Publish(JobProgress progress)
+    {
+        Deliver(progress);
+        PublishedHere?.Invoke(progress);
+    }
+
+    /// <summary>Progress of a job that runs in another process, delivered here as if published here, and not relayed back.</summary>
+    public void PublishFromPeer(JobProgress progress) => Deliver(progress);
+
+    private void Deliver(JobProgress progress)
     {
         ArgumentNullException.ThrowIfNull(progress);
         _latest[progress.JobId] = progress;
@@ -62,6 +78,15 @@ public sealed partial class JobProgressBroadcaster(IHubContext<ProgressHub> hub,
     }
 
     public void PublishVisibilityChanged(Guid jobId)
+    {
+        DeliverVisibilityChanged(jobId);
+        VisibilityChangedHere?.Invoke(jobId);
+    }
+
+    /// <summary>A visibility change made in another process: pages here check again, and it is not relayed back.</summary>
+    public void PublishVisibilityChangedFromPeer(Guid jobId) => DeliverVisibilityChanged(jobId);
+
+    private void DeliverVisibilityChanged(Guid jobId)
     {
         foreach (var (watched, callback) in _visibilityWatchers.Values)
         {

@@ -52,12 +52,33 @@ public sealed partial class ProgressFollowers(IHubContext<ProgressHub> hub, ILog
         }
     }
 
+    /// <summary>Raised when this process drops an account's connections, for <see cref="ProgressRelay"/> to tell the
+    /// other web nodes, whose hubs hold connections of their own.</summary>
+    public event Action<string>? UserDroppedHere;
+
+    /// <summary>Raised when this process drops a token's connections (see <see cref="UserDroppedHere"/>).</summary>
+    public event Action<Guid>? TokenDroppedHere;
+
     /// <summary>Closes the connections of an account (disabled, or otherwise no longer allowed in).</summary>
-    public void DropUser(string userId) =>
-        Drop(user => user.FindFirstValue(ClaimTypes.NameIdentifier) == userId, $"account {userId}");
+    public void DropUser(string userId)
+    {
+        DropUserFromPeer(userId);
+        UserDroppedHere?.Invoke(userId);
+    }
 
     /// <summary>Closes the connections that signed in with this API token.</summary>
-    public void DropToken(Guid tokenId) =>
+    public void DropToken(Guid tokenId)
+    {
+        DropTokenFromPeer(tokenId);
+        TokenDroppedHere?.Invoke(tokenId);
+    }
+
+    /// <summary>Another process dropped the account: its connections here close too, and it is not relayed back.</summary>
+    public void DropUserFromPeer(string userId) =>
+        Drop(user => user.FindFirstValue(ClaimTypes.NameIdentifier) == userId, $"account {userId}");
+
+    /// <summary>Another process dropped the token (see <see cref="DropUserFromPeer"/>).</summary>
+    public void DropTokenFromPeer(Guid tokenId) =>
         Drop(user => user.FindFirstValue(ApiTokenHandler.TokenIdClaim) == tokenId.ToString("D"), $"token {tokenId}");
 
     private void Drop(Func<ClaimsPrincipal, bool> signedInWith, string what)
