@@ -175,19 +175,7 @@ public sealed class PrivateItemsTests : IDisposable
         Assert.DoesNotContain("id=\"input-preview\"", remixHidden, StringComparison.Ordinal);
     }
 
-    private HubConnection Hub(HttpClient client)
-    {
-        var server = _factory.Server;
-        var secret = client.DefaultRequestHeaders.Authorization!.Parameter;
-        return new HubConnectionBuilder()
-            .WithUrl(new Uri(client.BaseAddress!, ProgressHub.Path), options =>
-            {
-                options.HttpMessageHandlerFactory = _ => server.CreateHandler();
-                options.Transports = HttpTransportType.LongPolling;
-                options.AccessTokenProvider = () => Task.FromResult(secret);
-            })
-            .Build();
-    }
+    private HubConnection Hub(HttpClient client) => Integration.ProgressHubClient.LongPolling(_factory.Server, client.DefaultRequestHeaders.Authorization!.Parameter);
 
     private async Task<(HttpClient Alice, HttpClient Bob, HttpClient Admin)> ThreeUsersAsync(CancellationToken ct)
     {

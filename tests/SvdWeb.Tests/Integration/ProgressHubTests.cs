@@ -23,14 +23,7 @@ public sealed class ProgressHubTests : IAsyncDisposable
         var ct = TestContext.Current.CancellationToken;
         var client = _factory.CreateClient();
         var server = _factory.Server;
-        await using var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(client.BaseAddress!, ProgressHub.Path), options =>
-            {
-                options.HttpMessageHandlerFactory = _ => server.CreateHandler();
-                options.Transports = HttpTransportType.LongPolling;
-            })
-            .AddJsonProtocol(options => options.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)))
-            .Build();
+        await using var hub = ProgressHubClient.LongPolling(server);
         var received = new List<JobProgress>();
         var finished = new TaskCompletionSource<JobProgress>(TaskCreationOptions.RunContinuationsAsynchronously);
         hub.On<JobProgress>(ProgressHub.ProgressMethod, p =>

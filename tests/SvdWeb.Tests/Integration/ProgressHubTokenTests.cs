@@ -119,19 +119,7 @@ public sealed class ProgressHubTokenTests : IAsyncDisposable
     }
 
     /// <summary>HTTP long polling; the client sends the token as a bearer header on negotiate and every poll.</summary>
-    private HubConnection LongPolling(string? secret)
-    {
-        var server = _factory.Server;
-        return new HubConnectionBuilder()
-            .WithUrl(new Uri(server.BaseAddress, ProgressHub.Path), options =>
-            {
-                options.HttpMessageHandlerFactory = _ => server.CreateHandler();
-                options.Transports = HttpTransportType.LongPolling;
-                if (secret is not null) options.AccessTokenProvider = () => Task.FromResult<string?>(secret);
-            })
-            .AddJsonProtocol(options => options.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)))
-            .Build();
-    }
+    private HubConnection LongPolling(string? secret) => ProgressHubClient.LongPolling(_factory.Server, secret);
 
     /// <summary>
     /// A WebSocket straight away (no negotiate request), the token only in the query string, as a browser sends it:

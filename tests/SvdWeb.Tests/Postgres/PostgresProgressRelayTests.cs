@@ -47,14 +47,7 @@ public sealed class PostgresProgressRelayTests(PostgresServer server) : IAsyncDi
     {
         var ct = TestContext.Current.CancellationToken;
         var (runner, web) = await NodesAsync(ct);
-        await using var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(web.Server.BaseAddress, ProgressHub.Path), options =>
-            {
-                options.HttpMessageHandlerFactory = _ => web.Server.CreateHandler();
-                options.Transports = HttpTransportType.LongPolling;
-            })
-            .AddJsonProtocol(options => options.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)))
-            .Build();
+        await using var hub = Integration.ProgressHubClient.LongPolling(web.Server);
         var received = new List<JobProgress>();
         var finished = new TaskCompletionSource<JobProgress>(TaskCreationOptions.RunContinuationsAsynchronously);
         hub.On<JobProgress>(ProgressHub.ProgressMethod, p =>
