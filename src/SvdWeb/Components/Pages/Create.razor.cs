@@ -188,7 +188,7 @@ public sealed partial class Create : IDisposable
             _inputPreview = DataUrl(image, PreviewMaxSide);
             UpdateModelView();
         }
-        catch (SvdInputException ex)
+        catch (UserFacingException ex)
         {
             _imageError = ex.Message;
         }
