@@ -1,12 +1,11 @@
-using SvdWeb.Cli.Backup;
 using SvdWeb.Inference;
-using SvdWeb.Inference.Video;
 
 namespace SvdWeb.Cli;
 
 /// <summary>
 /// Maps the failures a user can fix to one line on stderr and an exit code; anything else is a bug and keeps its
-/// stack trace. Exit codes: 1 bad input, pack or backup target, 2 missing tool or device problem, 130 cancelled (as shells do for Ctrl+C).
+/// stack trace. Exit codes: 1 bad input, pack, account or backup target (a 4xx <see cref="UserFacingException.Status"/>),
+/// 2 missing tool or device problem (5xx), 130 cancelled (as shells do for Ctrl+C).
 /// </summary>
 internal static class CliErrors
 {
@@ -16,29 +15,10 @@ internal static class CliErrors
         {
             return await action().ConfigureAwait(false);
         }
-        catch (SvdInputException ex)
+        catch (UserFacingException ex)
         {
-            return Fail($"error: {ex.Message}", 1);
-        }
-        catch (ModelPackException ex)
-        {
-            return Fail($"error: {ex.Message}", 1);
-        }
-        catch (BackupException ex)
-        {
-            return Fail($"error: {ex.Message}", 1);
-        }
-        catch (Accounts.AccountStoreException ex)
-        {
-            return Fail($"error: {ex.Message}", 1);
-        }
-        catch (FfmpegException ex)
-        {
-            return Fail($"error: {ex.Message}", 2);
-        }
-        catch (GpuOutOfMemoryException ex)
-        {
-            return Fail($"error: {ex.Message}", 2);
+            // The status's class says whose the fix is: the command's input (4xx) or the machine's tools and device (5xx).
+            return Fail($"error: {ex.Message}", ex.Status >= 500 ? 2 : 1);
         }
         catch (OperationCanceledException)
         {

@@ -5,7 +5,7 @@ namespace SvdWeb.Inference;
 /// inputs or outputs do not match the pipeline's contract, or components that do not fit together. Each problem is
 /// one line naming the file, what was expected, what was found and the fix; <see cref="Problems"/> lists them all.
 /// </summary>
-public sealed class ModelPackException : Exception
+public sealed class ModelPackException : UserFacingException
 {
     public ModelPackException(string packFolder, IReadOnlyList<string> problems)
         : base(FormatMessage(packFolder, problems))
@@ -24,6 +24,10 @@ public sealed class ModelPackException : Exception
     public string PackFolder { get; }
 
     public IReadOnlyList<string> Problems { get; }
+
+    public override int Status => 422;
+
+    public override string Title => "The model pack cannot be used";
 
     private static string FormatMessage(string packFolder, IReadOnlyList<string> problems) => problems.Count == 1
         ? $"Model pack '{packFolder}': {problems[0]}"

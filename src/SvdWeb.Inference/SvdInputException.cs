@@ -5,13 +5,14 @@ namespace SvdWeb.Inference;
 /// large. <see cref="Field"/> names the input (the CLI's parameter name in camelCase, e.g. "numFrames", "image"), and
 /// the message says what was given, what is allowed and how to fix it.
 /// </summary>
-public sealed class SvdInputException : Exception
+public sealed class SvdInputException : UserFacingException
 {
-    public SvdInputException(string field, string message)
-        : base(message) => Field = field;
-
-    public SvdInputException(string field, string message, Exception innerException)
+    public SvdInputException(string field, string message, Exception? innerException = null)
         : base(message, innerException) => Field = field;
 
-    public string Field { get; }
+    public override string Field { get; }
+
+    public override int Status => 400;
+
+    public override string Title => "Invalid request";
 }

@@ -1,12 +1,17 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using SvdWeb.Inference;
 using SvdWeb.Storage;
 
 namespace SvdWeb.Api;
 
 /// <summary>
 /// Turns what an /api handler throws into RFC 7807 problem details with the right status, instead of the HTML error
-/// page: that page is re-executed with the request's method, so a DELETE that failed answered 405. A full disk is 507
+/// page: that page is re-executed with the request's method, so a DELETE that failed answered 405. A refusal the user
+/// can act on (<see cref="UserFacingException"/>: input, pack, license, memory, queue, quota, ffmpeg) answers its own
+/// status, title and message, with the field it names, its facts and its Retry-After; handlers let them reach here
+/// rather than catching each type. A full disk is 507
 /// with the message the worker gives; a body or parameter that cannot be bound is 400 (or Kestrel's 413) naming the
 /// field but no .NET type; anything else is a 500 that points at the server log. Binding failures reach here because
 /// route handlers throw on bad requests in every environment (see HostingExtensions).
@@ -21,15 +26,27 @@ internal sealed partial class ApiFailureMiddleware(RequestDelegate next, MediaSt
         }
         catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
-            var (status, title, detail, field) = Describe(ex, context);
-            if (status == StatusCodes.Status500InternalServerError) Log.Unexpected(logger, context.Request.Method, context.Request.Path, ex);
-            else if (status == StatusCodes.Status507InsufficientStorage) Log.DiskFull(logger, context.Request.Method, context.Request.Path, media.DataFolder);
             context.Response.Clear();
-            IResult problem = field is null
-                ? TypedResults.Problem(detail, statusCode: status, title: title)
-                : JobsApi.FieldProblem(field, detail, status);
-            await problem.ExecuteAsync(context).ConfigureAwait(false);
+            await (ex is UserFacingException refusal ? Refusal(refusal, context.Response) : Failure(ex, context)).ExecuteAsync(context).ConfigureAwait(false);
         }
+    }
+
+    private static IResult Refusal(UserFacingException refusal, HttpResponse response)
+    {
+        if (refusal.RetryAfterSeconds is { } seconds) response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return refusal.Field is { } field
+            ? JobsApi.FieldProblem(field, refusal.Message, refusal.Status, refusal.Title)
+            : TypedResults.Problem(refusal.Message, statusCode: refusal.Status, title: refusal.Title, extensions: refusal.Facts);
+    }
+
+    private IResult Failure(Exception ex, HttpContext context)
+    {
+        var (status, title, detail, field) = Describe(ex, context);
+        if (status == StatusCodes.Status500InternalServerError) Log.Unexpected(logger, context.Request.Method, context.Request.Path, ex);
+        else if (status == StatusCodes.Status507InsufficientStorage) Log.DiskFull(logger, context.Request.Method, context.Request.Path, media.DataFolder);
+        return field is null
+            ? TypedResults.Problem(detail, statusCode: status, title: title)
+            : JobsApi.FieldProblem(field, detail, status);
     }
 
     private (int Status, string Title, string Detail, string? Field) Describe(Exception ex, HttpContext context)

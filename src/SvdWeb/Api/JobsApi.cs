@@ -57,8 +57,9 @@ public static class JobsApi
         if (!request.HasFormContentType)
             return FieldProblem("image", "Send multipart/form-data with an 'image' file and an optional 'recipe' JSON field.", StatusCodes.Status415UnsupportedMediaType);
         // Before the form is read: someone over a limit gets the answer without the server reading and decoding the upload.
-        if (await RefusalAsync(() => service.EnsureAdmissibleAsync(user.ToJobOwner(), ct), request).ConfigureAwait(false) is { } refused)
-            return refused;
+        // Refusals here and below (input, pack, license, memory, queue, quota, ffmpeg) are UserFacingExceptions, which
+        // ApiFailureMiddleware answers with their own status.
+        await service.EnsureAdmissibleAsync(user.ToJobOwner(), ct).ConfigureAwait(false);
 
         IFormCollection form;
         try
@@ -74,15 +75,7 @@ public static class JobsApi
         if (image.Length > limit)
             return FieldProblem("image", $"'{GenerationService.DisplayName(image.FileName)}' is {image.Length / 1048576.0:F1} MB; the limit is {limit / 1048576.0:F0} MB (SvdWeb:MaxUploadBytes). Use a smaller file, e.g. the image scaled down or saved as JPEG.", StatusCodes.Status413PayloadTooLarge);
 
-        SvdRecipe recipe;
-        try
-        {
-            recipe = form.TryGetValue("recipe", out var json) && !string.IsNullOrWhiteSpace(json) ? SvdRecipe.FromJson(json!) : new SvdRecipe();
-        }
-        catch (SvdInputException ex)
-        {
-            return FieldProblem(ex.Field, ex.Message);
-        }
+        var recipe = form.TryGetValue("recipe", out var json) && !string.IsNullOrWhiteSpace(json) ? SvdRecipe.FromJson(json!) : new SvdRecipe();
         if (!form.ContainsKey("recipe") || !RecipeHasSeed(form["recipe"]))
             recipe = recipe with { Seed = RandomSeed() };
         // Not part of the recipe: it changes no value of the video, only how the server runs it.
@@ -90,61 +83,10 @@ public static class JobsApi
         if (form.TryGetValue("lowMemory", out var lowMemoryField) && !bool.TryParse(lowMemoryField.ToString(), out lowMemory))
             return FieldProblem("lowMemory", $"'lowMemory' must be true or false, not '{lowMemoryField}'.");
 
-        Generation? job = null;
-        return await RefusalAsync(async () =>
-            {
-                await using var stream = image.OpenReadStream();
-                job = await service.SubmitAsync(stream, image.FileName, recipe, user.ToJobOwner(), ct, lowMemory: lowMemory).ConfigureAwait(false);
-            }, request).ConfigureAwait(false)
-            ?? TypedResults.Accepted($"/api/jobs/{job!.Id}", JobDto.From(job, null, null));
-    }
-
-    /// <summary>Runs a submission step; a refusal (input, pack, license, memory, queue, quota, ffmpeg) becomes its problem, else null.</summary>
-    private static async Task<IResult?> RefusalAsync(Func<Task> step, HttpRequest request)
-    {
-        try
-        {
-            await step().ConfigureAwait(false);
-            return null;
-        }
-        catch (SvdInputException ex)
-        {
-            return FieldProblem(ex.Field, ex.Message);
-        }
-        catch (ModelPackException ex)
-        {
-            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The model pack cannot be used");
-        }
-        catch (PackLicenseNotAcceptedException ex)
-        {
-            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status403Forbidden, title: "Model pack license not accepted");
-        }
-        catch (InsufficientGpuMemoryException ex)
-        {
-            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "Not enough GPU memory");
-        }
-        catch (QueueFullException ex)
-        {
-            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Queue full");
-        }
-        catch (FfmpegException ex)
-        {
-            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "ffmpeg missing");
-        }
-        catch (UserQueueLimitException ex)
-        {
-            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many waiting jobs");
-        }
-        catch (GpuQuotaException ex)
-        {
-            request.HttpContext.Response.Headers.RetryAfter = ex.SecondsUntilReset.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status429TooManyRequests, title: "Daily GPU quota used", extensions: new Dictionary<string, object?>
-            {
-                ["usedSeconds"] = Math.Floor(ex.Usage.UsedSeconds),
-                ["limitSeconds"] = ex.Usage.LimitSeconds,
-                ["resetsUtc"] = ex.Usage.ResetsUtc,
-            });
-        }
+        Generation job;
+        await using (var stream = image.OpenReadStream())
+            job = await service.SubmitAsync(stream, image.FileName, recipe, user.ToJobOwner(), ct, lowMemory: lowMemory).ConfigureAwait(false);
+        return TypedResults.Accepted($"/api/jobs/{job.Id}", JobDto.From(job, null, null));
     }
 
     /// <summary>The job if this user may see it: a private item of someone else is absent (404), as if deleted.</summary>
@@ -350,10 +292,10 @@ public static class JobsApi
     private static NotFound<ProblemDetails> NotFound(Guid id) =>
         TypedResults.NotFound(new ProblemDetails { Title = "Not found", Detail = $"There is no job {id}.", Status = StatusCodes.Status404NotFound });
 
-    internal static ProblemHttpResult FieldProblem(string field, string message, int status = StatusCodes.Status400BadRequest) =>
+    internal static ProblemHttpResult FieldProblem(string field, string message, int status = StatusCodes.Status400BadRequest, string title = "Invalid request") =>
         TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {
-            Title = "Invalid request",
+            Title = title,
             Detail = message,
             Status = status,
         });

@@ -72,13 +72,17 @@ public static class ModelsApi
         }
         catch (PackLicenseNotAcceptedException ex)
         {
+            // Not the submission's 403: the admin asks for a change the pack's state does not allow yet, and can fix it here.
             return TypedResults.Problem($"{ex.Message} Accept it first: POST /api/models/{pack.Name}/license/accept.",
                 statusCode: StatusCodes.Status409Conflict, title: "Model pack license not accepted");
         }
         return TypedResults.Ok(PackDto.From(new PackEntry(pack.Name, pack.Folder, pack, []), catalog));
     }
 
-    /// <summary>The valid pack of that name, or the problem to answer: 404 for no such pack, 422 for a pack with problems.</summary>
+    /// <summary>
+    /// The valid pack of that name, or 404 for no such pack (here the "model" input names a pack to find, not to run);
+    /// a pack with problems throws its <see cref="ModelPackException"/>, which ApiFailureMiddleware answers with 422.
+    /// </summary>
     private static (ModelPack? Pack, IResult? Problem) Find(string name, PackCatalog catalog)
     {
         try
@@ -88,10 +92,6 @@ public static class ModelsApi
         catch (SvdInputException ex)
         {
             return (null, TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status404NotFound, title: "No such model pack"));
-        }
-        catch (ModelPackException ex)
-        {
-            return (null, TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The model pack cannot be used"));
         }
     }
 

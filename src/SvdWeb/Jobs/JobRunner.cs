@@ -85,7 +85,7 @@ public sealed partial class JobRunner(
         {
             (outcome, error) = (GenerationStatus.Interrupted, InterruptedMessage);
         }
-        catch (Exception ex) when (ex is SvdInputException or ModelPackException or FfmpegException or GpuOutOfMemoryException)
+        catch (UserFacingException ex)
         {
             (outcome, error) = (GenerationStatus.Failed, ex.Message);
         }

@@ -188,7 +188,7 @@ public sealed partial class Create : IDisposable
             _inputPreview = DataUrl(image, PreviewMaxSide);
             UpdateModelView();
         }
-        catch (SvdInputException ex)
+        catch (UserFacingException ex)
         {
             _imageError = ex.Message;
         }
@@ -251,20 +251,16 @@ public sealed partial class Create : IDisposable
                 queued.Add(await Generations.SubmitAsync(new MemoryStream(_upload), _fileName ?? "image", variation, owner, CancellationToken.None, lowMemory: _form.LowMemory));
             }
         }
-        catch (SvdInputException ex) when (ex.Field == "image")
+        catch (UserFacingException ex)
         {
-            _imageError = ex.Message;
-        }
-        catch (SvdInputException ex) when (queued.Count == 0)
-        {
-            _errors[ex.Field] = ex.Message;
-            _submitError = ex.Message;
-        }
-        catch (Exception ex) when (ex is SvdInputException or QueueFullException or UserQueueLimitException or GpuQuotaException or ModelPackException
-            or PackLicenseNotAcceptedException or InsufficientGpuMemoryException or Inference.Video.FfmpegException)
-        {
-            if (queued.Count == 0) _submitError = ex.Message;
-            else refusal = $"The other {_count - queued.Count} were not queued: {ex.Message}";
+            // A refusal about one input is shown at that input too, unless some of the batch was queued already.
+            if (ex.Field == "image") _imageError = ex.Message;
+            else if (queued.Count > 0) refusal = $"The other {_count - queued.Count} were not queued: {ex.Message}";
+            else
+            {
+                if (ex.Field is { } field) _errors[field] = ex.Message;
+                _submitError = ex.Message;
+            }
         }
         finally
         {
