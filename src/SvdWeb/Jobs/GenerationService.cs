@@ -372,7 +372,7 @@ public sealed partial class GenerationService(
             await db.SaveChangesAsync(ct).ConfigureAwait(false);
         }
         if (!running.Cancel(id)) media.DeleteFolder(job.MediaFolder);
-        broadcaster.Forget(id);
+        broadcaster.PublishRemoved(id);
         Log.Deleted(logger, id);
         return true;
     }

@@ -14,6 +14,7 @@ public sealed partial class JobProgressBroadcaster(IHubContext<ProgressHub> hub,
     private readonly ConcurrentDictionary<Guid, JobProgress> _latest = new();
     private readonly ConcurrentDictionary<long, (Guid? JobId, Action<JobProgress> Callback)> _subscribers = new();
     private readonly ConcurrentDictionary<long, (Guid JobId, Action Callback)> _visibilityWatchers = new();
+    private readonly ConcurrentDictionary<long, Action> _galleryWatchers = new();
     private long _nextSubscription;
 
     public JobProgress? Latest(Guid jobId) => _latest.TryGetValue(jobId, out var progress) ? progress : null;
@@ -48,7 +49,9 @@ public sealed partial class JobProgressBroadcaster(IHubContext<ProgressHub> hub,
     private void Deliver(JobProgress progress)
     {
         ArgumentNullException.ThrowIfNull(progress);
+        var before = _latest.TryGetValue(progress.JobId, out var previous) ? previous.Status : (Gallery.GenerationStatus?)null;
         _latest[progress.JobId] = progress;
+        if (before != progress.Status) Notify(_galleryWatchers.Values, progress.JobId);
         foreach (var (jobId, callback) in _subscribers.Values)
         {
             if (jobId is not null && jobId != progress.JobId) continue;
@@ -65,6 +68,49 @@ public sealed partial class JobProgressBroadcaster(IHubContext<ProgressHub> hub,
     }
 
     public void Forget(Guid jobId) => _latest.TryRemove(jobId, out _);
+
+    /// <summary>Raised when this process deletes an item (see <see cref="PublishedHere"/>).</summary>
+    public event Action<Guid>? RemovedHere;
+
+    /// <summary>The item was deleted: its state is forgotten and gallery pages list again.</summary>
+    public void PublishRemoved(Guid jobId)
+    {
+        PublishRemovedFromPeer(jobId);
+        RemovedHere?.Invoke(jobId);
+    }
+
+    /// <summary>Another process deleted the item (see <see cref="PublishRemoved"/>); not relayed back.</summary>
+    public void PublishRemovedFromPeer(Guid jobId)
+    {
+        Forget(jobId);
+        Notify(_galleryWatchers.Values, jobId);
+    }
+
+    /// <summary>
+    /// Calls back when what a gallery lists may have changed: a job was queued, changed status or was deleted (not on
+    /// every step). Dispose to unsubscribe.
+    /// </summary>
+    public IDisposable WatchGallery(Action callback)
+    {
+        var id = Interlocked.Increment(ref _nextSubscription);
+        _galleryWatchers[id] = callback;
+        return new Subscription(() => _galleryWatchers.TryRemove(id, out _));
+    }
+
+    private void Notify(IEnumerable<Action> callbacks, Guid jobId)
+    {
+        foreach (var callback in callbacks)
+        {
+            try
+            {
+                callback();
+            }
+            catch (Exception ex)
+            {
+                Log.SubscriberFailed(logger, jobId, ex);
+            }
+        }
+    }
 
     /// <summary>
     /// Calls back when the job is made private or public, so a page showing it checks again who may see it (a page
@@ -88,18 +134,7 @@ public sealed partial class JobProgressBroadcaster(IHubContext<ProgressHub> hub,
 
     private void DeliverVisibilityChanged(Guid jobId)
     {
-        foreach (var (watched, callback) in _visibilityWatchers.Values)
-        {
-            if (watched != jobId) continue;
-            try
-            {
-                callback();
-            }
-            catch (Exception ex)
-            {
-                Log.SubscriberFailed(logger, jobId, ex);
-            }
-        }
+        Notify(_visibilityWatchers.Values.Where(w => w.JobId == jobId).Select(w => w.Callback), jobId);
     }
 
     private async Task SendToHubAsync(JobProgress progress)

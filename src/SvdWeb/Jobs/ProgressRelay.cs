@@ -12,8 +12,8 @@ namespace SvdWeb.Jobs;
 
 /// <summary>
 /// Carries live events between the processes of a several-host setup through PostgreSQL's LISTEN/NOTIFY: a job's
-/// progress and latent previews (published by the worker that runs it), visibility changes, and dropped accounts and
-/// tokens (made on any web node). Each process publishes what happens in it and delivers what the others publish to
+/// progress and latent previews (published by the worker that runs it), visibility changes, deletions, and dropped
+/// accounts and tokens (made on any web node). Each process publishes what happens in it and delivers what the others publish to
 /// its own pages and hub clients, so a page on any web node follows a job running on any GPU host.
 /// </summary>
 /// <remarks>
@@ -52,6 +52,7 @@ public sealed partial class ProgressRelay(
     {
         broadcaster.PublishedHere += OnProgress;
         broadcaster.VisibilityChangedHere += OnVisibilityChanged;
+        broadcaster.RemovedHere += OnRemoved;
         followers.UserDroppedHere += OnUserDropped;
         followers.TokenDroppedHere += OnTokenDropped;
         try
@@ -63,6 +64,7 @@ public sealed partial class ProgressRelay(
         {
             broadcaster.PublishedHere -= OnProgress;
             broadcaster.VisibilityChangedHere -= OnVisibilityChanged;
+            broadcaster.RemovedHere -= OnRemoved;
             followers.UserDroppedHere -= OnUserDropped;
             followers.TokenDroppedHere -= OnTokenDropped;
         }
@@ -71,6 +73,8 @@ public sealed partial class ProgressRelay(
     private void OnProgress(JobProgress progress) => _outgoing.Writer.TryWrite(new RelayMessage(RelayKind.Progress, progress.JobId, null, progress));
 
     private void OnVisibilityChanged(Guid jobId) => _outgoing.Writer.TryWrite(new RelayMessage(RelayKind.Visibility, jobId, null, null));
+
+    private void OnRemoved(Guid jobId) => _outgoing.Writer.TryWrite(new RelayMessage(RelayKind.Removed, jobId, null, null));
 
     private void OnUserDropped(string userId) => _outgoing.Writer.TryWrite(new RelayMessage(RelayKind.UserDropped, null, userId, null));
 
@@ -205,6 +209,9 @@ public sealed partial class ProgressRelay(
                     }
                     broadcaster.PublishVisibilityChangedFromPeer(jobId);
                     break;
+                case RelayKind.Removed when message.Id is { } removed:
+                    broadcaster.PublishRemovedFromPeer(removed);
+                    break;
                 case RelayKind.UserDropped when message.UserId is { } userId:
                     followers.DropUserFromPeer(userId);
                     break;
@@ -223,6 +230,7 @@ public sealed partial class ProgressRelay(
     {
         Progress,
         Visibility,
+        Removed,
         UserDropped,
         TokenDropped,
     }

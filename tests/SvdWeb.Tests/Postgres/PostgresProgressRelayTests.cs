@@ -109,6 +109,20 @@ public sealed class PostgresProgressRelayTests(PostgresServer server) : IAsyncDi
         await rechecked.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
     }
 
+    [Fact]
+    public async Task DeletedOnOneNode_GalleriesOnTheOtherListAgain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (runner, web) = await NodesAsync(ct);
+        var job = await QueueRows.AddAsync(runner.Services, "alice", ct);
+        var listed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var watch = web.Services.GetRequiredService<JobProgressBroadcaster>().WatchGallery(() => listed.TrySetResult());
+
+        Assert.True(await runner.Services.GetRequiredService<GenerationService>().DeleteAsync(job, ct));
+
+        await listed.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
+    }
+
     private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)
     {
         var response = await client.PostAsync("/api/jobs", Integration.JobsApiTests.Form(SvdWeb.TestSupport.Fixtures.Image("logo_128x64.png"), recipe), ct);
