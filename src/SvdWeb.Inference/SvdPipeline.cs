@@ -133,266 +133,298 @@ public sealed partial class SvdPipeline : IDisposable
         }
     }
 
+    /// <summary>diffusers' <c>__call__</c>: the numbered steps, each stage a method named as diffusers names it. Every
+    /// stage returns the tensors it made; the observer sees them at the stage boundary, before the next stage runs.</summary>
     private SvdResult Run(RgbImage inputImage, SvdRecipe requested, SvdRunOptions options, CancellationToken ct)
     {
         foreach (var model in _models) model.ResetTimer();
-        var observer = options.Observer;
-        void Observe(string name, ReadOnlySpan<float> values, params int[] shape) => observer?.Invoke(name, values, shape);
+        void Observe(IEnumerable<NamedTensor> tensors)
+        {
+            if (options.Observer is null) return;
+            foreach (var tensor in tensors) options.Observer(tensor.Name, tensor.Values.Span, tensor.Shape);
+        }
 
-        // 0. Default height and width to unet; frames and decode chunk default to the pack's num_frames.
+        // 0. Default height and width to unet; frames and decode chunk default to the pack's num_frames (Inference README §4.0).
         var recipe = requested.Resolve(Pack);
-        int height = recipe.Height!.Value, width = recipe.Width!.Value, numFrames = recipe.NumFrames!.Value;
-        var decodeChunkSize = recipe.DecodeChunkSize!.Value;
 
-        // 1. Check inputs. Raise error if not correct.
+        // 1. Check inputs. Raise error if not correct (Inference README §4.1).
         SvdParameterLimits.Validate(recipe, Pack);
 
-        // 2. Define call parameters. One image per request: batch_size = 1, so batch·num_videos_per_prompt = videos.
-        var videos = recipe.NumVideosPerPrompt;
-        // Guidance is on iff max_guidance_scale > 1 (fixed here, before any encoding; Inference README §4.2).
-        var doClassifierFreeGuidance = recipe.MaxGuidanceScale > 1f;
-        var unetBatch = doClassifierFreeGuidance ? 2 * videos : videos;
-        var isHalf = _unet.IsHalf;
-        int latentChannels = Pack.Vae.LatentChannels, scale = Pack.Vae.ScaleFactor;
-        int latentHeight = height / scale, latentWidth = width / scale;
-        var embedDim = Pack.ImageEncoder.ProjectionDim;
-        var totalFrames = videos * numFrames;
-        var decodeChunks = (totalFrames + decodeChunkSize - 1) / decodeChunkSize;
+        // 2. Define call parameters (Inference README §4.2). One image per request: batch_size = 1, so
+        //    batch·num_videos_per_prompt = videos. Guidance is on iff max_guidance_scale > 1, fixed before any encoding.
+        var layout = new RunLayout(Videos: recipe.NumVideosPerPrompt, Guidance: recipe.MaxGuidanceScale > 1f,
+            Frames: recipe.NumFrames!.Value, Height: recipe.Height!.Value, Width: recipe.Width!.Value,
+            LatentChannels: Pack.Vae.LatentChannels, ScaleFactor: Pack.Vae.ScaleFactor, EmbedDim: Pack.ImageEncoder.ProjectionDim,
+            IsHalf: _unet.IsHalf);
+        var decodeChunkSize = recipe.DecodeChunkSize!.Value;
+        var decodeChunks = (layout.Videos * layout.Frames + decodeChunkSize - 1) / decodeChunkSize;
         var tracker = new ProgressTracker(options.Progress, recipe.NumInferenceSteps, decodeChunks);
-        Log.RunStarted(_logger, Pack.Name, numFrames, width, height, recipe.NumInferenceSteps, recipe.Seed, Provider.ToString());
+        Log.RunStarted(_logger, Pack.Name, layout.Frames, layout.Width, layout.Height, recipe.NumInferenceSteps, recipe.Seed, Provider.ToString());
 
+        // The VAE branch's video_processor.preprocess belongs to diffusers' step 4; it runs first here so that progress
+        // and timings report preprocessing as its own stage. It draws nothing, so the random order is unchanged.
         tracker.Stage(SvdStage.Preprocessing);
         var stageStart = Stopwatch.GetTimestamp();
         // Crop and pad only reframe the image the user gave; both branches below then run exactly as diffusers would on it.
-        var image = ImageFit.Apply(inputImage, width, height, recipe.Fit);
+        var image = ImageFit.Apply(inputImage, layout.Width, layout.Height, recipe.Fit);
         // vae branch: video_processor.preprocess → [1, 3, H, W] float32 in [-1, 1] (Inference README §4.4)
-        var preprocessed = new float[3 * height * width];
-        VaeImagePreprocessor.Preprocess(image, width, height, preprocessed);
-        Observe("vae_branch_preprocessed", preprocessed, 1, 3, height, width);
+        var preprocessed = new float[3 * layout.Height * layout.Width];
+        VaeImagePreprocessor.Preprocess(image, layout.Width, layout.Height, preprocessed);
         var preprocessTime = Stopwatch.GetElapsedTime(stageStart);
+        Observe([new("vae_branch_preprocessed", preprocessed, [1, 3, layout.Height, layout.Width])]);
 
-        // 3. Encode input image (CLIP, on the original image) → image_embeddings [unetBatch, 1, P]
+        using var unetRun = _unet.StartRun(layout.UNetBatch, layout.Frames, layout.LatentChannels, layout.LatentHeight, layout.LatentWidth, layout.EmbedDim);
+
+        // 3. Encode input image (CLIP, on the original image) → image_embeddings [Bu, 1, P]
         tracker.Stage(SvdStage.EncodingImage);
         stageStart = Stopwatch.GetTimestamp();
-        var imageEmbeds = _imageEncoder.EncodeImage(image, (name, values, shape) => Observe(name, values, shape), ct);
-        _models[0].Offload();   // model CPU offload (a no-op without it): each network leaves the device after its stage
+        var imageTensors = EncodeImage(image, layout, unetRun, ct);
         var imageEncoderTime = Stopwatch.GetElapsedTime(stageStart);
-        Observe("image_embeds", imageEmbeds, 1, embedDim);
-
-        using var unetRun = _unet.StartRun(unetBatch, numFrames, latentChannels, latentHeight, latentWidth, embedDim);
-        // encoder_hidden_states: [unetBatch, 1, P]: rows [zeros(videos); embeds(videos)] with guidance (the
-        // unconditional half first), each video a repeat of the one image's embedding.
-        var encoderHiddenStates = unetRun.EncoderHiddenStates.Values.AsSpan();
-        encoderHiddenStates.Clear();
-        for (var row = doClassifierFreeGuidance ? videos : 0; row < unetBatch; row++)
-            imageEmbeds.CopyTo(encoderHiddenStates.Slice(row * embedDim, embedDim));
-        if (isHalf) OrtTensor.RoundToHalfInPlace(encoderHiddenStates);
-        Observe("unet_encoder_hidden_states", encoderHiddenStates, unetBatch, 1, embedDim);
+        Observe(imageTensors);
 
         // NOTE: Stable Diffusion Video was conditioned on fps - 1, which is why it is reduced here.
         // See: https://github.com/Stability-AI/generative-models/blob/ed0997173f98eaf8f4edf7ba5fe8f15c6b877fd3/scripts/sampling/simple_video_sample.py#L188
         var fps = recipe.Fps - 1;
 
-        // 4. Encode input image using VAE. Random draw #1: the augmentation noise [1, 3, H, W] float32, drawn BEFORE
-        //    the latents, as diffusers does; drawing in another order changes every value (Inference README §6.8).
+        // 4. Encode input image using VAE → image_latents in channels C..2C−1 of the UNet's sample. The generator is
+        //    seeded here; its first draw is the augmentation noise, before the latents (Inference README §6.8).
         tracker.Stage(SvdStage.EncodingVae);
         stageStart = Stopwatch.GetTimestamp();
         var generator = TorchGenerator.FromSeed(recipe.Seed);
-        var noise = new float[preprocessed.Length];
-        generator.Randn(noise);
-        Observe("noise_aug_noise", noise, 1, 3, height, width);
-        // image = image + noise_aug_strength * noise (float32, noise_aug_strength rounded to float32 first)
-        TensorPrimitives.Multiply(noise, recipe.NoiseAugStrength, noise);
-        var vaeEncoderInput = preprocessed;
-        TensorPrimitives.Add(preprocessed, noise, vaeEncoderInput);
-        Observe("vae_encoder_input", vaeEncoderInput, 1, 3, height, width);
-        // image_latents: [1, 4, h, w], the latent distribution's mode, unscaled (Inference README §4.4)
-        var imageLatents = _vaeEncoder.Encode(vaeEncoderInput, height, width, ct);
-        _models[1].Offload();
+        var (imageBlock, vaeTensors) = EncodeVaeImage(preprocessed, generator, recipe.NoiseAugStrength, layout, unetRun, ct);
         var vaeEncoderTime = Stopwatch.GetElapsedTime(stageStart);
-        Observe("image_latents", imageLatents, 1, latentChannels, latentHeight, latentWidth);
-        // Repeat over videos (as a block), zeros for the unconditional half, cast to the pack dtype, repeat over
-        // frames: written once into channels 4..7 of the UNet sample [unetBatch, F, 8, h, w], never scaled.
-        if (isHalf) OrtTensor.RoundToHalfInPlace(imageLatents);
-        var latentFrameSize = latentChannels * latentHeight * latentWidth;
-        var sample = unetRun.Sample.Values.AsSpan();
-        sample.Clear();
-        for (var row = doClassifierFreeGuidance ? videos : 0; row < unetBatch; row++)
-        {
-            for (var f = 0; f < numFrames; f++)
-                imageLatents.CopyTo(sample.Slice(((row * numFrames) + f) * 2 * latentFrameSize + latentFrameSize, latentFrameSize));
-        }
-        if (observer is not null)
-            Observe("unet_image_latents_channels", ChannelsOf(sample, unetBatch * numFrames, latentFrameSize, second: true), unetBatch, numFrames, latentChannels, latentHeight, latentWidth);
+        Observe(vaeTensors);
 
-        // 5. Get Added Time IDs: [fps - 1, motion_bucket_id, noise_aug_strength] in the pack dtype → [unetBatch, 3]
-        var addedTimeIds = unetRun.AddedTimeIds.Values.AsSpan();
-        for (var row = 0; row < unetBatch; row++)
-        {
-            addedTimeIds[row * 3] = fps;
-            addedTimeIds[row * 3 + 1] = recipe.MotionBucketId;
-            addedTimeIds[row * 3 + 2] = recipe.NoiseAugStrength;
-        }
-        if (isHalf) OrtTensor.RoundToHalfInPlace(addedTimeIds);
-        Observe("added_time_ids", addedTimeIds, unetBatch, 3);
+        // 5. Get Added Time IDs → [Bu, 3]
+        Observe(GetAddTimeIds(fps, recipe.MotionBucketId, recipe.NoiseAugStrength, layout, unetRun));
 
-        // 6. Prepare timesteps
+        // 6. Prepare timesteps (Inference README §4.6)
         var scheduler = new EulerDiscreteScheduler(_schedulerConfig);
         scheduler.SetTimesteps(recipe.NumInferenceSteps);
-        var timesteps = scheduler.Timesteps.ToArray();
 
-        // 7. Prepare latent variables. Random draw #2: latents [videos, F, 4, h, w] in the pack dtype (a float16 draw
-        //    is not the float32 draw rounded, Inference README §6.6), times init_noise_sigma.
-        var latentsLength = videos * numFrames * latentFrameSize;
-        var latents = new float[latentsLength];
-        if (isHalf)
-        {
-            var halfLatents = new Half[latentsLength];
-            generator.Randn(halfLatents, recipe.HalfRandn);
-            TensorPrimitives.ConvertToSingle(halfLatents, latents);
-        }
-        else
-        {
-            generator.Randn(latents);
-        }
-        Observe("latents_randn", latents, videos, numFrames, latentChannels, latentHeight, latentWidth);
-        TensorPrimitives.Multiply(latents, scheduler.InitNoiseSigma, latents);
-        if (isHalf) OrtTensor.RoundToHalfInPlace(latents);
-        Observe("initial_latents", latents, videos, numFrames, latentChannels, latentHeight, latentWidth);
+        // 7. Prepare latent variables → latents [V, F, C, h, w]
+        var (latents, latentTensors) = PrepareLatents(generator, scheduler.InitNoiseSigma, recipe.HalfRandn, layout);
+        Observe(latentTensors);
 
-        // 8. Prepare guidance scale: linspace(min, max, F) as torch computes it in float32, per frame.
-        var guidanceScale = TorchLinspace.Float32(recipe.MinGuidanceScale, recipe.MaxGuidanceScale, numFrames);
-        if (isHalf) OrtTensor.RoundToHalfInPlace(guidanceScale);
-        Observe("guidance_scale", guidanceScale, 1, numFrames, 1, 1, 1);
+        // 8. Prepare guidance scale: linspace(min, max, F) as torch computes it in float32, per frame (Inference README §4.8).
+        var guidanceScale = TorchLinspace.Float32(recipe.MinGuidanceScale, recipe.MaxGuidanceScale, layout.Frames);
+        if (layout.IsHalf) OrtTensor.RoundToHalfInPlace(guidanceScale);
+        Observe([new("guidance_scale", guidanceScale, [1, layout.Frames, 1, 1, 1])]);
 
-        // 9. Denoising loop
+        // 9. Denoising loop (Inference README §4.9)
         tracker.Stage(SvdStage.Denoising);
-        var unetSteps = new List<TimeSpan>(timesteps.Length);
-        DenoisingGlue? glue = null;
-        if (_deviceResidentLoop && observer is null)
-        {
-            // The same operations as the host loop below, as graphs on the UNet's device (DenoisingGraphs).
-            var shape = new DenoisingShape(videos, unetBatch, numFrames, latentChannels, latentHeight, latentWidth,
-                _unet.SampleType, _unet.TimestepType, _unet.TimestepPerRow ? unetBatch : 1, _unet.NoisePredType,
-                scheduler.IsVPrediction, options.Previews);
-            // image block [unetBatch, F, 4, h, w]: channels 4..7 of the sample written in step 4.
-            var imageBlock = ChannelsOf(sample, unetBatch * numFrames, latentFrameSize, second: true);
-            using var deviceMemory = _factory.DeviceMemory();
-            glue = GlueFor(shape);
-            new DeviceDenoisingLoop(_unet, glue, shape, deviceMemory).Run(unetRun, latents, imageBlock, guidanceScale, scheduler,
-                (_, stepTime, denoisedFirstFrame) =>
-                {
-                    unetSteps.Add(stepTime);
-                    tracker.StepDone(stepTime, denoisedFirstFrame is null ? null : LatentPreview.ToRgb(denoisedFirstFrame, latentHeight, latentWidth));
-                },
-                ct);
-        }
-        else
-        {
-            var scaled = new float[latentsLength];
-            var guidanceScratch = new float[latentFrameSize];
-            var stepper = isHalf ? new HalfStepper(latentsLength) : null;
-            // The scheduler's own pred_original_sample of the first frame, as the device loop's step graph outputs it.
-            var denoisedFirstFrame = options.Previews ? new float[latentFrameSize] : [];
-            var noisePred = unetRun.NoisePred.Values;
-            for (var i = 0; i < timesteps.Length; i++)
-            {
-                ct.ThrowIfCancellationRequested();
-                stageStart = Stopwatch.GetTimestamp();
-                var t = timesteps[i];
-                // latent_model_input = cat([latents] * 2) if guidance; scale_model_input; then concatenate image_latents on
-                // channels: noisy latents in 0..3, image latents (already in 4..7) after.
-                scheduler.ScaleModelInput(latents, i, scaled);
-                if (isHalf) OrtTensor.RoundToHalfInPlace(scaled);
-                for (var row = 0; row < unetBatch; row++)
-                {
-                    for (var f = 0; f < numFrames; f++)
-                    {
-                        scaled.AsSpan(((row % videos * numFrames) + f) * latentFrameSize, latentFrameSize)
-                            .CopyTo(sample.Slice(((row * numFrames) + f) * 2 * latentFrameSize, latentFrameSize));
-                    }
-                }
-                if (observer is not null)
-                {
-                    Observe($"step{i}_timestep", [t], 1);
-                    Observe($"step{i}_sigma", [scheduler.Sigmas[i]], 1);
-                    Observe($"step{i}_scaled_latent_model_input", ChannelsOf(sample, unetBatch * numFrames, latentFrameSize, second: false), unetBatch, numFrames, latentChannels, latentHeight, latentWidth);
-                    Observe($"step{i}_unet_sample", sample, unetBatch, numFrames, 2 * latentChannels, latentHeight, latentWidth);
-                }
-
-                // predict the noise residual: noise_pred [unetBatch, F, 4, h, w]
-                unetRun.Predict(t, ct);
-                Observe($"step{i}_unet_out", noisePred, unetBatch, numFrames, latentChannels, latentHeight, latentWidth);
-
-                // perform guidance: [uncond; cond] halves, per-frame scale
-                var guided = noisePred.AsSpan(0, latentsLength);
-                if (doClassifierFreeGuidance)
-                    Guidance.ApplyInPlace(guided, noisePred.AsSpan(latentsLength, latentsLength), guidanceScale, latentFrameSize, guidanceScratch, isHalf);
-                Observe($"step{i}_guided_model_output", guided, videos, numFrames, latentChannels, latentHeight, latentWidth);
-
-                // compute the previous noisy sample x_t -> x_t-1
-                if (stepper is not null)
-                    stepper.Step(scheduler, guided, i, latents, denoisedFirstFrame);
-                else
-                    scheduler.Step(guided, i, latents, denoisedFirstFrame);
-                Observe($"step{i}_latents_after_step", latents, videos, numFrames, latentChannels, latentHeight, latentWidth);
-
-                var stepTime = Stopwatch.GetElapsedTime(stageStart);
-                unetSteps.Add(stepTime);
-                tracker.StepDone(stepTime, options.Previews ? LatentPreview.ToRgb(denoisedFirstFrame, latentHeight, latentWidth) : null);
-            }
-        }
+        var (unetSteps, glueTime) = Denoise(unetRun, latents, imageBlock, guidanceScale, scheduler, layout, options, tracker, Observe, ct);
         _models[3].Offload();
-        Observe("final_latents", latents, videos, numFrames, latentChannels, latentHeight, latentWidth);
+        Observe([new("final_latents", latents, layout.LatentsShape)]);
 
-        // decode_latents: [videos, F, 4, h, w] -> [videos·F, 4, h, w], times 1/scaling_factor (a multiply by the
-        // float32 reciprocal, not a divide: Inference README §4.10), decoded in chunks of decode_chunk_size along that
-        // flat axis, each chunk one clip; a chunk may span two videos, as in diffusers.
+        // After the loop (unnumbered in diffusers): decode_latents, then video_processor.postprocess_video, here chunk by
+        // chunk so frames reach the encoders early: frames [V, F, H, W, 3] (Inference README §4.10, §4.11).
         tracker.Stage(SvdStage.Decoding);
-        TensorPrimitives.Multiply(latents, (float)(1.0 / Pack.Vae.ScalingFactor), latents);
-        if (isHalf) OrtTensor.RoundToHalfInPlace(latents);
-        var pixelFrameSize = 3 * height * width;
-        var decoded = new float[Math.Min(decodeChunkSize, totalFrames) * pixelFrameSize];
-        var results = Enumerable.Range(0, videos)
-            .Select(_ => (Float: new float[numFrames * pixelFrameSize], Bytes: new byte[numFrames * pixelFrameSize]))
+        var pixelFrameSize = 3 * layout.Height * layout.Width;
+        var results = Enumerable.Range(0, layout.Videos)
+            .Select(_ => (Float: new float[layout.Frames * pixelFrameSize], Bytes: new byte[layout.Frames * pixelFrameSize]))
             .ToArray();
-        var decodeTimes = new List<TimeSpan>(decodeChunks);
-        for (int start = 0, chunk = 0; start < totalFrames; start += decodeChunkSize, chunk++)
+        var decodeTimes = DecodeLatents(latents, decodeChunkSize, layout, tracker, (chunk, start, chunkLatents, chunkFrames) =>
         {
-            stageStart = Stopwatch.GetTimestamp();
-            var length = Math.Min(decodeChunkSize, totalFrames - start);
-            var chunkLatents = latents.AsSpan(start * latentFrameSize, length * latentFrameSize);
-            Observe($"decode_chunk{chunk}_in", chunkLatents, length, latentChannels, latentHeight, latentWidth);
-            // frames: [length, 3, H, W]
-            var chunkFrames = decoded.AsSpan(0, length * pixelFrameSize);
-            _vaeDecoder.Decode(chunkLatents, length, latentHeight, latentWidth, chunkFrames, ct);
-            Observe($"decode_chunk{chunk}_out", chunkFrames, length, 3, height, width);
+            var length = chunkFrames.Length / pixelFrameSize;
+            Observe([
+                new($"decode_chunk{chunk}_in", chunkLatents, [length, layout.LatentChannels, layout.LatentHeight, layout.LatentWidth]),
+                new($"decode_chunk{chunk}_out", chunkFrames, [length, 3, layout.Height, layout.Width]),
+            ]);
             for (var j = 0; j < length; j++)
             {
-                var (video, frame) = Math.DivRem(start + j, numFrames);
+                var (video, frame) = Math.DivRem(start + j, layout.Frames);
                 VideoPostprocessor.ChwToHwc(
-                    chunkFrames.Slice(j * pixelFrameSize, pixelFrameSize), height, width,
+                    chunkFrames.Span.Slice(j * pixelFrameSize, pixelFrameSize), layout.Height, layout.Width,
                     results[video].Float.AsSpan(frame * pixelFrameSize, pixelFrameSize),
                     results[video].Bytes.AsSpan(frame * pixelFrameSize, pixelFrameSize));
                 options.FrameReady?.Invoke(video, frame, results[video].Bytes.AsMemory(frame * pixelFrameSize, pixelFrameSize));
             }
-            var chunkTime = Stopwatch.GetElapsedTime(stageStart);
-            decodeTimes.Add(chunkTime);
-            tracker.ChunkDone(chunkTime);
-        }
-        _models[2].Offload();
-        Observe("frames", results[0].Float, numFrames, height, width, 3);
+        }, ct);
+        Observe([new("frames", results[0].Float, [layout.Frames, layout.Height, layout.Width, 3])]);
 
         var total = tracker.Elapsed;
         var timings = new SvdTimings(preprocessTime, imageEncoderTime, vaeEncoderTime, unetSteps, decodeTimes, total)
         {
-            InOnnxRuntime = _models.Concat(glue is null ? [] : [glue.Prepare, glue.Step])
-                .Aggregate(TimeSpan.Zero, (sum, m) => sum + m.TimeInRuns),
+            InOnnxRuntime = _models.Aggregate(glueTime, (sum, m) => sum + m.TimeInRuns),
         };
         tracker.Stage(SvdStage.Done);
         Log.RunFinished(_logger, Pack.Name, total.TotalSeconds, timings.InOnnxRuntime.TotalSeconds);
-        var output = results.Select(r => new SvdVideo(numFrames, height, width, r.Float, r.Bytes)).ToArray();
+        var output = results.Select(r => new SvdVideo(layout.Frames, layout.Height, layout.Width, r.Float, r.Bytes)).ToArray();
         return new SvdResult(recipe, output, Provider, timings);
+    }
+
+    /// <summary>
+    /// diffusers' <c>_encode_image</c> (Inference README §4.3): CLIP image_embeds [1, P] of the original image, written
+    /// into encoder_hidden_states [Bu, 1, P] as rows [zeros(V); embeds(V)] with guidance (the unconditional half
+    /// first), each video a repeat of the one image's embedding, rounded to the pack dtype.
+    /// </summary>
+    private NamedTensor[] EncodeImage(RgbImage image, RunLayout layout, UNet.Run unetRun, CancellationToken ct)
+    {
+        var tensors = new List<NamedTensor>();
+        var imageEmbeds = _imageEncoder.EncodeImage(image, (name, values, shape) => tensors.Add(new(name, values, shape)), ct);
+        _models[0].Offload();   // model CPU offload (a no-op without it): each network leaves the device after its stage
+        tensors.Add(new("image_embeds", imageEmbeds, [1, layout.EmbedDim]));
+
+        var encoderHiddenStates = unetRun.EncoderHiddenStates.Values;
+        encoderHiddenStates.AsSpan().Clear();
+        for (var row = layout.Guidance ? layout.Videos : 0; row < layout.UNetBatch; row++)
+            imageEmbeds.CopyTo(encoderHiddenStates.AsSpan(row * layout.EmbedDim, layout.EmbedDim));
+        if (layout.IsHalf) OrtTensor.RoundToHalfInPlace(encoderHiddenStates);
+        tensors.Add(new("unet_encoder_hidden_states", encoderHiddenStates, [layout.UNetBatch, 1, layout.EmbedDim]));
+        return [.. tensors];
+    }
+
+    /// <summary>
+    /// diffusers' <c>_encode_vae_image</c> and the noise augmentation before it (Inference README §4.4). Random draw #1:
+    /// the augmentation noise [1, 3, H, W] float32; image + noise_aug_strength·noise (noise_aug_strength rounded to
+    /// float32 first) goes through the VAE encoder: image_latents [1, C, h, w], the mode, unscaled. Repeated over videos
+    /// (as a block), zeros for the unconditional half, cast to the pack dtype, repeated over frames, it is written once
+    /// into channels C..2C−1 of the UNet's sample [Bu, F, 2C, h, w] and never scaled. Returns those channels as the
+    /// image block [Bu, F, C, h, w]. <paramref name="preprocessed"/> is overwritten.
+    /// </summary>
+    private (float[] ImageBlock, NamedTensor[] Tensors) EncodeVaeImage(float[] preprocessed, TorchGenerator generator,
+        float noiseAugStrength, RunLayout layout, UNet.Run unetRun, CancellationToken ct)
+    {
+        int[] imageShape = [1, 3, layout.Height, layout.Width];
+        var noise = new float[preprocessed.Length];
+        generator.Randn(noise);
+        var scaledNoise = new float[noise.Length];
+        TensorPrimitives.Multiply(noise, noiseAugStrength, scaledNoise);
+        var vaeEncoderInput = preprocessed;
+        TensorPrimitives.Add(preprocessed, scaledNoise, vaeEncoderInput);
+        var imageLatents = _vaeEncoder.Encode(vaeEncoderInput, layout.Height, layout.Width, ct);
+        _models[1].Offload();
+
+        var packImageLatents = imageLatents;
+        if (layout.IsHalf)
+        {
+            packImageLatents = imageLatents.ToArray();
+            OrtTensor.RoundToHalfInPlace(packImageLatents);
+        }
+        var frameSize = layout.LatentFrameSize;
+        var sample = unetRun.Sample.Values.AsSpan();
+        sample.Clear();
+        for (var row = layout.Guidance ? layout.Videos : 0; row < layout.UNetBatch; row++)
+        {
+            for (var f = 0; f < layout.Frames; f++)
+                packImageLatents.CopyTo(sample.Slice(((row * layout.Frames) + f) * 2 * frameSize + frameSize, frameSize));
+        }
+        var imageBlock = DenoisingShape.Channels(sample, layout.UNetBatch * layout.Frames, frameSize, imageLatents: true);
+        return (imageBlock,
+        [
+            new("noise_aug_noise", noise, imageShape),
+            new("vae_encoder_input", vaeEncoderInput, imageShape),
+            new("image_latents", imageLatents, [1, layout.LatentChannels, layout.LatentHeight, layout.LatentWidth]),
+            new("unet_image_latents_channels", imageBlock, [layout.UNetBatch, layout.Frames, layout.LatentChannels, layout.LatentHeight, layout.LatentWidth]),
+        ]);
+    }
+
+    /// <summary>diffusers' <c>_get_add_time_ids</c> (Inference README §4.5): [fps − 1, motion_bucket_id,
+    /// noise_aug_strength] in the pack dtype, repeated to added_time_ids [Bu, 3].</summary>
+    private static NamedTensor[] GetAddTimeIds(int fps, int motionBucketId, float noiseAugStrength, RunLayout layout, UNet.Run unetRun)
+    {
+        var addedTimeIds = unetRun.AddedTimeIds.Values;
+        for (var row = 0; row < layout.UNetBatch; row++)
+        {
+            addedTimeIds[row * 3] = fps;
+            addedTimeIds[row * 3 + 1] = motionBucketId;
+            addedTimeIds[row * 3 + 2] = noiseAugStrength;
+        }
+        if (layout.IsHalf) OrtTensor.RoundToHalfInPlace(addedTimeIds);
+        return [new("added_time_ids", addedTimeIds, [layout.UNetBatch, 3])];
+    }
+
+    /// <summary>
+    /// diffusers' <c>prepare_latents</c> (Inference README §4.7). Random draw #2: latents [V, F, C, h, w] in the pack
+    /// dtype (a float16 draw is not the float32 draw rounded, Inference README §6.6), times init_noise_sigma, rounded
+    /// to the pack dtype.
+    /// </summary>
+    private static (float[] Latents, NamedTensor[] Tensors) PrepareLatents(TorchGenerator generator, float initNoiseSigma,
+        HalfRandnMode halfRandn, RunLayout layout)
+    {
+        var randn = new float[layout.Videos * layout.Frames * layout.LatentFrameSize];
+        if (layout.IsHalf)
+        {
+            var halfLatents = new Half[randn.Length];
+            generator.Randn(halfLatents, halfRandn);
+            TensorPrimitives.ConvertToSingle(halfLatents, randn);
+        }
+        else
+        {
+            generator.Randn(randn);
+        }
+        var latents = new float[randn.Length];
+        TensorPrimitives.Multiply(randn, initNoiseSigma, latents);
+        if (layout.IsHalf) OrtTensor.RoundToHalfInPlace(latents);
+        return (latents, [new("latents_randn", randn, layout.LatentsShape), new("initial_latents", latents, layout.LatentsShape)]);
+    }
+
+    /// <summary>
+    /// Step 9: the loop over the timesteps, by the implementation <see cref="DenoisingLoopFor"/> chooses. Each step
+    /// reports its time and preview, and (host loop with an observer) its tensors at the step boundary. Returns the
+    /// steps' times and the time the loop spent in ONNX Runtime outside the UNet. <paramref name="latents"/> ends as
+    /// the final latents [V, F, C, h, w].
+    /// </summary>
+    private (List<TimeSpan> StepTimes, TimeSpan GlueTime) Denoise(UNet.Run unetRun, float[] latents, float[] imageBlock,
+        float[] guidanceScale, EulerDiscreteScheduler scheduler, RunLayout layout, SvdRunOptions options, ProgressTracker tracker,
+        Action<IEnumerable<NamedTensor>> observe, CancellationToken ct)
+    {
+        var loop = DenoisingLoopFor(layout, scheduler, options);
+        var stepTimes = new List<TimeSpan>(scheduler.NumInferenceSteps);
+        loop.Run(unetRun, latents, imageBlock, guidanceScale, scheduler, (_, stepTime, denoisedFirstFrame, stepTensors) =>
+        {
+            observe(stepTensors);
+            stepTimes.Add(stepTime);
+            tracker.StepDone(stepTime, denoisedFirstFrame is null ? null : LatentPreview.ToRgb(denoisedFirstFrame, layout.LatentHeight, layout.LatentWidth));
+        }, ct);
+        return (stepTimes, loop.GlueTimeInRuns);
+    }
+
+    /// <summary>
+    /// The one place step 9's implementation is chosen: the device-resident loop unless it is off, or an observer
+    /// wants every step's tensors, which only the host loop has (Inference README §4.9).
+    /// </summary>
+    private IDenoisingLoop DenoisingLoopFor(RunLayout layout, EulerDiscreteScheduler scheduler, SvdRunOptions options)
+    {
+        var shape = new DenoisingShape(layout.Videos, layout.UNetBatch, layout.Frames, layout.LatentChannels, layout.LatentHeight,
+            layout.LatentWidth, _unet.SampleType, _unet.TimestepType, _unet.TimestepPerRow ? layout.UNetBatch : 1, _unet.NoisePredType,
+            scheduler.IsVPrediction, options.Previews);
+        return _deviceResidentLoop && options.Observer is null
+            ? new DeviceDenoisingLoop(_unet, GlueFor(shape), shape, _factory)
+            : new HostDenoisingLoop(shape, reportTensors: options.Observer is not null);
+    }
+
+    /// <summary>
+    /// diffusers' <c>decode_latents</c> (Inference README §4.10): [V, F, C, h, w] → [V·F, C, h, w], times
+    /// 1/scaling_factor (a multiply by the float32 reciprocal, not a divide) and rounded to the pack dtype, decoded in
+    /// chunks of decode_chunk_size along that flat axis, each chunk one clip; a chunk may span two videos, as in
+    /// diffusers. Each chunk's latents and frames [length, 3, H, W] go to <paramref name="chunkDecoded"/> (valid until
+    /// it returns). <paramref name="latents"/> is overwritten. Returns each chunk's time.
+    /// </summary>
+    private List<TimeSpan> DecodeLatents(float[] latents, int decodeChunkSize, RunLayout layout, ProgressTracker tracker,
+        Action<int, int, ReadOnlyMemory<float>, ReadOnlyMemory<float>> chunkDecoded, CancellationToken ct)
+    {
+        TensorPrimitives.Multiply(latents, (float)(1.0 / Pack.Vae.ScalingFactor), latents);
+        if (layout.IsHalf) OrtTensor.RoundToHalfInPlace(latents);
+        var totalFrames = layout.Videos * layout.Frames;
+        var pixelFrameSize = 3 * layout.Height * layout.Width;
+        var decoded = new float[Math.Min(decodeChunkSize, totalFrames) * pixelFrameSize];
+        var decodeTimes = new List<TimeSpan>();
+        for (int start = 0, chunk = 0; start < totalFrames; start += decodeChunkSize, chunk++)
+        {
+            var chunkStart = Stopwatch.GetTimestamp();
+            var length = Math.Min(decodeChunkSize, totalFrames - start);
+            var chunkLatents = latents.AsMemory(start * layout.LatentFrameSize, length * layout.LatentFrameSize);
+            var chunkFrames = decoded.AsMemory(0, length * pixelFrameSize);
+            _vaeDecoder.Decode(chunkLatents.Span, length, layout.LatentHeight, layout.LatentWidth, chunkFrames.Span, ct);
+            chunkDecoded(chunk, start, chunkLatents, chunkFrames);
+            var chunkTime = Stopwatch.GetElapsedTime(chunkStart);
+            decodeTimes.Add(chunkTime);
+            tracker.ChunkDone(chunkTime);
+        }
+        _models[2].Offload();
+        return decodeTimes;
     }
 
     /// <summary>How many run shapes have device-loop graphs loaded (tests check which loop ran).</summary>
@@ -414,15 +446,6 @@ public sealed partial class SvdPipeline : IDisposable
         glue = new DenoisingGlue(_factory, shape);
         _glue[shape] = glue;
         return glue;
-    }
-
-    /// <summary>Channels 0..3 (or 4..7) of every [8, h, w] frame block: the scaled latents or the image latents.</summary>
-    private static float[] ChannelsOf(ReadOnlySpan<float> sample, int frameBlocks, int latentFrameSize, bool second)
-    {
-        var result = new float[frameBlocks * latentFrameSize];
-        for (var k = 0; k < frameBlocks; k++)
-            sample.Slice((2 * k + (second ? 1 : 0)) * latentFrameSize, latentFrameSize).CopyTo(result.AsSpan(k * latentFrameSize));
-        return result;
     }
 
     /// <summary>
@@ -451,20 +474,6 @@ public sealed partial class SvdPipeline : IDisposable
         foreach (var model in _models) model.Dispose();
         foreach (var glue in _glue.Values) glue.Dispose();
         _oneRunAtATime.Dispose();
-    }
-
-    /// <summary>Euler steps for float16 packs: the scheduler's half-precision path needs half buffers.</summary>
-    private sealed class HalfStepper(int length)
-    {
-        private readonly Half[] _latents = new Half[length], _modelOutput = new Half[length];
-
-        public void Step(EulerDiscreteScheduler scheduler, ReadOnlySpan<float> modelOutput, int stepIndex, Span<float> latents, Span<float> predOriginalSample)
-        {
-            TensorPrimitives.ConvertToHalf(modelOutput, _modelOutput);
-            TensorPrimitives.ConvertToHalf(latents, _latents);
-            scheduler.Step(_modelOutput, stepIndex, _latents, predOriginalSample);
-            TensorPrimitives.ConvertToSingle(_latents, latents);
-        }
     }
 
     private static partial class Log

@@ -43,4 +43,14 @@ internal sealed record DenoisingShape(
 
     /// <summary>[1, 1, C, h, w]: the first frame of the first video.</summary>
     public long[] FirstFrame => [1, 1, LatentChannels, LatentHeight, LatentWidth];
+
+    /// <summary>Channels 0..C−1 (the scaled latents) or C..2C−1 (the image latents) of each of the
+    /// <paramref name="frameBlocks"/> (Bu·F) frames of a [Bu, F, 2C, h, w] sample, as a new [Bu, F, C, h, w] tensor.</summary>
+    public static float[] Channels(ReadOnlySpan<float> sample, int frameBlocks, int frameSize, bool imageLatents)
+    {
+        var result = new float[frameBlocks * frameSize];
+        for (var k = 0; k < frameBlocks; k++)
+            sample.Slice((2 * k + (imageLatents ? 1 : 0)) * frameSize, frameSize).CopyTo(result.AsSpan(k * frameSize));
+        return result;
+    }
 }

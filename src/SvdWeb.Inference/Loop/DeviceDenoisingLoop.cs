@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using SvdWeb.Inference.Models;
+using SvdWeb.Inference.Onnx;
 using SvdWeb.Inference.Scheduling;
 
 namespace SvdWeb.Inference.Loop;
@@ -16,20 +17,16 @@ namespace SvdWeb.Inference.Loop;
 /// <c>noise_pred</c> [Bu,F,C,h,w] (UNet output), <c>image block</c> [Bu,F,C,h,w], and two [V,F,C,h,w] float32 latents
 /// buffers used in turn (a graph may not write the buffer it reads).
 /// </summary>
-internal sealed class DeviceDenoisingLoop(UNet unet, DenoisingGlue glue, DenoisingShape shape, OrtMemoryInfo? deviceMemory)
+internal sealed class DeviceDenoisingLoop(UNet unet, DenoisingGlue glue, DenoisingShape shape, SessionFactory factory) : IDenoisingLoop
 {
-    /// <summary>Called after each step with its index, its time and (with previews) the first frame's x0 [C,h,w].</summary>
-    public delegate void StepDone(int stepIndex, TimeSpan elapsed, float[]? denoisedFirstFrame);
+    public TimeSpan GlueTimeInRuns => glue.Prepare.TimeInRuns + glue.Step.TimeInRuns;
 
-    /// <param name="unetInputs">The run's host tensors; encoder_hidden_states and added_time_ids are bound from them
-    /// once (a device binding copies them there once).</param>
-    /// <param name="latents">In: the initial latents [V,F,C,h,w] (already times init_noise_sigma, in the pack dtype).
-    /// Out: the final latents.</param>
-    /// <param name="imageBlock">[Bu,F,C,h,w]: zeros for the unconditional rows, the image latents repeated over frames.</param>
-    /// <param name="guidanceScale">[F], in the pack dtype; unused without guidance.</param>
+    /// <remarks>encoder_hidden_states and added_time_ids are bound from <paramref name="unetInputs"/>'s host tensors
+    /// once (a device binding copies them there once).</remarks>
     public void Run(UNet.Run unetInputs, float[] latents, float[] imageBlock, float[] guidanceScale,
-        EulerDiscreteScheduler scheduler, StepDone stepDone, CancellationToken ct)
+        EulerDiscreteScheduler scheduler, DenoisingStepDone stepDone, CancellationToken ct)
     {
+        using var deviceMemory = factory.DeviceMemory();
         using var ownAllocator = deviceMemory is null ? null : unet.Model.CreateDeviceAllocator(deviceMemory);
         var allocator = ownAllocator ?? OrtAllocator.DefaultInstance;
         using var sample = OrtValue.CreateAllocatedTensorValue(allocator, shape.SampleType, shape.Sample);
@@ -105,7 +102,7 @@ internal sealed class DeviceDenoisingLoop(UNet unet, DenoisingGlue glue, Denoisi
             if (last || previewHost is not null) stepBinding.SynchronizeBoundOutputs();
 
             (current, next) = (next, current);
-            stepDone(i, Stopwatch.GetElapsedTime(start), preview);
+            stepDone(i, Stopwatch.GetElapsedTime(start), preview, []);
         }
     }
 
