@@ -77,7 +77,7 @@ public static class JobsApi
         SvdRecipe recipe;
         try
         {
-            recipe = form.TryGetValue("recipe", out var json) && !string.IsNullOrWhiteSpace(json) ? SvdRecipe.FromJson(json!) : new SvdRecipe();
+            recipe = form.TryGetValue("recipe", out var json) && !string.IsNullOrWhiteSpace(json) ? SvdRecipe.FromJson(json!) : SvdRecipe.Defaults;
         }
         catch (SvdInputException ex)
         {

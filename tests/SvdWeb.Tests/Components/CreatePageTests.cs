@@ -50,9 +50,10 @@ public sealed class CreatePageTests : RealServicesContext
     {
         var page = RenderCreate();
 
-        // The tiny pack: 6 frames (unet num_frames), 128x64 by its svdweb.json; decode chunk = all frames.
+        // The tiny pack: 6 frames (unet num_frames), 128x64 by its svdweb.json; decode chunk left empty: all frames.
         Assert.Equal("6", ValueOf(page, "num-frames"));
-        Assert.Equal("6", ValueOf(page, "decode-chunk-size"));
+        Assert.Equal("", ValueOf(page, "decode-chunk-size"));
+        Assert.Equal("all 6", page.Find("#decode-chunk-size").GetAttribute("placeholder"));
         Assert.Equal("128", ValueOf(page, "width"));
         Assert.Equal("64", ValueOf(page, "height"));
         Assert.Equal("25", ValueOf(page, "steps"));

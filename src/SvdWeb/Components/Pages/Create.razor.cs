@@ -107,9 +107,9 @@ public sealed partial class Create : IDisposable
     /// </summary>
     private (string Text, string? Refusal)? MemoryEstimate()
     {
-        if (Pack is not { } pack || _form.NumFrames < 1 || _form.Width < 8 || _form.Height < 8 || _form.DecodeChunkSize < 1 || _form.NumVideosPerPrompt < 1)
+        if (Pack is not { } pack || _form.NumFrames < 1 || _form.Width < 8 || _form.Height < 8 || _form.EffectiveDecodeChunkSize < 1 || _form.NumVideosPerPrompt < 1)
             return null;
-        var recipe = new MemoryRecipe(_form.NumFrames, _form.Height, _form.Width, _form.DecodeChunkSize, _form.NumVideosPerPrompt, _form.MaxGuidanceScale > 1f);
+        var recipe = new MemoryRecipe(_form.NumFrames, _form.Height, _form.Width, _form.EffectiveDecodeChunkSize, _form.NumVideosPerPrompt, _form.MaxGuidanceScale > 1f);
         var estimate = Memory.Estimate(pack, recipe);
         if (Memory.Refusal(pack, recipe) is { } refusal) return (refusal, refusal);
         var limit = Memory.Available is { } available
@@ -125,14 +125,8 @@ public sealed partial class Create : IDisposable
     private void ResetDefaults()
     {
         var keep = (_form.Model, _form.Seed, _form.SeedLocked);
-        _form = new CreateForm { Model = keep.Model, Seed = keep.Seed, SeedLocked = keep.SeedLocked };
-        if (Pack is { } pack)
-        {
-            _form.Width = pack.DefaultWidth;
-            _form.Height = pack.DefaultHeight;
-            _form.SizePreset = CreateForm.Presets.FirstOrDefault(p => p.Width == pack.DefaultWidth && p.Height == pack.DefaultHeight).Key ?? "custom";
-            _form.NumFrames = _form.DecodeChunkSize = pack.DefaultFrames;
-        }
+        _form = CreateForm.ForPack(Pack);
+        (_form.Model, _form.Seed, _form.SeedLocked) = keep;
         if (!_form.SeedLocked) _form.Seed = Api.JobsApi.RandomSeed();
         _errors.Clear();
         UpdateModelView();
