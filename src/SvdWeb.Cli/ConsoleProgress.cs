@@ -15,12 +15,9 @@ internal sealed class ConsoleProgress : IProgress<SvdProgress>
     public void Report(SvdProgress value)
     {
         var filled = (int)Math.Round(value.Fraction * BarWidth);
-        var stage = value.Stage switch
-        {
-            SvdStage.Denoising => $"denoising step {value.Step}/{value.TotalSteps}",
-            SvdStage.Decoding => $"decoding chunk {value.Step}/{value.TotalSteps}",
-            _ => value.Stage.ToString(),
-        };
+        var stage = SvdProgress.Counter(value.Stage, value.Step, value.TotalSteps) is { } counter
+            ? $"{(value.Stage == SvdStage.Denoising ? "denoising" : "decoding")} {counter}"
+            : value.Stage.ToString();
         var remaining = value.Remaining is { } r ? string.Create(CultureInfo.InvariantCulture, $", ~{r.TotalSeconds:F0} s left") : "";
         var line = string.Create(CultureInfo.InvariantCulture,
             $"[{new string('#', filled)}{new string('.', BarWidth - filled)}] {value.Fraction,4:P0} {stage} ({value.Elapsed.TotalSeconds:F1} s{remaining})");

@@ -33,48 +33,55 @@ public static class SvdParameterLimits
     /// <summary>Throws <see cref="SvdInputException"/> for the first parameter out of range, naming it, the value, the range and the fix.</summary>
     public static void Validate(SvdRecipe recipe, ModelPack pack)
     {
+        if (Problems(recipe, pack).FirstOrDefault() is { } problem) throw problem;
+    }
+
+    /// <summary>
+    /// Every parameter out of range, in the order <see cref="Validate"/> checks them, each with the message it would
+    /// throw: the Create form shows them all at once, beside their fields.
+    /// </summary>
+    public static IReadOnlyList<SvdInputException> Problems(SvdRecipe recipe, ModelPack pack)
+    {
         ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(pack);
         var multiple = SideMultiple(pack);
-        var height = recipe.Height ?? pack.DefaultHeight;
-        var width = recipe.Width ?? pack.DefaultWidth;
-        CheckSide("height", height, multiple, pack);
-        CheckSide("width", width, multiple, pack);
         var frames = recipe.NumFrames ?? pack.DefaultFrames;
-        CheckRange("numFrames", frames, MinFrames, MaxFrames, $"the pack was trained on {pack.DefaultFrames}");
-        CheckRange("numInferenceSteps", recipe.NumInferenceSteps, MinSteps, MaxSteps, "25 is diffusers' default");
-        CheckRange("minGuidanceScale", recipe.MinGuidanceScale, MinGuidance, MaxGuidance);
-        CheckRange("maxGuidanceScale", recipe.MaxGuidanceScale, MinGuidance, MaxGuidance);
-        if (recipe.MinGuidanceScale > recipe.MaxGuidanceScale)
-        {
-            throw new SvdInputException("minGuidanceScale", Invariant(
-                $"minGuidanceScale ({recipe.MinGuidanceScale}) is above maxGuidanceScale ({recipe.MaxGuidanceScale}). The scale ramps from the first frame's minimum to the last frame's maximum; make min ≤ max."));
-        }
-        CheckRange("fps", recipe.Fps, MinFps, MaxFps, "the model is conditioned on fps − 1; SVD was trained around 7");
-        CheckRange("motionBucketId", recipe.MotionBucketId, MinMotionBucketId, MaxMotionBucketId, "SVD was trained on 0–255");
-        CheckRange("noiseAugStrength", recipe.NoiseAugStrength, MinNoiseAugStrength, MaxNoiseAugStrength, "0.02 is the default");
-        if (recipe.DecodeChunkSize is { } chunk)
-            CheckRange("decodeChunkSize", chunk, MinDecodeChunkSize, MaxDecodeChunkSize, "smaller uses less memory");
-        CheckRange("numVideosPerPrompt", recipe.NumVideosPerPrompt, MinVideosPerPrompt, MaxVideosPerPrompt);
-        if (!Enum.IsDefined(recipe.Fit))
-            throw new SvdInputException("fit", Invariant($"fit '{recipe.Fit}' is not one of stretch, crop, pad."));
+        SvdInputException?[] problems =
+        [
+            CheckSide("height", recipe.Height ?? pack.DefaultHeight, multiple, pack),
+            CheckSide("width", recipe.Width ?? pack.DefaultWidth, multiple, pack),
+            CheckRange("numFrames", frames, MinFrames, MaxFrames, $"the pack was trained on {pack.DefaultFrames}"),
+            CheckRange("numInferenceSteps", recipe.NumInferenceSteps, MinSteps, MaxSteps, "25 is diffusers' default"),
+            CheckRange("minGuidanceScale", recipe.MinGuidanceScale, MinGuidance, MaxGuidance)
+                ?? (recipe.MinGuidanceScale > recipe.MaxGuidanceScale
+                    ? new SvdInputException("minGuidanceScale", Invariant(
+                        $"minGuidanceScale ({recipe.MinGuidanceScale}) is above maxGuidanceScale ({recipe.MaxGuidanceScale}). The scale ramps from the first frame's minimum to the last frame's maximum; make min ≤ max."))
+                    : null),
+            CheckRange("maxGuidanceScale", recipe.MaxGuidanceScale, MinGuidance, MaxGuidance),
+            CheckRange("fps", recipe.Fps, MinFps, MaxFps, "the model is conditioned on fps − 1; SVD was trained around 7"),
+            CheckRange("motionBucketId", recipe.MotionBucketId, MinMotionBucketId, MaxMotionBucketId, "SVD was trained on 0–255"),
+            CheckRange("noiseAugStrength", recipe.NoiseAugStrength, MinNoiseAugStrength, MaxNoiseAugStrength, "0.02 is the default"),
+            recipe.DecodeChunkSize is { } chunk ? CheckRange("decodeChunkSize", chunk, MinDecodeChunkSize, MaxDecodeChunkSize, "smaller uses less memory") : null,
+            CheckRange("numVideosPerPrompt", recipe.NumVideosPerPrompt, MinVideosPerPrompt, MaxVideosPerPrompt),
+            Enum.IsDefined(recipe.Fit) ? null : new SvdInputException("fit", Invariant($"fit '{recipe.Fit}' is not one of stretch, crop, pad.")),
+        ];
+        return [.. problems.OfType<SvdInputException>()];
     }
 
-    private static void CheckSide(string field, int value, int multiple, ModelPack pack)
+    private static SvdInputException? CheckSide(string field, int value, int multiple, ModelPack pack)
     {
-        CheckRange(field, value, MinSide, MaxSide);
-        if (value % multiple != 0)
-        {
-            var lower = Math.Max(multiple, value / multiple * multiple);
-            throw new SvdInputException(field, Invariant(
-                $"{field} must be a multiple of {multiple} for pack '{pack.Name}' (8 for the VAE × {multiple / 8} for the UNet's down-sampling), but is {value}. Use {lower} or {lower + multiple}."));
-        }
+        if (CheckRange(field, value, MinSide, MaxSide) is { } outOfRange) return outOfRange;
+        if (value % multiple == 0) return null;
+        var lower = Math.Max(multiple, value / multiple * multiple);
+        return new SvdInputException(field, Invariant(
+            $"{field} must be a multiple of {multiple} for pack '{pack.Name}' (8 for the VAE × {multiple / 8} for the UNet's down-sampling), but is {value}. Use {lower} or {lower + multiple}."));
     }
 
-    private static void CheckRange(string field, double value, double min, double max, string? hint = null)
+    private static SvdInputException? CheckRange(string field, double value, double min, double max, string? hint = null)
     {
-        if (value >= min && value <= max) return;
+        if (value >= min && value <= max) return null;
         var why = hint is null ? "" : $" ({hint})";
-        throw new SvdInputException(field, Invariant($"{field} must be between {min} and {max}{why}, but is {value}."));
+        return new SvdInputException(field, Invariant($"{field} must be between {min} and {max}{why}, but is {value}."));
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

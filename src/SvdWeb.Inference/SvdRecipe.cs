@@ -59,6 +59,16 @@ public sealed record SvdRecipe
     /// <summary>For float16 packs only: which torch half-precision randn to reproduce. Defaults to legacy (torch ≤ 2.11).</summary>
     public HalfRandnMode HalfRandn { get; init; } = HalfRandnMode.Legacy;
 
+    /// <summary>
+    /// A recipe that sets nothing: every default, and the only place they are written. The Create form, the REST API
+    /// and the CLI start from it, and <see cref="Resolve"/> fills the pack-dependent ones, so a setting left alone
+    /// means the same in all three (the decode chunk follows the frames asked for, not the pack's).
+    /// </summary>
+    public static SvdRecipe Defaults { get; } = new();
+
+    /// <summary>The decode chunk when none is given: every frame at once (diffusers: decode_chunk_size = num_frames).</summary>
+    public static int DefaultDecodeChunkSize(int numFrames) => numFrames;
+
     /// <summary>Fills pack-dependent defaults (size, frames, decode chunk) and the pack name.</summary>
     public SvdRecipe Resolve(ModelPack pack)
     {
@@ -70,7 +80,7 @@ public sealed record SvdRecipe
             Height = Height ?? pack.DefaultHeight,
             Width = Width ?? pack.DefaultWidth,
             NumFrames = frames,
-            DecodeChunkSize = DecodeChunkSize ?? frames,
+            DecodeChunkSize = DecodeChunkSize ?? DefaultDecodeChunkSize(frames),
         };
     }
 

@@ -25,6 +25,8 @@ internal static class GenerateCommand
         Option<HalfRandnMode?> HalfRandn, Option<ExecutionDevice> Device, Option<int> Threads, Option<int> Crf,
         Option<bool> ModelCpuOffload, Option<bool> ForwardChunking);
 
+    private static readonly SvdRecipe D = SvdRecipe.Defaults;
+
     public static Command Create()
     {
         var o = new Options(
@@ -36,14 +38,14 @@ internal static class GenerateCommand
             new("--height") { Description = "Output height, multiple of 8 × the UNet's down-sampling (default: the pack's, 576)." },
             new("--width") { Description = "Output width (default: the pack's, 1024)." },
             new("--num-frames") { Description = "Frames per video (default: the pack's num_frames: 14 SVD, 25 SVD-XT)." },
-            new("--num-inference-steps") { Description = "Denoising steps (default 25)." },
-            new("--min-guidance-scale") { Description = "Guidance of the first frame (default 1.0)." },
-            new("--max-guidance-scale") { Description = "Guidance of the last frame; > 1 turns guidance on (default 3.0)." },
-            new("--fps") { Description = "Frames per second of the video; the model is conditioned on fps − 1 (default 7)." },
-            new("--motion-bucket-id") { Description = "Amount of motion; higher moves more (default 127, trained 0–255)." },
-            new("--noise-aug-strength") { Description = "Noise added to the image; higher strays further from it (default 0.02)." },
-            new("--decode-chunk-size") { Description = "Frames decoded at once; smaller saves memory but changes the video (default: all)." },
-            new("--num-videos-per-prompt") { Description = "Videos from the one image (default 1)." },
+            new("--num-inference-steps") { Description = Invariant($"Denoising steps (default {D.NumInferenceSteps}).") },
+            new("--min-guidance-scale") { Description = Invariant($"Guidance of the first frame (default {D.MinGuidanceScale:0.0}).") },
+            new("--max-guidance-scale") { Description = Invariant($"Guidance of the last frame; > 1 turns guidance on (default {D.MaxGuidanceScale:0.0}).") },
+            new("--fps") { Description = Invariant($"Frames per second of the video; the model is conditioned on fps − 1 (default {D.Fps}).") },
+            new("--motion-bucket-id") { Description = Invariant($"Amount of motion; higher moves more (default {D.MotionBucketId}, trained 0–255).") },
+            new("--noise-aug-strength") { Description = Invariant($"Noise added to the image; higher strays further from it (default {D.NoiseAugStrength}).") },
+            new("--decode-chunk-size") { Description = "Frames decoded at once; smaller saves memory but changes the video (default: all the frames asked for, as the web page and the API)." },
+            new("--num-videos-per-prompt") { Description = Invariant($"Videos from the one image (default {D.NumVideosPerPrompt}).") },
             new("--seed") { Description = "torch.manual_seed value (default: a random one, printed and saved in the recipe)." },
             new("--fit") { Description = "stretch (diffusers' behaviour), crop (center crop to the output aspect) or pad." },
             new("--half-randn") { Description = "float16 packs: which torch half randn to reproduce, legacy (torch ≤ 2.11) or new." },
@@ -110,7 +112,7 @@ internal static class GenerateCommand
     {
         var recipe = parse.GetValue(o.Recipe) is { } recipeFile
             ? SvdRecipe.FromJson(ReadRecipe(recipeFile))
-            : new SvdRecipe { Seed = RandomSeed() };
+            : SvdRecipe.Defaults with { Seed = RandomSeed() };
         return recipe with
         {
             Height = parse.GetValue(o.Height) ?? recipe.Height,
@@ -131,6 +133,8 @@ internal static class GenerateCommand
             Model = null,
         };
     }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private static string ReadRecipe(string path)
     {

@@ -172,11 +172,13 @@ public static class GpuMemoryEstimator
             ? "Any one of these fits: " + string.Join("; or ", fixes) + "."
             : "No single change fits: combine fewer frames, a decode chunk of 1 and a smaller size, or use a GPU with more memory.";
         var attention = pack.MaterializedAttention ? " " + pack.AttentionWarning : "";
-        // Figures that round alike ("1.2 GiB … has 1.2 GiB") say how far apart they are.
+        // Figures that would round alike ("1.2 GiB … has 1.2 GiB") are written with the decimals that tell them apart,
+        // and the gap is said in MiB.
         var shortBy = GpuMemoryEstimate.Gib(estimate.TotalBytes) == GpuMemoryEstimate.Gib(availableBytes)
-            ? Invariant($" That is {Math.Ceiling((estimate.TotalBytes - availableBytes) / 1048576.0):0} MiB too much ({estimate.TotalBytes / 1073741824.0:0.000} GiB needed, {availableBytes / 1073741824.0:0.000} GiB available).")
+            ? Invariant($" That is {Math.Ceiling((estimate.TotalBytes - availableBytes) / 1048576.0):0} MiB too much.")
             : "";
-        return Invariant($"This recipe needs about {estimate.Describe()} of GPU memory, but the GPU has {GpuMemoryEstimate.Gib(availableBytes)} GiB ({availableSource}).{shortBy} {advice}{attention}");
+        var has = GpuMemoryEstimate.Contrast(estimate.TotalBytes, availableBytes).Second;
+        return Invariant($"This recipe needs about {estimate.Describe(availableBytes)} of GPU memory, but the GPU has {has} ({availableSource}).{shortBy} {advice}{attention}");
     }
 
     /// <summary>Bytes per activation element: activations take the graph's weight type.</summary>

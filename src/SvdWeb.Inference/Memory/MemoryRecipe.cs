@@ -23,6 +23,6 @@ public sealed record MemoryRecipe(int Frames, int Height, int Width, int DecodeC
         return new MemoryRecipe(frames,
             resolved.Height ?? throw new ArgumentException("Resolve the recipe against its pack first: Height is null.", nameof(resolved)),
             resolved.Width ?? throw new ArgumentException("Resolve the recipe against its pack first: Width is null.", nameof(resolved)),
-            resolved.DecodeChunkSize ?? frames, resolved.NumVideosPerPrompt, resolved.MaxGuidanceScale > 1f);
+            resolved.DecodeChunkSize ?? SvdRecipe.DefaultDecodeChunkSize(frames), resolved.NumVideosPerPrompt, resolved.MaxGuidanceScale > 1f);
     }
 }

@@ -75,7 +75,7 @@ public static class JobsApi
         if (image.Length > limit)
             return FieldProblem("image", $"'{GenerationService.DisplayName(image.FileName)}' is {image.Length / 1048576.0:F1} MB; the limit is {limit / 1048576.0:F0} MB (SvdWeb:MaxUploadBytes). Use a smaller file, e.g. the image scaled down or saved as JPEG.", StatusCodes.Status413PayloadTooLarge);
 
-        var recipe = form.TryGetValue("recipe", out var json) && !string.IsNullOrWhiteSpace(json) ? SvdRecipe.FromJson(json!) : new SvdRecipe();
+        var recipe = form.TryGetValue("recipe", out var json) && !string.IsNullOrWhiteSpace(json) ? SvdRecipe.FromJson(json!) : SvdRecipe.Defaults;
         if (!form.ContainsKey("recipe") || !RecipeHasSeed(form["recipe"]))
             recipe = recipe with { Seed = RandomSeed() };
         // Not part of the recipe: it changes no value of the video, only how the server runs it.

@@ -41,6 +41,20 @@ public sealed class SvdPipelineTests(TinyPipelineFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task RunAsync_WithProgress_DenoisingAndDecodingCountersBothRunFromOneToN()
+    {
+        var reports = new List<SvdProgress>();
+        await fixture.Pipeline.RunAsync(PipelineCase.Load("B").LoadImage(), Small, new SvdRunOptions(new SyncProgress(reports.Add)), TestContext.Current.CancellationToken);
+
+        string[] Shown(SvdStage stage) => reports.Where(r => r.Stage == stage).Select(r => SvdProgress.Counter(r.Stage, r.Step, r.TotalSteps)!).Distinct().ToArray();
+        Assert.Equal(["step 1/4", "step 2/4", "step 3/4", "step 4/4"], Shown(SvdStage.Denoising));
+        // 4 frames in chunks of 3: two decoder calls, and the last report of the stage still reads 2/2.
+        Assert.Equal(["chunk 1/2", "chunk 2/2"], Shown(SvdStage.Decoding));
+        Assert.Equal("chunk 2/2", SvdProgress.Counter(SvdStage.Decoding, reports.Last(r => r.Stage == SvdStage.Decoding).Step, 2));
+        Assert.Null(SvdProgress.Counter(SvdStage.EncodingVae, 0, 1));
+    }
+
+    [Fact]
     public async Task RunAsync_WithProgress_ReportsEveryStageInOrderMonotonically()
     {
         var reports = new List<SvdProgress>();

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Bunit;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.EntityFrameworkCore;
@@ -73,17 +72,48 @@ public sealed class CreatePageMemoryTests : RealServicesContext
     }
 
     [Fact]
-    public void Generate_OverLimit_RefusedBeforeQueueing()
+    public async Task Generate_OverLimit_ButtonOffRefusalShownOnceAndTheServiceRefusesItToo()
     {
         var page = RenderCreate();
         page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(File.ReadAllBytes(Fixtures.Image("logo_128x64.png")), "logo_128x64.png", contentType: "image/png"));
         page.WaitForElement("#model-view");
 
-        page.Find("#generate").Click();
+        Assert.True(page.Find("#generate").HasAttribute("disabled"));
+        // Ctrl+Enter reaches Generate with the button off: still nothing queued, and no second copy of the refusal.
+        page.Find("#create-page").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter", CtrlKey = true });
 
-        page.WaitForAssertion(() => Assert.Contains("decodeChunkSize) of 3 or less", page.Find("#submit-error").TextContent, StringComparison.Ordinal));
-        using var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext();
-        Assert.Equal(0, db.Generations.Count());
-        Assert.Equal(6.ToString(CultureInfo.InvariantCulture), page.Find("#decode-chunk-size").GetAttribute("value"));
+        var fix = "decodeChunkSize) of 3 or less";
+        Assert.Contains(fix, page.Find("#memory-estimate").TextContent, StringComparison.Ordinal);
+        Assert.Equal(1, CountOf(page.Markup, fix));
+        Assert.Empty(page.FindAll("#submit-error"));
+        Assert.Contains("does not fit the GPU's memory", page.Find("#generate-blocked").TextContent, StringComparison.Ordinal);
+        using (var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext())
+            Assert.Equal(0, db.Generations.Count());
+        // Nothing changed the decode chunk the user left empty (the default: all frames).
+        Assert.Equal("", page.Find("#decode-chunk-size").GetAttribute("value") ?? "");
+
+        // The refusal is the server's, not only the page's: the service refuses the page's recipe with the same words.
+        var generations = Services.GetRequiredService<SvdWeb.Jobs.GenerationService>();
+        await using var upload = File.OpenRead(Fixtures.Image("logo_128x64.png"));
+        var refused = await Assert.ThrowsAsync<SvdWeb.Jobs.InsufficientGpuMemoryException>(() => generations.SubmitAsync(upload, "logo.png",
+            new SvdWeb.Inference.SvdRecipe { Seed = 1 }, SvdWeb.Jobs.JobOwner.Local, Xunit.TestContext.Current.CancellationToken));
+        Assert.Contains(refused.Message, page.Find("#memory-estimate").TextContent, StringComparison.Ordinal);
+
+        // A decode chunk that fits turns Generate back on and queues.
+        Type(page, "decode-chunk-size", "3");
+        page.WaitForAssertion(() => Assert.False(page.Find("#generate").HasAttribute("disabled")));
+        page.Find("#generate").Click();
+        page.WaitForAssertion(() =>
+        {
+            using var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext();
+            Assert.Equal(3, Assert.Single(db.Generations.ToList()).DecodeChunkSize);
+        });
+    }
+
+    private static int CountOf(string text, string part)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + part.Length, StringComparison.Ordinal)) count++;
+        return count;
     }
 }

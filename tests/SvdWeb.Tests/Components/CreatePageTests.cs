@@ -50,9 +50,10 @@ public sealed class CreatePageTests : RealServicesContext
     {
         var page = RenderCreate();
 
-        // The tiny pack: 6 frames (unet num_frames), 128x64 by its svdweb.json; decode chunk = all frames.
+        // The tiny pack: 6 frames (unet num_frames), 128x64 by its svdweb.json; decode chunk left empty: all frames.
         Assert.Equal("6", ValueOf(page, "num-frames"));
-        Assert.Equal("6", ValueOf(page, "decode-chunk-size"));
+        Assert.Equal("", ValueOf(page, "decode-chunk-size"));
+        Assert.Equal("all 6", page.Find("#decode-chunk-size").GetAttribute("placeholder"));
         Assert.Equal("128", ValueOf(page, "width"));
         Assert.Equal("64", ValueOf(page, "height"));
         Assert.Equal("25", ValueOf(page, "steps"));
@@ -81,18 +82,52 @@ public sealed class CreatePageTests : RealServicesContext
     }
 
     [Fact]
-    public void Generate_WidthNotMultipleOfUNetFactor_ShowsFieldMessageAndStoresNothing()
+    public void WidthNotMultipleOfUNetFactor_ShowsFieldMessageGenerateOffAndStoresNothing()
     {
         var page = RenderCreate();
         Upload(page, "rose_70x46.png");
         page.WaitForElement("#model-view");
 
         Type(page, "width", "120");
-        page.Find("#generate").Click();
 
-        page.WaitForAssertion(() => Assert.Contains("width must be a multiple of 16 for pack 'tiny-svd'", page.Find("#submit-error").TextContent, StringComparison.Ordinal));
+        page.WaitForAssertion(() => Assert.Contains("width must be a multiple of 16 for pack 'tiny-svd'", Assert.Single(page.FindAll(".mud-input-helper-text.mud-input-error")).TextContent, StringComparison.Ordinal));
+        Assert.True(page.Find("#generate").HasAttribute("disabled"));
+        page.Find("#create-page").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter", CtrlKey = true });
         using var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext();
         Assert.Equal(0, db.Generations.Count());
+    }
+
+    [Fact]
+    public void OutOfRangeValues_AllShownAtOnceWithTheirRanges_KeptAsTyped_GenerateOffUntilFixed()
+    {
+        var page = RenderCreate();
+        Upload(page, "logo_128x64.png");
+        page.WaitForElement("#model-view");
+
+        Type(page, "num-frames", "0");
+        Type(page, "fps", "200");
+        Type(page, "height", "20");
+
+        page.WaitForAssertion(() => Assert.Equal(("0", "200", "20"), (ValueOf(page, "num-frames"), ValueOf(page, "fps"), ValueOf(page, "height"))));
+        Assert.Contains("numFrames must be between 1 and 128", page.Markup, StringComparison.Ordinal);
+        Assert.Contains("fps must be between 1 and 120", page.Markup, StringComparison.Ordinal);
+        Assert.Contains("height must be between 64 and 2048", page.Markup, StringComparison.Ordinal);
+        Assert.Equal(3, page.FindAll(".mud-input-helper-text.mud-input-error").Count(e => e.TextContent.Contains(" must be between ", StringComparison.Ordinal)));
+        Assert.Equal("Fix the highlighted settings to generate: height, numFrames, fps.", page.Find("#generate-blocked").TextContent);
+        Assert.True(page.Find("#generate").HasAttribute("disabled"));
+        page.Find("#create-page").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter", CtrlKey = true });
+        using (var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext())
+            Assert.Equal(0, db.Generations.Count());
+
+        Type(page, "num-frames", "6");
+        Type(page, "fps", "7");
+        Assert.True(page.Find("#generate").HasAttribute("disabled"));
+        Type(page, "height", "64");
+
+        page.WaitForAssertion(() => Assert.False(page.Find("#generate").HasAttribute("disabled")));
+        Assert.Empty(page.FindAll("#generate-blocked"));
+        page.Find("#generate").Click();
+        SingleStoredJob(page);
     }
 
     [Fact]

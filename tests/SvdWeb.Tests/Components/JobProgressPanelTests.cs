@@ -30,7 +30,8 @@ public sealed class JobProgressPanelTests : RealServicesContext
 
         panel.WaitForAssertion(() =>
         {
-            Assert.Equal("Denoising step 3/25", panel.Find("#progress-stage").TextContent);
+            // Three steps done: the fourth is running.
+            Assert.Equal("Denoising step 4/25", panel.Find("#progress-stage").TextContent);
             Assert.Equal("40% · elapsed 12.5 s · about 18 s left", panel.Find("#progress-times").TextContent);
             Assert.StartsWith("data:image/png;base64,", panel.Find("#latent-preview").GetAttribute("src"), StringComparison.Ordinal);
         });
@@ -62,6 +63,28 @@ public sealed class JobProgressPanelTests : RealServicesContext
 
         var panel = Render<JobProgressPanel>(p => p.Add(c => c.JobId, JobId));
 
-        Assert.Equal("Decoding chunk 1/2", panel.Find("#progress-stage").TextContent);
+        Assert.Equal("Decoding chunk 2/2", panel.Find("#progress-stage").TextContent);
+    }
+
+    [Theory]
+    [InlineData(SvdStage.Denoising, 3, "Denoising step")]
+    [InlineData(SvdStage.Decoding, 3, "Decoding chunk")]
+    public void Publish_EveryReportOfAStage_CountsFromOneToN(SvdStage stage, int total, string label)
+    {
+        // The pipeline reports 0 when a stage starts, then each step or chunk done: both stages read 1/n … n/n.
+        var broadcaster = Services.GetRequiredService<JobProgressBroadcaster>();
+        var panel = Render<JobProgressPanel>(p => p.Add(c => c.JobId, JobId));
+        var shown = new List<string>();
+
+        for (var done = 0; done <= total; done++)
+        {
+            broadcaster.Publish(new JobProgress(JobId, GenerationStatus.Running, stage, done, total, 0.5 + done * 0.1, 10 + done, 5, null));
+            var expected = done;
+            panel.WaitForAssertion(() => Assert.Equal(expected, broadcaster.Latest(JobId)!.Step));
+            panel.WaitForAssertion(() => Assert.Equal($"{label} {Math.Min(expected + 1, total)}/{total}", panel.Find("#progress-stage").TextContent));
+            shown.Add(panel.Find("#progress-stage").TextContent);
+        }
+
+        Assert.Equal([$"{label} 1/3", $"{label} 2/3", $"{label} 3/3"], shown.Distinct());
     }
 }

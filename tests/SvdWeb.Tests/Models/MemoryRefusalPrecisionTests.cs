@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Text.RegularExpressions;
 using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Models;
 using SvdWeb.TestSupport;
@@ -22,10 +22,24 @@ public sealed class MemoryRefusalPrecisionTests
 
         Assert.NotNull(refusal);
         Assert.Contains("That is 3 MiB too much", refusal, StringComparison.Ordinal);
-        var ic = CultureInfo.InvariantCulture;
-        Assert.Contains($"{(needs / 1073741824.0).ToString("0.000", ic)} GiB needed, {(available / 1073741824.0).ToString("0.000", ic)} GiB available", refusal, StringComparison.Ordinal);
-        Assert.NotEqual((needs / 1073741824.0).ToString("0.000", ic), (available / 1073741824.0).ToString("0.000", ic));
+        // The two figures themselves differ: as many decimals as it takes.
+        var needsText = Regex.Match(refusal, @"needs about (\S+ \S*B) \(").Groups[1].Value;
+        var hasText = Regex.Match(refusal, @"but the GPU has (\S+ \S*B) \(").Groups[1].Value;
+        Assert.NotEqual("", needsText);
+        Assert.NotEqual("", hasText);
+        Assert.NotEqual(needsText, hasText);
+        Assert.Equal(GpuMemoryEstimate.Contrast(needs, available), (needsText, hasText));
     }
+
+    [Theory]
+    [InlineData(1288490189L, 1288490189L - 200L * 1024 * 1024, "1.2 GiB", "1.0 GiB")]
+    [InlineData(1288490189L, 1288490189L - 20L * 1024 * 1024, "1.20 GiB", "1.18 GiB")]
+    [InlineData(1288490189L, 1288490189L - 3L * 1024 * 1024, "1.200 GiB", "1.197 GiB")]
+    [InlineData(1288490189L, 1288490189L - 300L * 1024, "1228.8 MiB", "1228.5 MiB")]
+    [InlineData(1288490189L, 1288490189L - 1000L, "1,288,490,189 bytes", "1,288,489,189 bytes")]
+    [InlineData(1288490189L, 1288490189L, "1.2 GiB", "1.2 GiB")]
+    public void Contrast_SizesThatDiffer_ReadDifferently(long first, long second, string firstText, string secondText) =>
+        Assert.Equal((firstText, secondText), GpuMemoryEstimate.Contrast(first, second));
 
     [Fact]
     public void Refusal_FarOverTheGpu_NoExtraFigures()

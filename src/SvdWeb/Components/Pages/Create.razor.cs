@@ -25,7 +25,6 @@ namespace SvdWeb.Components.Pages;
 public sealed partial class Create : IDisposable
 {
     private const int PreviewMaxSide = 512;
-    private readonly Dictionary<string, string> _errors = new(StringComparer.Ordinal);
     private CreateForm _form = new();
     private IReadOnlyList<PackEntry> _packs = [];
     private RgbImage? _image;
@@ -37,6 +36,9 @@ public sealed partial class Create : IDisposable
     internal const int MaxCount = 16;
 
     private int _count = 1;
+    private readonly Dictionary<string, object> _rules = new(StringComparer.Ordinal);
+    private MudBlazor.MudForm? _settingsForm;
+    private bool _revalidate = true;
 
     [Inject] private GenerationService Generations { get; set; } = default!;
 
@@ -80,6 +82,7 @@ public sealed partial class Create : IDisposable
             && (AuthenticationState is null || Ownership.MaySee((await AuthenticationState).User, source)))
         {
             _form.Load(source.ToRecipe());
+            _revalidate = true;
             _fileName = source.InputFileName;
             _upload = await File.ReadAllBytesAsync(Media.PathOf(source.MediaFolder, source.InputFile));
             _image = ImageLoader.Load(new MemoryStream(_upload), Generations.Limits, source.InputFileName);
@@ -107,9 +110,9 @@ public sealed partial class Create : IDisposable
     /// </summary>
     private (string Text, string? Refusal)? MemoryEstimate()
     {
-        if (Pack is not { } pack || _form.NumFrames < 1 || _form.Width < 8 || _form.Height < 8 || _form.DecodeChunkSize < 1 || _form.NumVideosPerPrompt < 1)
+        if (Pack is not { } pack || FieldProblems().Count > 0)
             return null;
-        var recipe = new MemoryRecipe(_form.NumFrames, _form.Height, _form.Width, _form.DecodeChunkSize, _form.NumVideosPerPrompt, _form.MaxGuidanceScale > 1f);
+        var recipe = MemoryRecipe.From(_form.ToRecipe().Resolve(pack));
         var estimate = Memory.Estimate(pack, recipe, _form.LowMemory);
         if (Memory.Refusal(pack, recipe) is { } refusal) return (refusal, refusal);
         var limit = Memory.Available is { } available
@@ -122,21 +125,38 @@ public sealed partial class Create : IDisposable
         return ($"Estimated peak GPU memory: {estimate.Describe()}. {limit}{options}", null);
     }
 
+    /// <summary>
+    /// Every setting out of range, by field, with the message the API would give (range included): all are shown at
+    /// once beside their fields, and Generate stays off until none is left. Values are never clamped behind the
+    /// user's back; they stay as typed until changed.
+    /// </summary>
+    private Dictionary<string, string> FieldProblems()
+    {
+        var problems = Pack is { } pack
+            ? SvdParameterLimits.Problems(_form.ToRecipe(), pack).GroupBy(p => p.Field).ToDictionary(g => g.Key, g => g.First().Message, StringComparer.Ordinal)
+            : new Dictionary<string, string>(StringComparer.Ordinal);
+        if (_count is < 1 or > MaxCount) problems["count"] = $"count must be between 1 and {MaxCount}, but is {_count}.";
+        return problems;
+    }
+
+    /// <summary>Why Generate is off (settings out of range, or a recipe the GPU cannot hold), else null.</summary>
+    private string? GenerateBlocker()
+    {
+        var problems = FieldProblems();
+        if (problems.Count > 0)
+            return $"Fix the highlighted setting{(problems.Count == 1 ? "" : "s")} to generate: {string.Join(", ", problems.Keys)}.";
+        return MemoryEstimate() is { Refusal: not null } ? "The recipe does not fit the GPU's memory (see above)." : null;
+    }
+
     public void Dispose() => Catalog.Changed -= OnCatalogChanged;
 
     private void ResetDefaults()
     {
         var keep = (_form.Model, _form.Seed, _form.SeedLocked, _form.LowMemory);
-        _form = new CreateForm { Model = keep.Model, Seed = keep.Seed, SeedLocked = keep.SeedLocked, LowMemory = keep.LowMemory };
-        if (Pack is { } pack)
-        {
-            _form.Width = pack.DefaultWidth;
-            _form.Height = pack.DefaultHeight;
-            _form.SizePreset = CreateForm.Presets.FirstOrDefault(p => p.Width == pack.DefaultWidth && p.Height == pack.DefaultHeight).Key ?? "custom";
-            _form.NumFrames = _form.DecodeChunkSize = pack.DefaultFrames;
-        }
+        _form = CreateForm.ForPack(Pack);
+        (_form.Model, _form.Seed, _form.SeedLocked, _form.LowMemory) = keep;
         if (!_form.SeedLocked) _form.Seed = Api.JobsApi.RandomSeed();
-        _errors.Clear();
+        _revalidate = true;
         UpdateModelView();
     }
 
@@ -149,6 +169,7 @@ public sealed partial class Create : IDisposable
     private void OnPresetChanged(string preset)
     {
         _form.ApplyPreset(preset);
+        _revalidate = true;
         UpdateModelView();
     }
 
@@ -223,19 +244,14 @@ public sealed partial class Create : IDisposable
     private async Task GenerateAsync()
     {
         if (_submitting) return;
-        _errors.Clear();
         _submitError = null;
         if (_image is null || _upload is null)
         {
             _imageError = "Choose an image first.";
             return;
         }
-        if (_count is < 1 or > MaxCount)
-        {
-            _errors["count"] = $"Count must be from 1 to {MaxCount}, but is {_count}.";
-            _submitError = _errors["count"];
-            return;
-        }
+        // Ctrl+Enter reaches here with the button off: the page already shows why, once.
+        if (GenerateBlocker() is not null) return;
         if (!_form.SeedLocked) _form.Seed = Api.JobsApi.RandomSeed();
         var recipe = _form.ToRecipe();
         var queued = new List<SvdWeb.Gallery.Generation>();
@@ -256,11 +272,7 @@ public sealed partial class Create : IDisposable
             // A refusal about one input is shown at that input too, unless some of the batch was queued already.
             if (ex.Field == "image") _imageError = ex.Message;
             else if (queued.Count > 0) refusal = $"The other {_count - queued.Count} were not queued: {ex.Message}";
-            else
-            {
-                if (ex.Field is { } field) _errors[field] = ex.Message;
-                _submitError = ex.Message;
-            }
+            else _submitError = ex.Message;
         }
         finally
         {
@@ -282,9 +294,26 @@ public sealed partial class Create : IDisposable
     private async Task<JobOwner> CurrentOwnerAsync() =>
         AuthenticationState is null ? JobOwner.Local : (await AuthenticationState).User.ToJobOwner();
 
-    private bool HasError(string field) => _errors.ContainsKey(field);
+    /// <summary>A field's MudForm rule: the problem <see cref="FieldProblems"/> finds for it in the whole form (so a
+    /// change to max guidance can flag min guidance too), cached so each render passes the same delegate.</summary>
+    private Func<T, string?> Rule<T>(string field)
+    {
+        if (!_rules.TryGetValue(field, out var rule)) _rules[field] = rule = new Func<T, string?>(_ => FieldProblems().GetValueOrDefault(field));
+        return (Func<T, string?>)rule;
+    }
 
-    private string? ErrorFor(string field) => _errors.GetValueOrDefault(field);
+    /// <summary>One field changed: every field is checked again, since rules span fields (min ≤ max guidance, sizes per pack).</summary>
+    private Task OnFieldChangedAsync(MudBlazor.Utilities.FormFieldChangedEventArgs args) => _settingsForm?.ValidateAsync() ?? Task.CompletedTask;
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        // Values set by the page (pack defaults, a preset, Remix) are checked as typed ones are.
+        if (_revalidate && _settingsForm is not null)
+        {
+            _revalidate = false;
+            await _settingsForm.ValidateAsync();
+        }
+    }
 
     private static string DataUrl(RgbImage image, int maxSide)
     {

@@ -1,46 +1,70 @@
 using SvdWeb.Inference;
 using SvdWeb.Inference.Imaging;
+using SvdWeb.Inference.Models;
 using SvdWeb.Inference.Rng;
 
 namespace SvdWeb.Components.Pages;
 
-/// <summary>The Create page's editable settings; <see cref="ToRecipe"/> turns them into what the pipeline validates.</summary>
+/// <summary>
+/// The Create page's editable settings; <see cref="ToRecipe"/> turns them into what the pipeline validates. Every
+/// starting value comes from <see cref="SvdRecipe.Defaults"/> (resolved against the pack by <see cref="ForPack"/>), so
+/// the page's defaults are the API's and the CLI's.
+/// </summary>
 public sealed class CreateForm
 {
+    private static readonly SvdRecipe Defaults = SvdRecipe.Defaults;
+
     public string? Model { get; set; }
 
     public string SizePreset { get; set; } = "1024x576";
 
-    public int Height { get; set; } = 576;
+    public int Height { get; set; } = ModelPack.DiffusersDefaultHeight;
 
-    public int Width { get; set; } = 1024;
+    public int Width { get; set; } = ModelPack.DiffusersDefaultWidth;
 
-    public FitMode Fit { get; set; } = FitMode.Stretch;
+    public FitMode Fit { get; set; } = Defaults.Fit;
 
+    /// <summary>SVD's num_frames until a pack is chosen (<see cref="ForPack"/> sets the pack's).</summary>
     public int NumFrames { get; set; } = 14;
 
-    public int NumInferenceSteps { get; set; } = 25;
+    public int NumInferenceSteps { get; set; } = Defaults.NumInferenceSteps;
 
-    public float MinGuidanceScale { get; set; } = 1.0f;
+    public float MinGuidanceScale { get; set; } = Defaults.MinGuidanceScale;
 
-    public float MaxGuidanceScale { get; set; } = 3.0f;
+    public float MaxGuidanceScale { get; set; } = Defaults.MaxGuidanceScale;
 
-    public int Fps { get; set; } = 7;
+    public int Fps { get; set; } = Defaults.Fps;
 
-    public int MotionBucketId { get; set; } = 127;
+    public int MotionBucketId { get; set; } = Defaults.MotionBucketId;
 
-    public float NoiseAugStrength { get; set; } = 0.02f;
+    public float NoiseAugStrength { get; set; } = Defaults.NoiseAugStrength;
 
-    public int DecodeChunkSize { get; set; } = 14;
+    /// <summary>Empty means the recipe's default, every frame at once (<see cref="SvdRecipe.DefaultDecodeChunkSize"/>):
+    /// it follows the frames asked for, as the API and the CLI do, instead of keeping the pack's frame count.</summary>
+    public int? DecodeChunkSize { get; set; } = Defaults.DecodeChunkSize;
 
-    public int NumVideosPerPrompt { get; set; } = 1;
+    public int NumVideosPerPrompt { get; set; } = Defaults.NumVideosPerPrompt;
 
     public long Seed { get; set; }
 
     /// <summary>Locked: every Generate uses <see cref="Seed"/>. Unlocked: a fresh seed is drawn per Generate.</summary>
     public bool SeedLocked { get; set; }
 
-    public HalfRandnMode HalfRandn { get; set; } = HalfRandnMode.Legacy;
+    public HalfRandnMode HalfRandn { get; set; } = Defaults.HalfRandn;
+
+    /// <summary>The decode chunk the recipe will run with: the one typed, else the default for the frames.</summary>
+    public int EffectiveDecodeChunkSize => DecodeChunkSize ?? SvdRecipe.DefaultDecodeChunkSize(NumFrames);
+
+    /// <summary>Every default for <paramref name="pack"/>: its size and frames; the decode chunk left to follow the frames.</summary>
+    public static CreateForm ForPack(ModelPack? pack)
+    {
+        var form = new CreateForm { Model = pack?.Name };
+        if (pack is null) return form;
+        var resolved = Defaults.Resolve(pack);
+        (form.Width, form.Height, form.NumFrames) = (resolved.Width!.Value, resolved.Height!.Value, resolved.NumFrames!.Value);
+        form.SizePreset = Presets.FirstOrDefault(p => p.Width == form.Width && p.Height == form.Height).Key ?? "custom";
+        return form;
+    }
 
     /// <summary>How the job runs, not what it makes, so not in <see cref="ToRecipe"/> (see Generation.LowMemory).</summary>
     public bool LowMemory { get; set; }
@@ -94,7 +118,7 @@ public sealed class CreateForm
         Fps = recipe.Fps;
         MotionBucketId = recipe.MotionBucketId;
         NoiseAugStrength = recipe.NoiseAugStrength;
-        DecodeChunkSize = recipe.DecodeChunkSize ?? NumFrames;
+        DecodeChunkSize = recipe.DecodeChunkSize;
         NumVideosPerPrompt = recipe.NumVideosPerPrompt;
         Seed = recipe.Seed;
         SeedLocked = true;

@@ -63,7 +63,7 @@ public sealed partial class Queue
     }
 
     private string ProgressText(Guid id) => Broadcaster.Latest(id) is { Status: GenerationStatus.Running } p
-        ? string.Create(CultureInfo.InvariantCulture, $"{p.Fraction * 100:F0}%{(p.Stage == SvdStage.Denoising ? $" · step {p.Step}/{p.TotalSteps}" : "")}")
+        ? string.Create(CultureInfo.InvariantCulture, $"{p.Fraction * 100:F0}%{(p.Stage == SvdStage.Denoising ? $" · {SvdProgress.Counter(p.Stage, p.Step, p.TotalSteps)}" : "")}")
         : "waiting";
 
     private async Task CancelAsync(Guid id)
