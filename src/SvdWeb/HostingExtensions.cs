@@ -168,7 +168,7 @@ internal static class HostingExtensions
         services.AddMudServices();
         services.ConfigureHttpJsonOptions(options => Api.ApiJson.Configure(options.SerializerOptions));
         services.AddSignalR().AddJsonProtocol(options => Api.ApiJson.Configure(options.PayloadSerializerOptions));
-        services.AddOpenApi();
+        services.AddOpenApi(Api.ApiDocument.Configure);
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = Api.ApiProblemDetails.FillIn);
         // Binding failures throw in every environment (not only Development), so ApiFailureMiddleware can name the
         // field in a problem instead of answering a bare 400.

@@ -27,22 +27,67 @@ public static class JobsApi
         // Kestrel stops reading past this many bytes (413) rather than buffering an oversized upload; the slack is
         // the multipart envelope and the recipe field.
         var bodyLimit = app.ServiceProvider.GetRequiredService<IOptions<SvdWebOptions>>().Value.MaxUploadBytes + 1024 * 1024;
-        var api = app.MapGroup("/api").WithTags("SvdWeb").DisableAntiforgery();
-        api.MapPost("/jobs", SubmitAsync).WithName("SubmitJob").Accepts<IFormFile>("multipart/form-data")
-            .WithMetadata(new RequestSizeLimitAttribute(bodyLimit), new RequestFormLimitsAttribute { MultipartBodyLengthLimit = bodyLimit });
-        api.MapGet("/jobs/{id:guid}", GetAsync).WithName("GetJob");
-        api.MapPost("/jobs/{id:guid}/cancel", CancelAsync).WithName("CancelJob");
-        api.MapPost("/jobs/{id:guid}/private", SetPrivateAsync).WithName("SetJobPrivate");
-        api.MapPost("/jobs/{id:guid}/move", MoveAsync).WithName("MoveJob");
-        api.MapGet("/jobs/{id:guid}/video", VideoAsync).WithName("GetJobVideo");
-        api.MapGet("/jobs/{id:guid}/frames.zip", FramesAsync).WithName("GetJobFrames");
-        api.MapGet("/jobs/{id:guid}/input.png", InputAsync).WithName("GetJobInput");
+        // Every call may answer 401 (accounts mode, no or a bad token) with a problem; the rest is per route, so the
+        // document lists every status a client must handle.
+        var api = app.MapGroup("/api").WithTags("SvdWeb").DisableAntiforgery().ProducesProblem(StatusCodes.Status401Unauthorized);
+        api.MapPost("/jobs", SubmitAsync).WithName("SubmitJob").AddOpenApiOperationTransformer(ApiDocument.DescribeSubmitForm)
+            .WithMetadata(new RequestSizeLimitAttribute(bodyLimit), new RequestFormLimitsAttribute { MultipartBodyLengthLimit = bodyLimit })
+            .Produces<JobDto>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapGet("/jobs/{id:guid}", GetAsync).WithName("GetJob").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/jobs/{id:guid}/cancel", CancelAsync).WithName("CancelJob")
+            .Produces(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/jobs/{id:guid}/private", SetPrivateAsync).WithName("SetJobPrivate")
+            .Produces<JobDto>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/jobs/{id:guid}/move", MoveAsync).WithName("MoveJob")
+            .Produces<JobDto>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapGet("/jobs/{id:guid}/video", VideoAsync).WithName("GetJobVideo")
+            .Produces<Stream>(StatusCodes.Status200OK, "video/mp4", "video/webm", "image/gif", "image/webp")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status410Gone)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapGet("/jobs/{id:guid}/frames.zip", FramesAsync).WithName("GetJobFrames")
+            .Produces<Stream>(StatusCodes.Status200OK, "application/zip")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status410Gone);
+        api.MapGet("/jobs/{id:guid}/input.png", InputAsync).WithName("GetJobInput")
+            .Produces<Stream>(StatusCodes.Status200OK, "image/png")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/jobs/{id:guid}/thumbnail.png", (Guid id, GenerationService s, MediaStore m, HttpContext c, CancellationToken ct) =>
-            PictureAsync(id, MediaStore.ThumbnailFile, "image/png", s, m, c, ct)).WithName("GetJobThumbnail");
+            PictureAsync(id, MediaStore.ThumbnailFile, "image/png", s, m, c, ct)).WithName("GetJobThumbnail")
+            .Produces<Stream>(StatusCodes.Status200OK, "image/png")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/jobs/{id:guid}/preview.gif", (Guid id, GenerationService s, MediaStore m, HttpContext c, CancellationToken ct) =>
-            PictureAsync(id, MediaStore.PreviewFile, "image/gif", s, m, c, ct)).WithName("GetJobPreview");
-        api.MapDelete("/jobs/{id:guid}", DeleteAsync).WithName("DeleteJob");
-        api.MapGet("/gallery", GalleryAsync).WithName("ListGallery");
+            PictureAsync(id, MediaStore.PreviewFile, "image/gif", s, m, c, ct)).WithName("GetJobPreview")
+            .Produces<Stream>(StatusCodes.Status200OK, "image/gif")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/jobs/{id:guid}", DeleteAsync).WithName("DeleteJob")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/gallery", GalleryAsync).WithName("ListGallery")
+            .Produces<PageDto<JobDto>>()
+            .ProducesValidationProblem();
         api.MapModelsApi();
         return app;
     }
@@ -93,7 +138,7 @@ public static class JobsApi
     private static async Task<Generation?> FindVisibleAsync(Guid id, ClaimsPrincipal user, GenerationService service, CancellationToken ct) =>
         await service.FindAsync(id, ct).ConfigureAwait(false) is { } job && Ownership.MaySee(user, job) ? job : null;
 
-    private static async Task<Results<Ok<JobDto>, NotFound<ProblemDetails>>> GetAsync(Guid id, ClaimsPrincipal user, GenerationService service, JobProgressBroadcaster broadcaster, QueueEstimator estimator, CancellationToken ct)
+    private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> GetAsync(Guid id, ClaimsPrincipal user, GenerationService service, JobProgressBroadcaster broadcaster, QueueEstimator estimator, CancellationToken ct)
     {
         var job = await FindVisibleAsync(id, user, service, ct).ConfigureAwait(false);
         if (job is null) return NotFound(id);
@@ -289,8 +334,9 @@ public static class JobsApi
         return int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out value);
     }
 
-    private static NotFound<ProblemDetails> NotFound(Guid id) =>
-        TypedResults.NotFound(new ProblemDetails { Title = "Not found", Detail = $"There is no job {id}.", Status = StatusCodes.Status404NotFound });
+    // A problem (application/problem+json) like every other refusal, as the document says.
+    private static ProblemHttpResult NotFound(Guid id) =>
+        TypedResults.Problem($"There is no job {id}.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
 
     internal static ProblemHttpResult FieldProblem(string field, string message, int status = StatusCodes.Status400BadRequest, string title = "Invalid request") =>
         TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
