@@ -9,18 +9,6 @@ using SvdWeb.Inference.Imaging;
 
 namespace SvdWeb.Inference.Video;
 
-/// <summary>The kinds of file <see cref="RecipeReader"/> looks into, told by their first bytes (never by the name).</summary>
-public enum RecipeFileKind
-{
-    /// <summary>Anything else: a JPEG, BMP or TIFF, a JSON file, or a video in another container.</summary>
-    Other,
-    Png,
-    Gif,
-    WebP,
-    Mp4,
-    WebM,
-}
-
 /// <summary>
 /// Reads back the <see cref="RecipeStamp"/> SvdWeb wrote into a file (see <see cref="RecipeEmbedding"/>), after
 /// <see cref="MetadataGuard"/> as for any upload: ImageSharp's metadata for PNG and GIF; for WebP the XMP chunk found
@@ -34,10 +22,15 @@ public static class RecipeReader
         if (head.Length >= 8 && head[..8].SequenceEqual((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A])) return RecipeFileKind.Png;
         if (head.Length >= 6 && (head[..6].SequenceEqual("GIF89a"u8) || head[..6].SequenceEqual("GIF87a"u8))) return RecipeFileKind.Gif;
         if (head.Length >= 12 && head[..4].SequenceEqual("RIFF"u8) && head[8..12].SequenceEqual("WEBP"u8)) return RecipeFileKind.WebP;
-        if (head.Length >= 8 && head[4..8].SequenceEqual("ftyp"u8)) return RecipeFileKind.Mp4;
+        if (head.Length >= 12 && head[4..8].SequenceEqual("ftyp"u8) && IsVideoBrand(head[8..12])) return RecipeFileKind.Mp4;
         if (head.Length >= 4 && head[..4].SequenceEqual((ReadOnlySpan<byte>)[0x1A, 0x45, 0xDF, 0xA3])) return RecipeFileKind.WebM;
         return RecipeFileKind.Other;
     }
+
+    /// <summary>MP4 and QuickTime brands; HEIF and AVIF photos share the container but are images, not videos.</summary>
+    private static bool IsVideoBrand(ReadOnlySpan<byte> brand) =>
+        brand[..3].SequenceEqual("iso"u8) || brand[..3].SequenceEqual("mp4"u8) || brand.SequenceEqual("avc1"u8)
+        || brand.SequenceEqual("M4V "u8) || brand.SequenceEqual("qt  "u8) || brand.SequenceEqual("dash"u8);
 
     /// <summary>The kind of the file at <paramref name="path"/>, from its first bytes.</summary>
     public static async Task<RecipeFileKind> DetectAsync(string path, CancellationToken ct)
@@ -197,7 +190,14 @@ public static class RecipeReader
         }
         catch (OperationCanceledException)
         {
-            if (!process.HasExited) process.Kill();
+            try
+            {
+                process.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+                // It exited meanwhile.
+            }
             throw;
         }
     }

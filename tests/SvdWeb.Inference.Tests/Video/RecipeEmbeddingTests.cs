@@ -194,6 +194,18 @@ public sealed class RecipeEmbeddingTests : IDisposable
         Assert.True(distances[0] < 8, $"mean difference {distances[0]:F1} levels");
     }
 
+    [Theory]
+    [InlineData("\0\0\0\u0018ftypisom", RecipeFileKind.Mp4)]
+    [InlineData("\0\0\0\u0018ftypqt  ", RecipeFileKind.Mp4)]
+    [InlineData("\0\0\0\u0018ftypheic", RecipeFileKind.Other)]
+    [InlineData("\0\0\0\u0018ftypavif", RecipeFileKind.Other)]
+    [InlineData("\x1A\x45\xDF\xA3\x01\0\0\0\0\0\0\x1F", RecipeFileKind.WebM)]
+    [InlineData("GIF89a\x40\0\x20\0\0\0", RecipeFileKind.Gif)]
+    [InlineData("RIFF\0\0\0\0WEBP", RecipeFileKind.WebP)]
+    [InlineData("{\"seed\": 42}", RecipeFileKind.Other)]
+    public void Detect_BySignature_HeifAndAvifPhotosAreNotVideos(string head, RecipeFileKind expected) =>
+        Assert.Equal(expected, RecipeReader.Detect(System.Text.Encoding.Latin1.GetBytes(head)));
+
     private static byte[] Pixels(Image<Rgb24> image)
     {
         var pixels = new byte[image.Width * image.Height * 3];
