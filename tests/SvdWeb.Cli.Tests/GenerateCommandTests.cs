@@ -71,6 +71,42 @@ public sealed class GenerateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Generate_RecipeFromItsMp4AndFromAPngFrame_ReproducesFrames()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var common = new[] { "generate", "--model", Fixtures.TinyPack, "--image", Fixtures.Image("rose_70x46.png"), "--device", "cpu" };
+        var first = await CliProcess.RunAsync(_work, null, ct, [.. common, "--out", "a.mp4", "--frames-dir", "a", "--height", "64", "--width", "64",
+            "--num-frames", "3", "--num-inference-steps", "2", "--motion-bucket-id", "90"]);
+        Assert.True(first.ExitCode == 0, first.StandardError);
+        File.Delete(Path.Combine(_work, "a.recipe.json"));
+
+        // The recipe JSON is gone: the video and a single frame carry the recipe themselves.
+        foreach (var (source, output) in new[] { ("a.mp4", "b"), (Path.Combine("a", "frame_0001.png"), "c") })
+        {
+            var again = await CliProcess.RunAsync(_work, null, ct, [.. common, "--out", $"{output}.mp4", "--frames-dir", output, "--recipe", source]);
+
+            Assert.True(again.ExitCode == 0, again.StandardError);
+            Assert.Contains("seed ", again.StandardError, StringComparison.Ordinal);
+            for (var f = 0; f < 3; f++)
+            {
+                var name = $"frame_{f:D4}.png";
+                Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(_work, "a", name), ct), await File.ReadAllBytesAsync(Path.Combine(_work, output, name), ct));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Generate_RecipeFromAPlainImage_SaysItCarriesNone()
+    {
+        var run = await CliProcess.RunAsync(_work, null, TestContext.Current.CancellationToken, "generate", "--model", Fixtures.TinyPack,
+            "--image", Fixtures.Image("logo_128x64.png"), "--out", "v.mp4", "--device", "cpu", "--recipe", Fixtures.Image("logo_128x64.png"));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("carries no SvdWeb recipe", run.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_work, "v.mp4")));
+    }
+
+    [Fact]
     public async Task Generate_FfmpegNotOnPath_ExitsWithInstallHint()
     {
         var dotnetFolder = Path.GetDirectoryName(CliProcess.DotnetHost()) ?? "/usr/bin";

@@ -34,7 +34,7 @@ internal static class GenerateCommand
             new("--image") { Description = "Input image (PNG, JPEG, WebP, BMP, GIF, TIFF).", Required = true },
             new("--out") { Description = "Output MP4 path (H.264, yuv420p, faststart). With several videos: NAME_0.mp4, NAME_1.mp4, …", Required = true },
             new("--frames-dir") { Description = "Also write lossless PNG frames frame_0000.png, … here (one subfolder per video when several)." },
-            new("--recipe") { Description = "Read settings from a recipe JSON (as written beside every video); options given here override it." },
+            new("--recipe") { Description = "Read settings from a recipe JSON (as written beside every video), or from a video or PNG frame SvdWeb made (MP4, WebM, PNG, GIF, WebP: the recipe inside it); options given here override it." },
             new("--height") { Description = "Output height, multiple of 8 × the UNet's down-sampling (default: the pack's, 576)." },
             new("--width") { Description = "Output width (default: the pack's, 1024)." },
             new("--num-frames") { Description = "Frames per video (default: the pack's num_frames: 14 SVD, 25 SVD-XT)." },
@@ -66,7 +66,7 @@ internal static class GenerateCommand
         var output = parse.GetRequiredValue(o.Out);
         // Fail on a missing ffmpeg before minutes of inference, not after (and before loading the pack).
         FfmpegTool.RequireFolder();
-        var recipe = BuildRecipe(parse, o);
+        var recipe = await BuildRecipeAsync(parse, o, ct).ConfigureAwait(false);
         var pack = ModelPack.Load(parse.GetRequiredValue(o.Model));
         var image = ImageLoader.Load(parse.GetRequiredValue(o.Image), ImageLimits.Default);
 
@@ -81,7 +81,9 @@ internal static class GenerateCommand
             .ToArray();
         // Each video encodes while the VAE decodes its later chunks.
         SvdResult result;
-        var encoders = await VideoEncoders.StartAsync(videoPaths, size.Width!.Value, size.Height!.Value, size.Fps, ct, parse.GetValue(o.Crf)).ConfigureAwait(false);
+        // No pack hash: hashing gigabytes of weights would delay every run; the web app's files carry it.
+        var stamp = new RecipeStamp(size);
+        var encoders = await VideoEncoders.StartAsync(videoPaths, size.Width!.Value, size.Height!.Value, size.Fps, ct, parse.GetValue(o.Crf), stamp).ConfigureAwait(false);
         await using (encoders.ConfigureAwait(false))
         {
             result = await pipeline.RunAsync(image, recipe, new SvdRunOptions(new ConsoleProgress(), FrameReady: encoders.Add), ct).ConfigureAwait(false);
@@ -96,7 +98,7 @@ internal static class GenerateCommand
                 {
                     var folder = videos.Count == 1 ? framesDir : Path.Combine(framesDir, $"video_{v}");
                     var frames = Enumerable.Range(0, video.NumFrames).Select(video.FrameRgb24).ToArray();
-                    await PngFrameWriter.WriteAsync(folder, frames, video.Width, video.Height, ct).ConfigureAwait(false);
+                    await PngFrameWriter.WriteAsync(folder, frames, video.Width, video.Height, ct, stamp).ConfigureAwait(false);
                     Console.Error.WriteLine($"wrote {video.NumFrames} PNG frames to {folder}");
                 }
             }
@@ -108,10 +110,10 @@ internal static class GenerateCommand
         return 0;
     }
 
-    private static SvdRecipe BuildRecipe(ParseResult parse, Options o)
+    private static async Task<SvdRecipe> BuildRecipeAsync(ParseResult parse, Options o, CancellationToken ct)
     {
         var recipe = parse.GetValue(o.Recipe) is { } recipeFile
-            ? SvdRecipe.FromJson(ReadRecipe(recipeFile))
+            ? await ReadRecipeAsync(recipeFile, ct).ConfigureAwait(false)
             : SvdRecipe.Defaults with { Seed = RandomSeed() };
         return recipe with
         {
@@ -136,11 +138,20 @@ internal static class GenerateCommand
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
-    private static string ReadRecipe(string path)
+    /// <summary>
+    /// A recipe JSON file (a plain recipe, or the stamp SvdWeb writes into files), or a file SvdWeb made with the recipe
+    /// inside it, told apart by its first bytes.
+    /// </summary>
+    private static async Task<SvdRecipe> ReadRecipeAsync(string path, CancellationToken ct)
     {
         try
         {
-            return File.ReadAllText(path);
+            var stamp = await RecipeReader.ReadAsync(path, ImageLimits.Default, ct).ConfigureAwait(false);
+            if (stamp is not null) return stamp.Recipe;
+            if (await RecipeReader.DetectAsync(path, ct).ConfigureAwait(false) != RecipeFileKind.Other)
+                throw new SvdInputException("recipe", $"'{path}' carries no SvdWeb recipe: only videos and frames SvdWeb made (since recipes were embedded) have one. Give its .recipe.json instead.");
+            var json = await File.ReadAllTextAsync(path, ct).ConfigureAwait(false);
+            return RecipeStamp.Parse(json)?.Recipe ?? SvdRecipe.FromJson(json);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -28,7 +28,7 @@ public sealed class Mp4Encoder : IAsyncDisposable
     private bool _completed;
     private bool _addedAny;
 
-    private Mp4Encoder(string path, int width, int height, double fps, int crf, string ffmpegFolder, CancellationToken ct)
+    private Mp4Encoder(string path, int width, int height, double fps, int crf, RecipeStamp? recipe, string ffmpegFolder, CancellationToken ct)
     {
         _path = path;
         _width = width;
@@ -44,7 +44,7 @@ public sealed class Mp4Encoder : IAsyncDisposable
             .FromPipeInput(new RawVideoPipeSource(_frames.GetConsumingEnumerable(_stop.Token)) { FrameRate = fps })
             .OutputToFile(_temporary, overwrite: true, options => options
                 .WithVideoCodec("libx264")
-                .WithCustomArgument(X264Arguments(crf, fps))
+                .WithCustomArgument(X264Arguments(crf, fps) + (recipe is null ? "" : " " + RecipeEmbedding.FfmpegMetadata(recipe)))
                 .WithFastStart())
             .NotifyOnStandardError(line =>
             {
@@ -63,13 +63,14 @@ public sealed class Mp4Encoder : IAsyncDisposable
         string.Create(CultureInfo.InvariantCulture, $"-pix_fmt yuv420p -preset medium -crf {crf} -r {fps}");
 
     /// <param name="crf">x264 constant rate factor: 0 lossless … 51 worst; 17 is visually lossless for these clips.</param>
+    /// <param name="recipe">Written into the file's "comment" tag (ffprobe shows it), so the file says how it was made.</param>
     /// <exception cref="FfmpegException">ffmpeg is not installed (the message says how to install it).</exception>
-    public static Mp4Encoder Start(string path, int width, int height, double fps, CancellationToken ct, int crf = 17)
+    public static Mp4Encoder Start(string path, int width, int height, double fps, CancellationToken ct, int crf = 17, RecipeStamp? recipe = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (width % 2 != 0 || height % 2 != 0)
             throw new ArgumentException($"yuv420p needs even sides; the frames are {width}x{height}.", nameof(width));
-        return new Mp4Encoder(path, width, height, fps, crf, FfmpegTool.RequireFolder(), ct);
+        return new Mp4Encoder(path, width, height, fps, crf, recipe, FfmpegTool.RequireFolder(), ct);
     }
 
     /// <summary>Queues one [height, width, 3] RGB24 frame; the memory must stay unchanged until the encoder completes.</summary>

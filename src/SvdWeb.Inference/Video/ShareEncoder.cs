@@ -62,9 +62,10 @@ public static class ShareEncoder
     /// <param name="interpolation">1 (the frames as they are), 2 or 4: that many times the frames and the frame rate,
     /// the new ones made by ffmpeg's motion-compensated interpolation (minterpolate), for smoother motion at the same
     /// speed. Applied after the loop, so a ping-pong turns smoothly too.</param>
+    /// <param name="recipe">Written into the file (<see cref="RecipeEmbedding"/>: a tag, a GIF comment or WebP XMP).</param>
     /// <exception cref="FfmpegException">ffmpeg is missing or failed; the message names the cause and the fix.</exception>
     public static async Task WriteAsync(string path, IReadOnlyList<ReadOnlyMemory<byte>> framesRgb24, int width, int height, double fps,
-        ShareFormat format, LoopMode loop, CancellationToken ct, int crf = 17, int interpolation = 1)
+        ShareFormat format, LoopMode loop, CancellationToken ct, int crf = 17, int interpolation = 1, RecipeStamp? recipe = null)
     {
         if (!InterpolationFactors.Contains(interpolation))
             throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation, "Interpolation is 1, 2 or 4.");
@@ -87,6 +88,7 @@ public static class ShareEncoder
                 .OutputToFile(temporary, overwrite: true, options =>
                 {
                     Encode(options, format, fps * interpolation, crf, Interpolate(fps, interpolation));
+                    if (recipe is not null && format is ShareFormat.Mp4 or ShareFormat.WebM) options.WithCustomArgument(RecipeEmbedding.FfmpegMetadata(recipe));
                     if (interpolation > 1) options.WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-frames:v {InterpolatedFrames(order.Count, interpolation)}"));
                 })
                 .NotifyOnStandardError(line =>
@@ -101,6 +103,7 @@ public static class ShareEncoder
                 .ProcessAsynchronously(true, new FFOptions { BinaryFolder = ffmpeg })
                 .ConfigureAwait(false);
             ct.ThrowIfCancellationRequested();
+            if (recipe is not null && format is ShareFormat.Gif or ShareFormat.WebP) await AddRecipeAsync(temporary, format, recipe, ct).ConfigureAwait(false);
             File.Move(temporary, path, overwrite: true);
         }
         catch (Exception ex) when (ex is FFMpegException or IOException or InvalidOperationException && !ct.IsCancellationRequested)
@@ -117,6 +120,14 @@ public static class ShareEncoder
         {
             if (File.Exists(temporary)) File.Delete(temporary);
         }
+    }
+
+    /// <summary>ffmpeg writes no GIF comment and no WebP metadata: the recipe goes into its file as one more block.</summary>
+    private static async Task AddRecipeAsync(string path, ShareFormat format, RecipeStamp recipe, CancellationToken ct)
+    {
+        var bytes = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
+        var stamped = format == ShareFormat.Gif ? RecipeEmbedding.AddGifComment(bytes, recipe) : RecipeEmbedding.AddWebpXmp(bytes, recipe);
+        await File.WriteAllBytesAsync(path, stamped, ct).ConfigureAwait(false);
     }
 
     /// <summary>

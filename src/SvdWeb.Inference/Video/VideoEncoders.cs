@@ -12,15 +12,16 @@ public sealed class VideoEncoders : IAsyncDisposable
     private VideoEncoders(List<Mp4Encoder> encoders) => _encoders = encoders;
 
     /// <param name="paths">The MP4 of each video, in the run's video order.</param>
+    /// <param name="recipe">Written into every MP4's "comment" tag.</param>
     /// <exception cref="FfmpegException">ffmpeg is not installed; no encoder is left running.</exception>
-    public static async Task<VideoEncoders> StartAsync(IReadOnlyList<string> paths, int width, int height, double fps, CancellationToken ct, int crf = 17)
+    public static async Task<VideoEncoders> StartAsync(IReadOnlyList<string> paths, int width, int height, double fps, CancellationToken ct, int crf = 17, RecipeStamp? recipe = null)
     {
         ArgumentNullException.ThrowIfNull(paths);
         var encoders = new List<Mp4Encoder>(paths.Count);
         try
         {
             foreach (var path in paths)
-                encoders.Add(Mp4Encoder.Start(path, width, height, fps, ct, crf));
+                encoders.Add(Mp4Encoder.Start(path, width, height, fps, ct, crf, recipe));
             return new VideoEncoders(encoders);
         }
         catch

@@ -155,5 +155,8 @@ public sealed class Generation
         HalfRandn = HalfRandn,
     };
 
+    /// <summary>What every file of this item carries: its recipe as the API returns it, the pack's hash and the item's id.</summary>
+    public RecipeStamp ToRecipeStamp() => new(ToRecipe(), ModelHash, Id);
+
     public bool IsFinished => Status is GenerationStatus.Succeeded or GenerationStatus.Failed or GenerationStatus.Cancelled or GenerationStatus.Interrupted;
 }

@@ -205,7 +205,8 @@ public sealed partial class JobRunner(
         // Started before inference: a missing ffmpeg fails the job before minutes of GPU time, and each video encodes
         // while the VAE decodes its later chunks.
         var videoPaths = Enumerable.Range(0, recipe.NumVideosPerPrompt).Select(i => media.PathOf(job.MediaFolder, MediaStore.VideoFile(i))).ToArray();
-        var encoders = await VideoEncoders.StartAsync(videoPaths, size.Width!.Value, size.Height!.Value, job.Fps, ct, options.Value.VideoCrf).ConfigureAwait(false);
+        var stamp = job.ToRecipeStamp();
+        var encoders = await VideoEncoders.StartAsync(videoPaths, size.Width!.Value, size.Height!.Value, job.Fps, ct, options.Value.VideoCrf, stamp).ConfigureAwait(false);
         await using (encoders.ConfigureAwait(false))
         {
             result = await pipeline.RunAsync(image, recipe, new SvdRunOptions(progress, Previews: true, FrameReady: encoders.Add), ct).ConfigureAwait(false);
@@ -215,7 +216,7 @@ public sealed partial class JobRunner(
             {
                 var video = result.Videos[i];
                 await encoders.CompleteAsync(i).ConfigureAwait(false);
-                await media.WriteAtomicallyAsync(job.MediaFolder, MediaStore.FramesZipFile(i), (stream, token) => WriteFramesZipAsync(video, stream, token), ct).ConfigureAwait(false);
+                await media.WriteAtomicallyAsync(job.MediaFolder, MediaStore.FramesZipFile(i), (stream, token) => WriteFramesZipAsync(video, stamp, stream, token), ct).ConfigureAwait(false);
             }
         }
         var first = result.Videos[0];
@@ -224,7 +225,7 @@ public sealed partial class JobRunner(
         return result;
     }
 
-    private static async Task WriteFramesZipAsync(SvdVideo video, Stream destination, CancellationToken ct)
+    private static async Task WriteFramesZipAsync(SvdVideo video, RecipeStamp stamp, Stream destination, CancellationToken ct)
     {
         // PNG is already compressed: store the entries, which makes the ZIP as fast to write as to read.
         await using var zip = new ZipArchive(destination, ZipArchiveMode.Create, leaveOpen: true);
@@ -233,7 +234,7 @@ public sealed partial class JobRunner(
             ct.ThrowIfCancellationRequested();
             var entry = zip.CreateEntry(PngFrameWriter.FrameName(f), CompressionLevel.NoCompression);
             await using var entryStream = await entry.OpenAsync(ct).ConfigureAwait(false);
-            await entryStream.WriteAsync(PngFrameWriter.Encode(video.FrameRgb24(f).Span, video.Width, video.Height), ct).ConfigureAwait(false);
+            await entryStream.WriteAsync(PngFrameWriter.Encode(video.FrameRgb24(f).Span, video.Width, video.Height, stamp), ct).ConfigureAwait(false);
         }
     }
 

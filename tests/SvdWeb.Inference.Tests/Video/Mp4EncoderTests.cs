@@ -45,8 +45,10 @@ public sealed class Mp4EncoderTests : IDisposable
         var frames = Frames(5);
         var streamed = Path.Combine(_folder, "streamed.mp4");
         var batch = Path.Combine(_folder, "batch.mp4");
+        // With the recipe inside, as every video SvdWeb writes has it.
+        var recipe = new RecipeStamp(new SvdRecipe { Model = "tiny-svd", Seed = 42 }, "abc", Guid.NewGuid());
 
-        await using (var encoder = Mp4Encoder.Start(streamed, Width, Height, 7, ct))
+        await using (var encoder = Mp4Encoder.Start(streamed, Width, Height, 7, ct, recipe: recipe))
         {
             foreach (var frame in frames)
             {
@@ -55,7 +57,7 @@ public sealed class Mp4EncoderTests : IDisposable
             }
             await encoder.CompleteAsync();
         }
-        await Mp4Writer.WriteAsync(batch, frames, Width, Height, 7, ct);
+        await Mp4Writer.WriteAsync(batch, frames, Width, Height, 7, ct, recipe: recipe);
 
         Assert.Equal(await File.ReadAllBytesAsync(batch, ct), await File.ReadAllBytesAsync(streamed, ct));
     }

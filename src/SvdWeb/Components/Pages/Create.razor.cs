@@ -78,15 +78,11 @@ public sealed partial class Create : IDisposable
         ResetDefaults();
         Catalog.Changed += OnCatalogChanged;
         // Someone else's private item cannot be remixed: to them it does not exist.
-        if (Remix is { } id && await Generations.FindAsync(id, CancellationToken.None) is { } source
-            && (AuthenticationState is null || Ownership.MaySee((await AuthenticationState).User, source)))
+        if (Remix is { } id && await VisibleItemAsync(id) is { } source)
         {
             _form.Load(source.ToRecipe());
             _revalidate = true;
-            _fileName = source.InputFileName;
-            _upload = await File.ReadAllBytesAsync(Media.PathOf(source.MediaFolder, source.InputFile));
-            _image = ImageLoader.Load(new MemoryStream(_upload), Generations.Limits, source.InputFileName);
-            _inputPreview = DataUrl(_image, PreviewMaxSide);
+            await LoadItemImageAsync(source);
             UpdateModelView();
         }
     }
@@ -204,14 +200,14 @@ public sealed partial class Create : IDisposable
             using var buffer = new MemoryStream();
             await stream.CopyToAsync(buffer);
             var bytes = buffer.ToArray();
-            var image = await Generations.ReadImageAsync(new MemoryStream(bytes), file.Name, CancellationToken.None);
-            (_upload, _image, _fileName) = (bytes, image, GenerationService.DisplayName(file.Name));
-            _inputPreview = DataUrl(image, PreviewMaxSide);
+            if (await OfferDroppedRecipeAsync(bytes, file.Name)) return;
+            await UseImageAsync(bytes, GenerationService.DisplayName(file.Name));
             UpdateModelView();
         }
         catch (UserFacingException ex)
         {
-            _imageError = ex.Message;
+            if (_dropped is null) _imageError = ex.Message;
+            else DroppedFrameUnreadable();
         }
         catch (IOException ex)
         {
