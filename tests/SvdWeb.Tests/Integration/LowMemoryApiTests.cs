@@ -72,7 +72,8 @@ public sealed class LowMemoryApiTests : IDisposable
             using var stream = entry.Open();
             using var buffer = new MemoryStream();
             await stream.CopyToAsync(buffer, ct);
-            frames.Add($"{entry.Name}:{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(buffer.ToArray()))}");
+            buffer.Position = 0;
+            frames.Add($"{entry.Name}:{FramePixels.Fingerprint(buffer)}");
         }
         return [.. frames];
     }

@@ -123,14 +123,17 @@ public sealed class PostgresWorkerProcessTests(PostgresServer server) : IAsyncDi
         Assert.Empty(Directory.GetFiles(Path.Combine(_media, "media"), "*.tmp*", SearchOption.AllDirectories));
     }
 
-    /// <summary>Each frame's PNG bytes, by entry name (the ZIP's own timestamps differ from run to run).</summary>
+    /// <summary>Each frame's pixels and recipe, by entry name (the file bytes name each job's own gallery item).</summary>
     private List<(string Name, string Sha256)> Frames(Generation job)
     {
         using var zip = ZipFile.OpenRead(Path.Combine(_media, "media", job.MediaFolder, "frames_0.zip"));
         return zip.Entries.Select(entry =>
         {
             using var stream = entry.Open();
-            return (entry.FullName, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream)));
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            buffer.Position = 0;
+            return (entry.FullName, FramePixels.Fingerprint(buffer));
         }).ToList();
     }
 
