@@ -12,6 +12,15 @@ public sealed record ImageLimits(long MaxBytes, long MaxPixels)
     /// </summary>
     public long MaxMetadataBytes { get; init; } = 4L * 1024 * 1024;
 
+    /// <summary>
+    /// Most scans in a JPEG. Each scan of a progressive JPEG makes the decoder visit every block of the image again, and
+    /// the format codes a run of 32,767 empty blocks in two bytes, so a 300 KB file of thousands of scans can cost hours
+    /// of decoding (libjpeg-turbo's "Two Issues with the JPEG Standard", LJT-01-003). A baseline JPEG has one scan per
+    /// component and the common progression scripts about ten; libjpeg-turbo's and DALI's guards allow 500, but with
+    /// this project's 40-megapixel limit 100 already bounds a decode to seconds.
+    /// </summary>
+    public int MaxJpegScans { get; init; } = 100;
+
     /// <summary>50 MiB and 40 megapixels: more than any camera photo a user would animate, far below what exhausts memory.</summary>
     public static ImageLimits Default { get; } = new(50L * 1024 * 1024, 40_000_000);
 }

@@ -12,7 +12,8 @@ namespace SvdWeb.Inference.Imaging;
 /// first frame is used, and no decoder version should get to spend memory on the rest). Inflation stops as soon as the budget is spent, so a bomb is refused in
 /// milliseconds with a few hundred KB of buffers. JPEG segments, GIF blocks and TIFF tags are stored, not compressed,
 /// so they never exceed the file; JPEG's are still counted against the budget, GIF and TIFF are left to the upload
-/// limit.
+/// limit. A JPEG is also refused for more than <see cref="ImageLimits.MaxJpegScans"/> scans, the one way a small
+/// JPEG of few pixels and no metadata still costs hours of decoding.
 /// </summary>
 internal static class MetadataGuard
 {
@@ -148,18 +149,21 @@ internal static class MetadataGuard
     {
         var budget = new Budget(limits.MaxMetadataBytes, displayName);
         stream.Position = start + 2;
-        Span<byte> length = stackalloc byte[2];
-        while (true)
+        var reader = new ByteReader(stream);
+        var scans = 0;
+        var marker = NextMarker(reader);
+        while (marker >= 0)
         {
-            var b = stream.ReadByte();
-            if (b < 0) return;
-            if (b != 0xFF) return;   // not at a marker: entropy data or damage, the decoder's business
-            int marker;
-            do marker = stream.ReadByte(); while (marker == 0xFF);
-            if (marker < 0 || marker == 0xDA || marker == 0xD9) return;   // start of scan, end of image
-            if (marker is 0x01 or (>= 0xD0 and <= 0xD7)) continue;        // markers without a length
-            if (stream.ReadAtLeast(length, 2, throwOnEndOfStream: false) < 2) return;
-            var size = BinaryPrimitives.ReadUInt16BigEndian(length);
+            if (marker == 0xD9) return;                                                   // end of image
+            if (marker is 0x01 or (>= 0xD0 and <= 0xD7))                                  // markers without a length
+            {
+                marker = NextMarker(reader);
+                continue;
+            }
+            var high = reader.ReadByte();
+            var low = reader.ReadByte();
+            if (low < 0) return;
+            var size = (high << 8) | low;
             if (size < 2) return;
             // APPn (EXIF, XMP, ICC, Adobe, IPTC) and COM are metadata; tables and frame headers are the image.
             if (marker is (>= 0xE0 and <= 0xEF) or 0xFE)
@@ -167,7 +171,85 @@ internal static class MetadataGuard
                 budget.Spend(BlockOverhead, "APP/COM segment");
                 budget.Spend(size - 2, "APP/COM segment");
             }
-            stream.Position += size - 2;
+            if (!reader.Skip(size - 2)) return;
+            if (marker != 0xDA)
+            {
+                marker = NextMarker(reader);
+                continue;
+            }
+            if (++scans > limits.MaxJpegScans)
+            {
+                throw new SvdInputException("image",
+                    $"'{displayName}' is a progressive JPEG with more than {limits.MaxJpegScans} scans: each scan decodes the whole picture again, so it "
+                    + "would take minutes to hours to read (a known way to stall a server). Save it again as a baseline JPEG or as PNG, and upload that.");
+            }
+            marker = MarkerAfterEntropyCodedData(reader);
+        }
+    }
+
+    /// <summary>The marker code at the reader, or −1 when the bytes there are not a marker (damage, the decoder's business) or the file ends.</summary>
+    private static int NextMarker(ByteReader reader)
+    {
+        if (reader.ReadByte() != 0xFF) return -1;
+        int marker;
+        do marker = reader.ReadByte(); while (marker == 0xFF);
+        return marker;
+    }
+
+    /// <summary>
+    /// Reads past a scan's entropy-coded data and returns the marker that ends it (−1 at the end of the file): inside
+    /// the data 0xFF is followed by a stuffed 0x00, by fill bytes 0xFF, or by a restart marker RSTn, none of which ends the scan.
+    /// </summary>
+    private static int MarkerAfterEntropyCodedData(ByteReader reader)
+    {
+        while (true)
+        {
+            var b = reader.ReadByte();
+            if (b < 0) return -1;
+            if (b != 0xFF) continue;
+            int next;
+            do next = reader.ReadByte(); while (next == 0xFF);
+            if (next < 0) return -1;
+            if (next == 0x00 || next is >= 0xD0 and <= 0xD7) continue;
+            return next;
+        }
+    }
+
+    /// <summary>
+    /// Forward reading of a seekable stream through a buffer: a JPEG's scans are walked byte by byte to find where each
+    /// ends, and a stream's own ReadByte may cost a call and a copy each.
+    /// </summary>
+    private sealed class ByteReader(Stream stream)
+    {
+        private readonly byte[] _buffer = new byte[64 * 1024];
+        private int _next;
+        private int _end;
+
+        public int ReadByte()
+        {
+            if (_next == _end)
+            {
+                _end = stream.Read(_buffer);
+                _next = 0;
+                if (_end == 0) return -1;
+            }
+            return _buffer[_next++];
+        }
+
+        /// <summary>Skips <paramref name="count"/> bytes; false when the file ends first.</summary>
+        public bool Skip(long count)
+        {
+            var buffered = _end - _next;
+            if (count <= buffered)
+            {
+                _next += (int)count;
+                return true;
+            }
+            var target = stream.Position + (count - buffered);
+            (_next, _end) = (0, 0);
+            if (target > stream.Length) return false;
+            stream.Position = target;
+            return true;
         }
     }
 
