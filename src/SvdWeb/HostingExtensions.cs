@@ -8,7 +8,8 @@ using MudBlazor.Services;
 using SvdWeb.Accounts;
 using SvdWeb.Gallery;
 using SvdWeb.Jobs;
-using SvdWeb.Models;
+using SvdWeb.Devices;
+using SvdWeb.Packs;
 using SvdWeb.Options;
 using SvdWeb.Storage;
 

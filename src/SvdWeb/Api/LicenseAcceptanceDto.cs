@@ -1,4 +1,4 @@
-using SvdWeb.Models;
+using SvdWeb.Packs;
 
 namespace SvdWeb.Api;
 

@@ -4,7 +4,7 @@ using SvdWeb.Accounts;
 using SvdWeb.Inference;
 using SvdWeb.Inference.Models;
 using SvdWeb.Jobs;
-using SvdWeb.Models;
+using SvdWeb.Packs;
 
 namespace SvdWeb.Api;
 

@@ -35,9 +35,9 @@ public class GalleryDbContext : IdentityDbContext<IdentityUser>, IDataProtection
 
     public DbSet<SvdWeb.Accounts.ApiToken> ApiTokens => Set<SvdWeb.Accounts.ApiToken>();
 
-    public DbSet<SvdWeb.Models.PackLicenseAcceptance> PackLicenseAcceptances => Set<SvdWeb.Models.PackLicenseAcceptance>();
+    public DbSet<SvdWeb.Packs.PackLicenseAcceptance> PackLicenseAcceptances => Set<SvdWeb.Packs.PackLicenseAcceptance>();
 
-    public DbSet<SvdWeb.Models.SiteSetting> SiteSettings => Set<SvdWeb.Models.SiteSetting>();
+    public DbSet<SvdWeb.Packs.SiteSetting> SiteSettings => Set<SvdWeb.Packs.SiteSetting>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -45,8 +45,8 @@ public class GalleryDbContext : IdentityDbContext<IdentityUser>, IDataProtection
         base.OnModelCreating(builder);
         builder.ApplyConfiguration(new GenerationConfiguration());
         builder.ApplyConfiguration(new SvdWeb.Accounts.ApiTokenConfiguration());
-        builder.ApplyConfiguration(new SvdWeb.Models.PackLicenseAcceptanceConfiguration());
-        builder.ApplyConfiguration(new SvdWeb.Models.SiteSettingConfiguration());
+        builder.ApplyConfiguration(new SvdWeb.Packs.PackLicenseAcceptanceConfiguration());
+        builder.ApplyConfiguration(new SvdWeb.Packs.SiteSettingConfiguration());
         builder.Entity<IdentityRole>().HasData(
             new IdentityRole { Id = "9d0c6f4e-0000-4000-8000-000000000001", Name = SvdWeb.Accounts.Roles.Admin, NormalizedName = "ADMIN", ConcurrencyStamp = "admin" },
             new IdentityRole { Id = "9d0c6f4e-0000-4000-8000-000000000002", Name = SvdWeb.Accounts.Roles.User, NormalizedName = "USER", ConcurrencyStamp = "user" });

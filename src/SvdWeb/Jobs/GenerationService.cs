@@ -6,7 +6,8 @@ using SvdWeb.Inference;
 using SvdWeb.Inference.Imaging;
 using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Models;
-using SvdWeb.Models;
+using SvdWeb.Devices;
+using SvdWeb.Packs;
 using SvdWeb.Options;
 using SvdWeb.Storage;
 

@@ -7,7 +7,8 @@ using SvdWeb.Inference;
 using SvdWeb.Inference.Files;
 using SvdWeb.Inference.Imaging;
 using SvdWeb.Inference.Video;
-using SvdWeb.Models;
+using SvdWeb.Devices;
+using SvdWeb.Packs;
 using SvdWeb.Options;
 using SvdWeb.Storage;
 

@@ -10,9 +10,9 @@ using SvdWeb.Components.Pages;
 using SvdWeb.Gallery;
 using SvdWeb.Inference;
 using SvdWeb.Jobs;
-using SvdWeb.Models;
+using SvdWeb.Packs;
 using SvdWeb.TestSupport;
-using SvdWeb.Tests.Models;
+using SvdWeb.Tests.Packs;
 
 namespace SvdWeb.Tests.Components;
 

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using SvdWeb.Gallery;
 using SvdWeb.Jobs;
-using SvdWeb.Models;
+using SvdWeb.Packs;
 using SvdWeb.Options;
 using SvdWeb.Storage;
 using SvdWeb.TestSupport;

@@ -15,7 +15,7 @@ namespace SvdWeb.Tests.Integration;
 public sealed class LowMemoryApiTests : IDisposable
 {
     // The pipeline cache says at Information which memory options it loaded a pack with.
-    private readonly SvdWebFactory _factory = new(settings: new Dictionary<string, string?> { ["Logging:LogLevel:SvdWeb.Models.PipelineCache"] = "Information" });
+    private readonly SvdWebFactory _factory = new(settings: new Dictionary<string, string?> { ["Logging:LogLevel:SvdWeb.Devices.PipelineCache"] = "Information" });
 
     [Fact]
     public async Task Submit_LowMemory_RunsWithBothOptionsAndGivesTheSameFrames()

@@ -10,7 +10,7 @@ using SvdWeb.Accounts;
 using SvdWeb.Api;
 using SvdWeb.Gallery;
 using SvdWeb.Tests.Accounts;
-using SvdWeb.Tests.Models;
+using SvdWeb.Tests.Packs;
 using SvdWeb.TestSupport;
 
 namespace SvdWeb.Tests.Integration;
@@ -71,7 +71,7 @@ public sealed class ModelsAdminApiTests : IDisposable
         Assert.Equal(HttpStatusCode.Forbidden, setDefault.StatusCode);
         Assert.Contains("Only an admin may set the default pack", await DetailAsync(setDefault, ct), StringComparison.Ordinal);
         Assert.False(Assert.Single(await ModelsAsync(alice, ct), p => p.Name == Licensed).LicenseAccepted);
-        Assert.Null(_factory.Services.GetRequiredService<SvdWeb.Models.PackAdministration>().StoredDefaultPack);
+        Assert.Null(_factory.Services.GetRequiredService<SvdWeb.Packs.PackAdministration>().StoredDefaultPack);
     }
 
     [Fact]

@@ -5,9 +5,9 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 using SvdWeb.Accounts;
 using SvdWeb.Api;
-using SvdWeb.Models;
+using SvdWeb.Packs;
 using SvdWeb.TestSupport;
-using SvdWeb.Tests.Models;
+using SvdWeb.Tests.Packs;
 
 namespace SvdWeb.Tests.Integration;
 

@@ -2,10 +2,10 @@ using Microsoft.Extensions.DependencyInjection;
 using SvdWeb.Gallery;
 using SvdWeb.Inference;
 using SvdWeb.Jobs;
-using SvdWeb.Models;
+using SvdWeb.Packs;
 using SvdWeb.TestSupport;
 using SvdWeb.Tests.Components;
-using SvdWeb.Tests.Models;
+using SvdWeb.Tests.Packs;
 
 namespace SvdWeb.Tests.Jobs;
 

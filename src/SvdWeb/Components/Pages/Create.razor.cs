@@ -10,7 +10,8 @@ using SvdWeb.Inference.Imaging;
 using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Models;
 using SvdWeb.Jobs;
-using SvdWeb.Models;
+using SvdWeb.Devices;
+using SvdWeb.Packs;
 using SvdWeb.Options;
 using SvdWeb.Storage;
 

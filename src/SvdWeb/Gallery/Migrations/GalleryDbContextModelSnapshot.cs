@@ -473,7 +473,7 @@ namespace SvdWeb.Gallery.Migrations
                     b.ToTable("Generations");
                 });
 
-            modelBuilder.Entity("SvdWeb.Models.PackLicenseAcceptance", b =>
+            modelBuilder.Entity("SvdWeb.Packs.PackLicenseAcceptance", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
@@ -518,7 +518,7 @@ namespace SvdWeb.Gallery.Migrations
                     b.ToTable("PackLicenseAcceptances");
                 });
 
-            modelBuilder.Entity("SvdWeb.Models.SiteSetting", b =>
+            modelBuilder.Entity("SvdWeb.Packs.SiteSetting", b =>
                 {
                     b.Property<string>("Key")
                         .HasMaxLength(64)

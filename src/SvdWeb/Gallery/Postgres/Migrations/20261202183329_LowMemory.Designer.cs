@@ -489,7 +489,7 @@ namespace SvdWeb.Gallery.Postgres.Migrations
                     b.ToTable("Generations");
                 });
 
-            modelBuilder.Entity("SvdWeb.Models.PackLicenseAcceptance", b =>
+            modelBuilder.Entity("SvdWeb.Packs.PackLicenseAcceptance", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
@@ -536,7 +536,7 @@ namespace SvdWeb.Gallery.Postgres.Migrations
                     b.ToTable("PackLicenseAcceptances");
                 });
 
-            modelBuilder.Entity("SvdWeb.Models.SiteSetting", b =>
+            modelBuilder.Entity("SvdWeb.Packs.SiteSetting", b =>
                 {
                     b.Property<string>("Key")
                         .HasMaxLength(64)

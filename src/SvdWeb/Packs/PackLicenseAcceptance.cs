@@ -1,4 +1,5 @@
-namespace SvdWeb.Models;
+
+namespace SvdWeb.Packs;
 
 /// <summary>
 /// An admin accepted a pack's license. It holds for that pack name and that exact license text (its SHA-256): a pack

@@ -4,8 +4,9 @@ using SvdWeb.Accounts;
 using SvdWeb.Gallery;
 using SvdWeb.Inference.Models;
 using SvdWeb.Jobs;
+using SvdWeb.Devices;
 
-namespace SvdWeb.Models;
+namespace SvdWeb.Packs;
 
 /// <summary>
 /// What admins decide about packs, stored in SQLite: which licenses were accepted (per pack and license text) and the

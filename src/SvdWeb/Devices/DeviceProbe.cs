@@ -3,8 +3,9 @@ using Microsoft.Extensions.Options;
 using SvdWeb.Inference.Gpu;
 using SvdWeb.Inference.Onnx;
 using SvdWeb.Options;
+using SvdWeb.Packs;
 
-namespace SvdWeb.Models;
+namespace SvdWeb.Devices;
 
 /// <summary>
 /// At startup, says for each configured device where inference will run and why ("CUDA unavailable (libcublasLt.so.13

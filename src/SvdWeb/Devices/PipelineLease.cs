@@ -1,6 +1,6 @@
 using SvdWeb.Inference;
 
-namespace SvdWeb.Models;
+namespace SvdWeb.Devices;
 
 /// <summary>A job's hold on a cached pipeline: while held, evicting its pack does not dispose the sessions under the job.</summary>
 public sealed class PipelineLease : IDisposable

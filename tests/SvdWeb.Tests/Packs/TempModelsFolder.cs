@@ -1,6 +1,6 @@
 using SvdWeb.TestSupport;
 
-namespace SvdWeb.Tests.Models;
+namespace SvdWeb.Tests.Packs;
 
 /// <summary>
 /// A models folder of its own in a temp directory, starting with a copy of the tiny pack as "tiny-svd", so tests can

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace SvdWeb.Models;
+namespace SvdWeb.Packs;
 
 internal sealed class SiteSettingConfiguration : IEntityTypeConfiguration<SiteSetting>
 {

@@ -1,4 +1,5 @@
-namespace SvdWeb.Models;
+
+namespace SvdWeb.Packs;
 
 /// <summary>What a <see cref="PackCatalog.Rescan"/> found since the previous scan, pack names in ordinal order.</summary>
 public sealed record PackChanges(IReadOnlyList<string> Added, IReadOnlyList<string> Removed, IReadOnlyList<string> Changed)

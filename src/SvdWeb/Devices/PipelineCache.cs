@@ -6,8 +6,9 @@ using SvdWeb.Inference.Models;
 using SvdWeb.Inference.Onnx;
 using SvdWeb.Options;
 using SvdWeb.Storage;
+using SvdWeb.Packs;
 
-namespace SvdWeb.Models;
+namespace SvdWeb.Devices;
 
 /// <summary>
 /// One loaded <see cref="SvdPipeline"/> per (pack, device), created on first use and kept: creating sessions for the

@@ -3,11 +3,11 @@ using SvdWeb.Inference;
 using SvdWeb.Inference.Imaging;
 using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Models;
-using SvdWeb.Models;
+using SvdWeb.Devices;
 using SvdWeb.Options;
 using SvdWeb.TestSupport;
 
-namespace SvdWeb.Tests.Models;
+namespace SvdWeb.Tests.Devices;
 
 /// <summary>Evicting a pack's sessions on the real tiny pack (CPU ONNX Runtime): never under a job that holds them.</summary>
 public sealed class PipelineCacheTests : IDisposable

@@ -1,10 +1,10 @@
 using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Models;
-using SvdWeb.Models;
+using SvdWeb.Devices;
 using SvdWeb.Options;
 using SvdWeb.TestSupport;
 
-namespace SvdWeb.Tests.Models;
+namespace SvdWeb.Tests.Devices;
 
 /// <summary>The guard's choice of memory options for a job: the cheapest the server allows that fits, else a refusal.</summary>
 public sealed class GpuMemoryGuardTests

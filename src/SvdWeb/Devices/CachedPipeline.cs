@@ -1,7 +1,7 @@
 using SvdWeb.Inference;
 using SvdWeb.Inference.Models;
 
-namespace SvdWeb.Models;
+namespace SvdWeb.Devices;
 
 /// <summary>
 /// A loaded pipeline and the jobs using it. Evicting a pack (removed or changed on disk) retires the pipeline; its ONNX

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Onnx;
-using SvdWeb.Models;
+using SvdWeb.Devices;
 
-namespace SvdWeb.Tests.Models;
+namespace SvdWeb.Tests.Devices;
 
 /// <summary>SvdWeb:Inference:Provider=TensorRt reaches the sessions' settings and the device badge's reason.</summary>
 public sealed class TensorRtProviderSettingTests

@@ -1,8 +1,9 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using SvdWeb.Options;
+using SvdWeb.Devices;
 
-namespace SvdWeb.Models;
+namespace SvdWeb.Packs;
 
 /// <summary>
 /// Watches the models folder so packs copied in or removed appear and disappear without a restart. Events are only a

@@ -3,8 +3,9 @@ using Microsoft.Extensions.Options;
 using SvdWeb.Inference;
 using SvdWeb.Inference.Models;
 using SvdWeb.Options;
+using SvdWeb.Devices;
 
-namespace SvdWeb.Models;
+namespace SvdWeb.Packs;
 
 /// <summary>
 /// The packs in the configured models folder, validated (configs and ONNX headers only, no weights) and cached; a pack

@@ -3,8 +3,9 @@ using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Models;
 using SvdWeb.Jobs;
 using SvdWeb.Options;
+using SvdWeb.Packs;
 
-namespace SvdWeb.Models;
+namespace SvdWeb.Devices;
 
 /// <summary>
 /// Estimates a recipe's peak GPU memory and refuses, before anything is queued, a recipe that needs more than the GPU

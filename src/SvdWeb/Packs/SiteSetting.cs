@@ -1,4 +1,5 @@
-namespace SvdWeb.Models;
+
+namespace SvdWeb.Packs;
 
 /// <summary>
 /// A setting an admin changes in the app, stored in SQLite so it survives restarts and overrides appsettings.json

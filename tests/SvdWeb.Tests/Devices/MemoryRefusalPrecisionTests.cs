@@ -3,7 +3,7 @@ using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Models;
 using SvdWeb.TestSupport;
 
-namespace SvdWeb.Tests.Models;
+namespace SvdWeb.Tests.Devices;
 
 /// <summary>A refusal whose two figures would round alike says how far apart they are.</summary>
 public sealed class MemoryRefusalPrecisionTests
