@@ -65,6 +65,8 @@ public sealed partial class SvdPipeline : IDisposable
         settings ??= ExecutionSettings.Default;
         var factory = new SessionFactory(settings);
         Log.ProviderChosen(logger, factory.Provider.ToString(), factory.Provider.Reason);
+        if (!factory.Provider.IsCuda && pack.CpuPrecisionWarning is { } precisionWarning)
+            Log.Float16OnCpu(logger, pack.Name, precisionWarning);
         var schedulerConfig = EulerSchedulerConfig.Load(pack.SchedulerConfigPath);
         var components = new[] { (PackComponent.ImageEncoder, "image encoder"), (PackComponent.VaeEncoder, "VAE encoder"), (PackComponent.VaeDecoder, "VAE decoder"), (PackComponent.UNet, "UNet") };
         var models = new List<OnnxModel>();
@@ -489,5 +491,8 @@ public sealed partial class SvdPipeline : IDisposable
 
         [LoggerMessage(4, LogLevel.Information, "Generation with {Pack} finished in {Seconds:F2} s ({OrtSeconds:F2} s in ONNX Runtime).")]
         public static partial void RunFinished(ILogger logger, string pack, double seconds, double ortSeconds);
+
+        [LoggerMessage(5, LogLevel.Warning, "Model pack {Pack} on the CPU: {Warning}")]
+        public static partial void Float16OnCpu(ILogger logger, string pack, string warning);
     }
 }

@@ -180,7 +180,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=25)
     parser.add_argument("--decode-chunk-size", type=int, help="frames decoded at once (default: all, as svdweb bench)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs after the warm-up (default 3, as svdweb bench)")
-    parser.add_argument("--warmup-steps", type=int, default=1, help="steps of the warm-up run (default 1, as svdweb bench)")
+    parser.add_argument("--warmup-steps", type=int, default=1, help="steps of the warm-up run (default 1, as svdweb bench; 0: none)")
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42, as svdweb bench)")
     parser.add_argument("--seed-unet", type=int, default=0)
     parser.add_argument("--seed-vae", type=int, default=1)
@@ -195,6 +195,11 @@ def main(argv=None):
         "this while the ONNX export still runs on the CPU, and times only once it has finished)",
     )
     parser.add_argument("--json", help="write the results as JSON here")
+    parser.add_argument(
+        "--save-frames", metavar="DIR",
+        help="write the last run's frames here as frame_0000.png, ... (8-bit as diffusers' output_type='pil' makes them), "
+        "to compare with svdweb generate --frames-dir",
+    )
     args = parser.parse_args(argv)
 
     device, dtype = torch.device(args.device), DTYPES[args.dtype]
@@ -278,8 +283,10 @@ def main(argv=None):
         total = timer.now() - start
         return total, out
 
-    warm_s, _ = run(args.warmup_steps)
-    print(f"warm-up ({args.warmup_steps} step(s)): {warm_s * 1000:.0f} ms")
+    warm_s = 0.0
+    if args.warmup_steps > 0:
+        warm_s, _ = run(args.warmup_steps)
+        print(f"warm-up ({args.warmup_steps} step(s)): {warm_s * 1000:.0f} ms")
 
     if args.start_timed_after and not os.path.exists(args.start_timed_after):
         print(f"waiting for {args.start_timed_after} before the timed runs", flush=True)
@@ -301,6 +308,14 @@ def main(argv=None):
             )
         )
         print(f"run {r + 1}: {total * 1000:.0f} ms, frames {tuple(np.asarray(out).shape)}, finite {bool(np.isfinite(np.asarray(out)).all())}")
+
+    if args.save_frames:
+        os.makedirs(args.save_frames, exist_ok=True)
+        video = np.asarray(out)[0]  # [F, H, W, 3] floats in [0, 1]
+        # diffusers' VaeImageProcessor.numpy_to_pil: (images * 255).round() as uint8.
+        for f, frame in enumerate((video * 255).round().astype("uint8")):
+            Image.fromarray(frame, "RGB").save(os.path.join(args.save_frames, f"frame_{f:04d}.png"))
+        print(f"frames written to {args.save_frames}")
 
     def ms(values):
         values = [v * 1000 for v in values]

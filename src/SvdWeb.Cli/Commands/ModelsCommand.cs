@@ -57,6 +57,7 @@ internal static class ModelsCommand
                 Console.WriteLine($"  GPU memory at defaults: about {estimate.Describe()}");
                 Console.WriteLine($"  Attention: {pack.DescribeAttention()}");
                 if (pack.AttentionWarning is { } attentionWarning) Console.WriteLine($"  Warning: {attentionWarning}");
+                if (pack.CpuPrecisionWarning is { } precisionWarning) Console.WriteLine($"  Note: {precisionWarning}");
             }
             else
             {

@@ -131,6 +131,18 @@ public sealed class ModelPack
           "writes ONNX Runtime's fused MultiHeadAttention."
         : null;
 
+    /// <summary>
+    /// Null unless a graph's weights are float16; else what that costs on the CPU provider, whose float16 kernels cover
+    /// few operators: it wraps the others in Casts and its constant folding makes a float32 copy of every weight while
+    /// the float16 one is still loaded (the full-size SVD-XT UNet: 8.4 GiB against the float32 pack's 5.4 GiB; README,
+    /// "Exactness"). Said when such a pack is loaded on the CPU, and by <c>svdweb models</c>.
+    /// </summary>
+    public string? CpuPrecisionWarning => WeightTypes.Values.Contains("float16")
+        ? "a float16 pack takes more memory on the CPU provider than its float32 export (ONNX Runtime keeps float32 copies of " +
+          "the weights beside the float16 ones, and computes in float32 anyway). On a CPU, use the float32 export " +
+          "(tools/export/export_svd_onnx.py without --fp16); float16 is for CUDA."
+        : null;
+
     /// <summary>The license the pack ships (a LICENSE file the exporter copied), or null for a pack without one.</summary>
     public PackLicense? License { get; }
 

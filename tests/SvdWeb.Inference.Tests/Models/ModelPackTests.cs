@@ -631,6 +631,15 @@ public sealed class ModelPackTests
         var pack = ModelPack.Load(copy.Folder);
 
         Assert.Equal("float16 (image encoder float32, VAE encoder float32)", pack.Precision);
+        // ONNX Runtime's CPU provider keeps float32 copies of float16 weights (README, "Exactness"): said, with the fix.
+        Assert.Contains("float32 export", pack.CpuPrecisionWarning, StringComparison.Ordinal);
+        Assert.Contains("without --fp16", pack.CpuPrecisionWarning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_TinyPack_NoCpuPrecisionWarning()
+    {
+        Assert.Null(ModelPack.Load(Fixtures.TinyPack).CpuPrecisionWarning);
     }
 
     [Fact]

@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.Components.Authorization;
 using SvdWeb.Accounts;
 using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Models;
-using SvdWeb.Models;
+using SvdWeb.Devices;
+using SvdWeb.Packs;
 
 namespace SvdWeb.Components.Pages;
 
@@ -89,6 +90,9 @@ public sealed partial class Models : IDisposable
         var estimate = Memory.Estimate(pack, recipe);
         return $"about {GpuMemoryEstimate.Gib(estimate.TotalBytes)} GiB ({pack.DefaultFrames} frames decoded at once; less with a smaller decode chunk)";
     }
+
+    /// <summary>Whether a worker device of this server runs on the CPU provider (the device probe records each at startup).</summary>
+    private bool ServesOnCpu => Pipelines.Providers.Values.Any(p => !p.IsCuda);
 
     private string? LoadedOn(ModelPack pack) => Pipelines.LoadedProvider(pack)?.ToString();
 
