@@ -102,7 +102,7 @@ public sealed class ApiTokenTests : IDisposable
         Assert.Equal(HttpStatusCode.Forbidden, bobCancels.StatusCode);
         Assert.Contains("belongs to alice", await bobCancels.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Accepted, adminCancels.StatusCode);
-        Assert.Equal(GenerationStatus.Cancelled, (await JobsApiTests.WaitForEndAsync(alice, jobId, ct)).Status);
+        Assert.Equal(GenerationStatus.Cancelled, (await JobPolls.WaitForEndAsync(alice, jobId, ct)).Status);
     }
 
     [Fact]

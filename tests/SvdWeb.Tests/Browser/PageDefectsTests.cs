@@ -21,7 +21,7 @@ public sealed class PageDefectsTests : BrowserTest
         using var api = new HttpClient { BaseAddress = Root };
         var accepted = await (await api.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct))
             .Content.ReadFromJsonAsync<Api.JobDto>(JobsApiTests.Json, ct);
-        var job = await JobsApiTests.WaitForEndAsync(api, accepted!.Id, ct);
+        var job = await JobPolls.WaitForEndAsync(api, accepted!.Id, ct);
         Assert.Equal(Gallery.GenerationStatus.Succeeded, job.Status);
         var page = Browser.Page;
         var address = new Uri(Root, $"/gallery/{job.Id}").ToString();

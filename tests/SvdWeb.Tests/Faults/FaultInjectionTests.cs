@@ -25,7 +25,7 @@ public sealed class FaultInjectionTests : IDisposable
             using var client = new HttpClient { BaseAddress = first.Address };
             running = await SubmitAsync(client, SlowRecipe, ct);
             queued = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
-            await WaitForStatusAsync(client, running, GenerationStatus.Running, ct);
+            await JobPolls.WaitForStatusAsync(client, running, GenerationStatus.Running, ct);
             await Task.Delay(1500, ct);   // into the denoising loop
 
             first.Kill();
@@ -36,7 +36,7 @@ public sealed class FaultInjectionTests : IDisposable
         var interrupted = await restarted.GetFromJsonAsync<JobDto>($"/api/jobs/{running}", JobsApiTests.Json, ct);
         Assert.Equal(GenerationStatus.Interrupted, interrupted!.Status);
         Assert.Contains("retry it", interrupted.Error, StringComparison.Ordinal);
-        Assert.Equal(GenerationStatus.Succeeded, (await JobsApiTests.WaitForEndAsync(restarted, queued, ct)).Status);
+        Assert.Equal(GenerationStatus.Succeeded, (await JobPolls.WaitForEndAsync(restarted, queued, ct)).Status);
         // The killed job keeps only its input; no temporary or partial file survives startup recovery.
         Assert.Equal(["input.png"], Directory.GetFiles(Path.Combine(_data, "media", running.ToString("N"))).Select(Path.GetFileName));
         Assert.Empty(Directory.GetFiles(Path.Combine(_data, "media"), "*.tmp*", SearchOption.AllDirectories));
@@ -82,7 +82,7 @@ public sealed class FaultInjectionTests : IDisposable
             await using var factory = new SvdWebFactory(mount);
             var client = factory.CreateClient();
             var first = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
-            Assert.Equal(GenerationStatus.Succeeded, (await JobsApiTests.WaitForEndAsync(client, first, ct)).Status);
+            Assert.Equal(GenerationStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, first, ct)).Status);
             var video = await client.GetByteArrayAsync($"/api/jobs/{first}/video", ct);
 
             // Leave room for the next input and its database rows, not for its frames.
@@ -90,7 +90,7 @@ public sealed class FaultInjectionTests : IDisposable
             // Written, not SetLength: tmpfs keeps sparse files free.
             await File.WriteAllBytesAsync(Path.Combine(mount, "filler"), new byte[Math.Max(0, free - 160 * 1024)], ct);
             var second = await SubmitAsync(client, """{"height":128,"width":256,"numFrames":12,"numInferenceSteps":1,"decodeChunkSize":12,"seed":5}""", ct);
-            var failed = await JobsApiTests.WaitForEndAsync(client, second, ct);
+            var failed = await JobPolls.WaitForEndAsync(client, second, ct);
 
             Assert.Equal(GenerationStatus.Failed, failed.Status);
             Assert.Contains("full", failed.Error, StringComparison.Ordinal);
@@ -118,7 +118,7 @@ public sealed class FaultInjectionTests : IDisposable
             await using var factory = new SvdWebFactory(mount);
             var client = factory.CreateClient();
             var first = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
-            Assert.Equal(GenerationStatus.Succeeded, (await JobsApiTests.WaitForEndAsync(client, first, ct)).Status);
+            Assert.Equal(GenerationStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, first, ct)).Status);
             FillUp(Path.Combine(mount, "filler"));
 
             var submit = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
@@ -177,15 +177,6 @@ public sealed class FaultInjectionTests : IDisposable
         return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
     }
 
-    private static async Task WaitForStatusAsync(HttpClient client, Guid id, GenerationStatus status, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while ((await client.GetFromJsonAsync<JobDto>($"/api/jobs/{id}", JobsApiTests.Json, ct))!.Status != status)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Job {id} never became {status}.");
-            await Task.Delay(50, ct);
-        }
-    }
 
     private static bool Run(string file, params string[] args)
     {

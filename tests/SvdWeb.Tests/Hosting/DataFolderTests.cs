@@ -37,7 +37,7 @@ public sealed class DataFolderTests : IDisposable
             using var client = new HttpClient { BaseAddress = server.Address };
             var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-            var job = await JobsApiTests.WaitForEndAsync(client, (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id, ct);
+            var job = await JobPolls.WaitForEndAsync(client, (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id, ct);
             Assert.True(job.Status == GenerationStatus.Succeeded, job.Error);
 
             var entries = new[] { data }.Concat(Directory.EnumerateFileSystemEntries(data, "*", SearchOption.AllDirectories)).ToArray();

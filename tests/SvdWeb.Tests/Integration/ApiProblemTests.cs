@@ -141,7 +141,7 @@ public sealed class ApiProblemTests : IDisposable
         var response = await client.PostAsync("/api/jobs", Png(40, 2), ct);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var job = await JobsApiTests.WaitForEndAsync(client, (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id, ct);
+        var job = await JobPolls.WaitForEndAsync(client, (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id, ct);
         Assert.True(job.Status == GenerationStatus.Succeeded, job.Error);
     }
 

@@ -61,7 +61,7 @@ public sealed class HostileInputTests : IAsyncLifetime
         Assert.Equal([job.Id.ToString("N")], Directory.GetDirectories(media).Select(Path.GetFileName));
         Assert.Equal("input.png", Path.GetFileName(Assert.Single(Directory.GetFiles(Path.Combine(media, job.Id.ToString("N"))))));
         Assert.False(File.Exists(Path.Combine(_factory.DataFolder, "..", "etc", "cron.d", "x.png")));
-        await JobsApiTests.WaitForEndAsync(_client, job.Id, ct);
+        await JobPolls.WaitForEndAsync(_client, job.Id, ct);
     }
 
     [Fact]
@@ -154,7 +154,7 @@ public sealed class HostileInputTests : IAsyncLifetime
         // Whatever the upload was called, it is served as the PNG the server wrote, never as text/html.
         Assert.Equal("image/png", input.Content.Headers.ContentType?.MediaType);
         Assert.Equal("nosniff", input.Headers.GetValues("X-Content-Type-Options").Single());
-        await JobsApiTests.WaitForEndAsync(_client, job.Id, ct);
+        await JobPolls.WaitForEndAsync(_client, job.Id, ct);
     }
 
     private async Task AssertNothingStoredAsync(CancellationToken ct)

@@ -27,17 +27,6 @@ public sealed class JobsApiTests : IDisposable
         return form;
     }
 
-    internal static async Task<JobDto> WaitForEndAsync(HttpClient client, Guid id, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (true)
-        {
-            var job = await client.GetFromJsonAsync<JobDto>($"/api/jobs/{id}", Json, ct);
-            if (job!.Status is not (GenerationStatus.Queued or GenerationStatus.Running)) return job;
-            Assert.True(DateTime.UtcNow < deadline, $"Job {id} still {job.Status} after 2 minutes.");
-            await Task.Delay(100, ct);
-        }
-    }
 
     [Fact]
     public async Task Submit_TinyPack_CompletesWithPlayableMp4AndFramesZip()
@@ -50,7 +39,7 @@ public sealed class JobsApiTests : IDisposable
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var accepted = await response.Content.ReadFromJsonAsync<JobDto>(Json, ct);
         Assert.Equal($"/api/jobs/{accepted!.Id}", response.Headers.Location?.OriginalString);
-        var job = await WaitForEndAsync(client, accepted.Id, ct);
+        var job = await JobPolls.WaitForEndAsync(client, accepted.Id, ct);
         Assert.True(job.Status == GenerationStatus.Succeeded, job.Error);
         Assert.Equal("CPU", job.Provider);
         Assert.Equal(42, job.Recipe.Seed);
@@ -77,7 +66,7 @@ public sealed class JobsApiTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var client = _factory.CreateClient();
         var accepted = await (await client.PostAsync("/api/jobs", Form(Fixtures.Image("logo_128x64.png"), SmallRecipe), ct)).Content.ReadFromJsonAsync<JobDto>(Json, ct);
-        await WaitForEndAsync(client, accepted!.Id, ct);
+        await JobPolls.WaitForEndAsync(client, accepted!.Id, ct);
 
         using var json = JsonDocument.Parse(await client.GetStringAsync($"/api/jobs/{accepted.Id}", ct));
 
@@ -146,7 +135,7 @@ public sealed class JobsApiTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var client = _factory.CreateClient();
         var accepted = await (await client.PostAsync("/api/jobs", Form(Fixtures.Image("rose_70x46.png"), SmallRecipe), ct)).Content.ReadFromJsonAsync<JobDto>(Json, ct);
-        await WaitForEndAsync(client, accepted!.Id, ct);
+        await JobPolls.WaitForEndAsync(client, accepted!.Id, ct);
         var folder = Path.Combine(_factory.DataFolder, "media", accepted.Id.ToString("N"));
         Assert.True(Directory.Exists(folder));
 
@@ -172,10 +161,10 @@ public sealed class JobsApiTests : IDisposable
 
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, cancelSlow.StatusCode);
-        var cancelled = await WaitForEndAsync(client, waiting.Id, ct);
+        var cancelled = await JobPolls.WaitForEndAsync(client, waiting.Id, ct);
         Assert.Equal(GenerationStatus.Cancelled, cancelled.Status);
         Assert.Null(cancelled.StartedUtc);
-        var slowEnd = await WaitForEndAsync(client, slow.Id, ct);
+        var slowEnd = await JobPolls.WaitForEndAsync(client, slow.Id, ct);
         Assert.Equal(GenerationStatus.Cancelled, slowEnd.Status);
         Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync($"/api/jobs/{waiting.Id}/cancel", null, ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await client.GetAsync($"/api/jobs/{slow.Id}/video", ct)).StatusCode);

@@ -28,8 +28,8 @@ public sealed class LowMemoryApiTests : IDisposable
 
         Assert.False(plain.LowMemory);
         Assert.True(low.LowMemory);
-        var plainDone = await JobsApiTests.WaitForEndAsync(client, plain.Id, ct);
-        var lowDone = await JobsApiTests.WaitForEndAsync(client, low.Id, ct);
+        var plainDone = await JobPolls.WaitForEndAsync(client, plain.Id, ct);
+        var lowDone = await JobPolls.WaitForEndAsync(client, low.Id, ct);
         Assert.True(plainDone.Status == GenerationStatus.Succeeded, plainDone.Error);
         Assert.True(lowDone.Status == GenerationStatus.Succeeded, lowDone.Error);
         Assert.True(lowDone.LowMemory);

@@ -20,7 +20,7 @@ public sealed class MediaAuditTests : IDisposable
             var client = first.CreateClient();
             var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
             id = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Api.JobDto>(response.Content, JobsApiTests.Json, ct))!.Id;
-            Assert.Equal(GenerationStatus.Succeeded, (await JobsApiTests.WaitForEndAsync(client, id, ct)).Status);
+            Assert.Equal(GenerationStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, id, ct)).Status);
         }
         File.Delete(Path.Combine(_data, "media", id.ToString("N"), "video_0.mp4"));
         var stray = Directory.CreateDirectory(Path.Combine(_data, "media", "0123456789abcdef0123456789abcdef")).FullName;

@@ -48,7 +48,7 @@ public sealed class ProgressHubTests : IAsyncDisposable
         Assert.Equal([1, 2, 3, 4, 5], steps);
         Assert.Equal([1, 2], events.Where(e => e is { Stage: SvdStage.Decoding, Step: > 0 }).Select(e => e.Step));
         for (var i = 1; i < events.Length; i++) Assert.True(events[i].Fraction >= events[i - 1].Fraction);
-        Assert.Equal(GenerationStatus.Succeeded, (await JobsApiTests.WaitForEndAsync(client, blocker, ct)).Status);
+        Assert.Equal(GenerationStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, blocker, ct)).Status);
     }
 
     private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)

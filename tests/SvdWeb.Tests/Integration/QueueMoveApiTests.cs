@@ -22,7 +22,7 @@ public sealed class QueueMoveApiTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var (alice, bob, admin) = await SignInAllAsync(ct);
         var blocker = await SubmitAsync(bob, LongRecipe, ct);
-        await WaitForStatusAsync(bob, blocker, GenerationStatus.Running, ct);
+        await JobPolls.WaitForStatusAsync(bob, blocker, GenerationStatus.Running, ct);
         var first = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
         var second = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
         var bobs = await SubmitAsync(bob, JobsApiTests.SmallRecipe, ct);
@@ -58,7 +58,7 @@ public sealed class QueueMoveApiTests : IDisposable
 
         await admin.PostAsync($"/api/jobs/{blocker}/cancel", null, ct);
         var ended = new List<JobDto>();
-        foreach (var id in new[] { first, second, bobs }) ended.Add(await JobsApiTests.WaitForEndAsync(admin, id, ct));
+        foreach (var id in new[] { first, second, bobs }) ended.Add(await JobPolls.WaitForEndAsync(admin, id, ct));
         Assert.Equal([bobs, second, first], ended.OrderBy(j => j.StartedUtc).Select(j => j.Id));
         var afterEnd = await MoveAsync(admin, first, "front", ct);
         Assert.Equal(HttpStatusCode.Conflict, afterEnd.StatusCode);
@@ -71,7 +71,7 @@ public sealed class QueueMoveApiTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var (alice, bob, admin) = await SignInAllAsync(ct);
         var blocker = await SubmitAsync(bob, LongRecipe, ct);
-        await WaitForStatusAsync(bob, blocker, GenerationStatus.Running, ct);
+        await JobPolls.WaitForStatusAsync(bob, blocker, GenerationStatus.Running, ct);
         var first = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
         var second = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
         var bobs = await SubmitAsync(bob, JobsApiTests.SmallRecipe, ct);
@@ -105,7 +105,7 @@ public sealed class QueueMoveApiTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var (alice, _, admin) = await SignInAllAsync(ct);
         var running = await SubmitAsync(alice, LongRecipe, ct);
-        await WaitForStatusAsync(alice, running, GenerationStatus.Running, ct);
+        await JobPolls.WaitForStatusAsync(alice, running, GenerationStatus.Running, ct);
         var waiting = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
 
         var cancelWaiting = await admin.PostAsync($"/api/jobs/{waiting}/cancel", null, ct);
@@ -113,10 +113,10 @@ public sealed class QueueMoveApiTests : IDisposable
 
         Assert.Equal(HttpStatusCode.Accepted, cancelWaiting.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, cancelRunning.StatusCode);
-        var waitingEnd = await JobsApiTests.WaitForEndAsync(alice, waiting, ct);
+        var waitingEnd = await JobPolls.WaitForEndAsync(alice, waiting, ct);
         Assert.Equal(GenerationStatus.Cancelled, waitingEnd.Status);
         Assert.Null(waitingEnd.StartedUtc);
-        Assert.Equal(GenerationStatus.Cancelled, (await JobsApiTests.WaitForEndAsync(alice, running, ct)).Status);
+        Assert.Equal(GenerationStatus.Cancelled, (await JobPolls.WaitForEndAsync(alice, running, ct)).Status);
     }
 
     private async Task<(HttpClient Alice, HttpClient Bob, HttpClient Admin)> SignInAllAsync(CancellationToken ct)
@@ -145,15 +145,6 @@ public sealed class QueueMoveApiTests : IDisposable
         return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
     }
 
-    private static async Task WaitForStatusAsync(HttpClient client, Guid id, GenerationStatus status, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while ((await client.GetFromJsonAsync<JobDto>($"/api/jobs/{id}", JobsApiTests.Json, ct))!.Status != status)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Job {id} never became {status}.");
-            await Task.Delay(50, ct);
-        }
-    }
 
     public void Dispose() => _factory.Dispose();
 }

@@ -35,8 +35,8 @@ public sealed class RestartTests : IDisposable
         Assert.Equal(GenerationStatus.Interrupted, interrupted!.Status);
         Assert.Contains("retry", interrupted.Error, StringComparison.Ordinal);
 
-        var a = await JobsApiTests.WaitForEndAsync(restarted, queuedA, ct);
-        var b = await JobsApiTests.WaitForEndAsync(restarted, queuedB, ct);
+        var a = await JobPolls.WaitForEndAsync(restarted, queuedA, ct);
+        var b = await JobPolls.WaitForEndAsync(restarted, queuedB, ct);
         Assert.Equal((GenerationStatus.Succeeded, GenerationStatus.Succeeded), (a.Status, b.Status));
         Assert.True(a.StartedUtc <= b.StartedUtc, "Queued jobs ran out of order.");
         Assert.Equal(["input.png"], Directory.GetFiles(Path.Combine(_data, "media", running.ToString("N"))).Select(Path.GetFileName));

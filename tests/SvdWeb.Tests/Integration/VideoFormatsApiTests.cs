@@ -141,7 +141,7 @@ public sealed class VideoFormatsApiTests : IDisposable
         var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(ct));
         var accepted = (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
-        var job = await JobsApiTests.WaitForEndAsync(client, accepted.Id, ct);
+        var job = await JobPolls.WaitForEndAsync(client, accepted.Id, ct);
         Assert.True(job.Status == GenerationStatus.Succeeded, job.Error);
         return job;
     }

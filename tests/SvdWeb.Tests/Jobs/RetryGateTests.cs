@@ -51,7 +51,7 @@ public sealed class RetryGateTests : IDisposable
         await using var strict = new SvdWebFactory(_data, settings: new Dictionary<string, string?> { ["SvdWeb:MaxQueuedJobsPerUser"] = "1" });
         var client = strict.CreateClient();
         var running = await SubmitAsync(client, SlowRecipe, ct);
-        await WaitForAsync(client, running, GenerationStatus.Running, ct);
+        await JobPolls.WaitForStatusAsync(client, running, GenerationStatus.Running, ct);
         await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
         var service = strict.Services.GetRequiredService<GenerationService>();
 
@@ -68,7 +68,7 @@ public sealed class RetryGateTests : IDisposable
         var client = first.CreateClient();
         var id = await SubmitAsync(client, recipe, ct);
         await client.PostAsync($"/api/jobs/{id}/cancel", null, ct);
-        var ended = await JobsApiTests.WaitForEndAsync(client, id, ct);
+        var ended = await JobPolls.WaitForEndAsync(client, id, ct);
         // A tiny job may finish before the cancel lands; only a cancelled one can be retried.
         Assert.SkipWhen(ended.Status != GenerationStatus.Cancelled, $"The job ended {ended.Status} before it could be cancelled.");
         return id;
@@ -81,15 +81,6 @@ public sealed class RetryGateTests : IDisposable
         return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
     }
 
-    private static async Task WaitForAsync(HttpClient client, Guid id, GenerationStatus status, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while ((await client.GetFromJsonAsync<JobDto>($"/api/jobs/{id}", JobsApiTests.Json, ct))!.Status != status)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Job {id} never became {status}.");
-            await Task.Delay(50, ct);
-        }
-    }
 
     public void Dispose()
     {

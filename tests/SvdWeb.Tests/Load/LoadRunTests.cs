@@ -120,7 +120,7 @@ public sealed class LoadRunTests : IAsyncLifetime
             await Assertions.Expect(page.Locator($"[data-id='{id}'][data-status='Succeeded'] #video-0")).ToBeVisibleAsync(new() { Timeout = 240_000 });
 
         var ended = new List<JobDto>();
-        foreach (var id in accepted) ended.Add(await JobsApiTests.WaitForEndAsync(client, id, ct));
+        foreach (var id in accepted) ended.Add(await JobPolls.WaitForEndAsync(client, id, ct));
         Assert.All(ended, job => Assert.Equal(GenerationStatus.Succeeded, job.Status));
         var totalSeconds = clock.Elapsed.TotalSeconds;
         var overtakes = AssertRoundRobin(ended, ownerOf, queuedBy);

@@ -73,7 +73,7 @@ public sealed class PostgresProgressRelayTests(PostgresServer server) : IAsyncDi
         Assert.Contains(events, e => e.PreviewPng is { Length: > 8 } png && png.AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }));
         // Node B's own pages (in-process subscribers) know the job's last state too.
         Assert.Equal(GenerationStatus.Succeeded, web.Services.GetRequiredService<JobProgressBroadcaster>().Latest(followed)?.Status);
-        Assert.Equal(GenerationStatus.Succeeded, (await Integration.JobsApiTests.WaitForEndAsync(client, blocker, ct)).Status);
+        Assert.Equal(GenerationStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, blocker, ct)).Status);
     }
 
     [Fact]

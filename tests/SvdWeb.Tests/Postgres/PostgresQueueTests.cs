@@ -123,11 +123,11 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
         var cancel = await client.PostAsync($"/api/jobs/{slow}/cancel", null, ct);
 
         Assert.Equal(System.Net.HttpStatusCode.Accepted, cancel.StatusCode);
-        var cancelled = await Integration.JobsApiTests.WaitForEndAsync(client, slow, ct);
+        var cancelled = await JobPolls.WaitForEndAsync(client, slow, ct);
         Assert.Equal(GenerationStatus.Cancelled, cancelled.Status);
         Assert.Equal("Cancelled.", cancelled.Error);
         // The worker node goes on with the next job, queued on the web node.
-        Assert.Equal(GenerationStatus.Succeeded, (await Integration.JobsApiTests.WaitForEndAsync(client, small, ct)).Status);
+        Assert.Equal(GenerationStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, small, ct)).Status);
         Assert.Equal(1, (await QueueRows.GetAsync(web.Services, small, ct)).Attempt);
     }
 

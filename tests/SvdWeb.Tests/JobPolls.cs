@@ -1,0 +1,45 @@
+using System.Net.Http.Json;
+using SvdWeb.Api;
+using SvdWeb.Gallery;
+using SvdWeb.Tests.Integration;
+
+namespace SvdWeb.Tests;
+
+/// <summary>
+/// Waits on a job through the REST API, as a script would: the job's own row is the truth across hosts and restarts,
+/// where a progress event may come before the row is written. Each wait ends as soon as the state is seen, or fails
+/// naming the job and what it was still doing.
+/// </summary>
+public static class JobPolls
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Until the job has <paramref name="status"/> (at most a minute).</summary>
+    public static async Task WaitForStatusAsync(HttpClient client, Guid id, GenerationStatus status, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            var job = await GetAsync(client, id, ct);
+            if (job.Status == status) return;
+            Assert.True(DateTime.UtcNow < deadline, $"Job {id} never became {status}; it is {job.Status}.");
+            await Task.Delay(Interval, ct);
+        }
+    }
+
+    /// <summary>Until the job is neither queued nor running (at most two minutes); returns it as it ended.</summary>
+    public static async Task<JobDto> WaitForEndAsync(HttpClient client, Guid id, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var job = await GetAsync(client, id, ct);
+            if (job.Status is not (GenerationStatus.Queued or GenerationStatus.Running)) return job;
+            Assert.True(DateTime.UtcNow < deadline, $"Job {id} still {job.Status} after 2 minutes.");
+            await Task.Delay(Interval, ct);
+        }
+    }
+
+    private static async Task<JobDto> GetAsync(HttpClient client, Guid id, CancellationToken ct) =>
+        (await client.GetFromJsonAsync<JobDto>($"/api/jobs/{id}", JobsApiTests.Json, ct))!;
+}
