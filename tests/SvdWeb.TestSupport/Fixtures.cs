@@ -28,6 +28,16 @@ public static class Fixtures
     /// </summary>
     public static string UnfusedTinyUNet => Path.Combine(FixturesRoot, "tiny-svd-unfused", "unet", "model.onnx");
 
+    /// <summary>The shared fixtures' image encoder, unfused, kept for the same reasons as <see cref="UnfusedTinyUNet"/>.</summary>
+    public static string UnfusedTinyImageEncoder => Path.Combine(FixturesRoot, "tiny-svd-unfused", "image_encoder", "model.onnx");
+
+    /// <summary>Makes the pack copy at <paramref name="packFolder"/> what an unfused export wrote: both graphs with attention unfused.</summary>
+    public static void UseUnfusedGraphs(string packFolder)
+    {
+        System.IO.File.Copy(UnfusedTinyUNet, Path.Combine(packFolder, "unet", "model.onnx"), overwrite: true);
+        System.IO.File.Copy(UnfusedTinyImageEncoder, Path.Combine(packFolder, "image_encoder", "model.onnx"), overwrite: true);
+    }
+
     /// <summary>../shared/fixtures beside the repository, or null where it is absent (a fresh clone).</summary>
     public static string? SharedFixtures
     {
@@ -44,6 +54,7 @@ public static class Fixtures
     public static string File(string relativePath)
     {
         var path = relativePath == "tiny-svd/unet/model.onnx" ? UnfusedTinyUNet
+            : relativePath == "tiny-svd/image_encoder/model.onnx" ? UnfusedTinyImageEncoder
             : relativePath.StartsWith("tiny-svd/", StringComparison.Ordinal) ? Path.Combine(TinyPack, relativePath["tiny-svd/".Length..])
             : Path.Combine(FixturesRoot, relativePath);
         if (!System.IO.File.Exists(path))

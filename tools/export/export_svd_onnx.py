@@ -320,11 +320,13 @@ def fused_clip_attention_forward(self, hidden_states, attention_mask=None, causa
     The vision tower passes no masks; a mask or output_attentions is refused rather than exported wrongly."""
     if attention_mask is not None or causal_attention_mask is not None or output_attentions:
         raise NotImplementedError("fused CLIP export covers the unmasked vision tower without output_attentions")
-    query = self.q_proj(hidden_states)
+    # CLIPAttention multiplies q by self.scale before Q K^T, where diffusers' processors scale Q K^T. The scale stays
+    # where CLIP has it and the fused node's is 1, so that SvdWeb's CPU decomposition (Q K^T times the node's scale)
+    # rounds as transformers does: times 1 is exact. On CUDA the value is the same either way.
+    query = self.q_proj(hidden_states) * self.scale
     key = self.k_proj(hidden_states)
     value = self.v_proj(hidden_states)
-    # CLIPAttention multiplies q by self.scale before Q K^T; MultiHeadAttention applies its scale to Q K^T: same value
-    out = FusedMultiHeadAttention.apply(query, key, value, self.num_heads, float(self.scale), int(value.shape[-1]))
+    out = FusedMultiHeadAttention.apply(query, key, value, self.num_heads, 1.0, int(value.shape[-1]))
     return self.out_proj(out), None
 
 
@@ -771,6 +773,10 @@ def main(argv=None):
                 # diffusers feeds the timestep as float32 and upcasts added_time_ids before their sinusoidal embedding
                 finish_graph(tmp_path, path, name in fp16_names, parameters, ("timestep",), ("added_time_ids",),
                              {"out_sample": {2: unet_cfg["out_channels"]}})
+            elif name == "image_encoder":
+                # the contract's [B,P]: P is projection_dim, which the fused op's missing shape inference loses
+                finish_graph(tmp_path, path, name in fp16_names, parameters,
+                             static_output_dims={"image_embeds": {1: clip_cfg.projection_dim}})
             else:
                 finish_graph(tmp_path, path, name in fp16_names, parameters)
         print(f"  {parameters:,} parameters")

@@ -9,10 +9,12 @@ namespace SvdWeb.Inference.Tests.Models;
 
 public sealed class ModelPackTests
 {
-    // Initializer elements of the tiny pack's graphs, counted independently with a Python wire-format decoder:
-    // image encoder 113,989 + VAE encoder 394,064 + VAE decoder 689,666 + UNet 1,785,061. The fixtures README gives
-    // 0.11 M, 1.10 M (encoder + decoder; the export keeps 1.08 M of it) and 1.79 M for the torch modules.
-    private const long TinyPackParameters = 2_982_780;
+    // The image encoder, re-exported with fused attention, carries torch's count of its modules in its metadata
+    // (svdweb.parameter_count 114,666; its initializers hold 113,989 elements, as the shared fixture's). The other graphs
+    // are counted by initializer elements, checked independently with a Python wire-format decoder: VAE encoder 394,064
+    // + VAE decoder 689,666 + UNet 1,785,061. The fixtures README gives 0.11 M, 1.10 M (encoder + decoder; the export
+    // keeps 1.08 M of it) and 1.79 M for the torch modules.
+    private const long TinyPackParameters = 2_983_457;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

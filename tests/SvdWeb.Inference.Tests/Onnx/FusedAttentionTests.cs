@@ -8,13 +8,15 @@ using SvdWeb.TestSupport;
 namespace SvdWeb.Inference.Tests.Onnx;
 
 /// <summary>
-/// The bundled tiny UNet is the shared fixture's UNet re-exported with fused attention (tools/export's default): the same
-/// weights, every attention one com.microsoft MultiHeadAttention node, and on the CPU (where the pipeline decomposes the
-/// fused nodes back into the traced operators) the same bits as the unfused graph.
+/// The bundled tiny UNet and image encoder are the shared fixture's graphs re-exported with fused attention (tools/export's
+/// default): the same weights, every attention one com.microsoft MultiHeadAttention node, and on the CPU (where the
+/// pipeline decomposes the fused nodes back into the traced operators) the same bits as the unfused graphs.
 /// </summary>
 public sealed class FusedAttentionTests
 {
     private static string BundledUNet => Path.Combine(Fixtures.TinyPack, "unet", "model.onnx");
+
+    private static string BundledImageEncoder => Path.Combine(Fixtures.TinyPack, "image_encoder", "model.onnx");
 
     [Fact]
     public void BundledUNet_HoldsTheUnfusedFixturesWeightsBitForBit()
@@ -27,19 +29,32 @@ public sealed class FusedAttentionTests
     }
 
     [Fact]
+    public void BundledImageEncoder_HoldsTheUnfusedFixturesWeightsBitForBit()
+    {
+        var fused = WeightHashes(BundledImageEncoder);
+        var unfused = WeightHashes(Fixtures.UnfusedTinyImageEncoder);
+
+        Assert.Equal(19, unfused.Count);   // embeddings, 2 layers of q/k/v/out projections, norms and MLPs, projection
+        Assert.Equal(unfused.Order(StringComparer.Ordinal), fused.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void GraphAttention_CountsFusedAndMaterialisedAttention()
     {
         // tiny UNet: 6 transformer blocks, each with spatial self- and cross-attention and temporal self- and cross-attention.
         Assert.Equal(new GraphAttention(FusedNodes: 24, SoftmaxNodes: 0), OnnxGraphInfo.Read(BundledUNet).Attention);
         Assert.Equal(new GraphAttention(FusedNodes: 0, SoftmaxNodes: 24), OnnxGraphInfo.Read(Fixtures.UnfusedTinyUNet).Attention);
         Assert.Equal(new GraphAttention(0, 0), OnnxGraphInfo.Read(Path.Combine(Fixtures.TinyPack, "vae_decoder", "model.onnx")).Attention);
+        // tiny CLIP: 2 encoder layers, one self-attention each.
+        Assert.Equal(new GraphAttention(FusedNodes: 2, SoftmaxNodes: 0), OnnxGraphInfo.Read(BundledImageEncoder).Attention);
+        Assert.Equal(new GraphAttention(FusedNodes: 0, SoftmaxNodes: 2), OnnxGraphInfo.Read(Fixtures.UnfusedTinyImageEncoder).Attention);
     }
 
     [Fact]
     public void AttentionWarning_NamesTheUnfusedGraphAndTheFix()
     {
         using var copy = new TempPackCopy();
-        File.Copy(Fixtures.UnfusedTinyUNet, copy.PathOf("unet/model.onnx"), overwrite: true);
+        Fixtures.UseUnfusedGraphs(copy.Folder);
 
         var warning = ModelPack.Load(copy.Folder).AttentionWarning;
 
@@ -49,7 +64,8 @@ public sealed class FusedAttentionTests
         Assert.True(ModelPack.Load(copy.Folder).MaterializedAttention);
         Assert.False(ModelPack.Load(Fixtures.TinyPack).MaterializedAttention);
         Assert.Null(ModelPack.Load(Fixtures.TinyPack).AttentionWarning);
-        Assert.StartsWith("image encoder 2 materialised", ModelPack.Load(Fixtures.TinyPack).DescribeAttention(), StringComparison.Ordinal);
+        Assert.StartsWith("image encoder 2 materialised", ModelPack.Load(copy.Folder).DescribeAttention(), StringComparison.Ordinal);
+        Assert.StartsWith("image encoder 2 fused", ModelPack.Load(Fixtures.TinyPack).DescribeAttention(), StringComparison.Ordinal);
         Assert.EndsWith("UNet 24 fused", ModelPack.Load(Fixtures.TinyPack).DescribeAttention(), StringComparison.Ordinal);
     }
 
@@ -61,7 +77,7 @@ public sealed class FusedAttentionTests
     public async Task RunAsync_FusedPackOnCpu_GivesTheUnfusedGraphsBits(string caseName, bool deviceLoop)
     {
         using var unfused = new TempPackCopy();
-        File.Copy(Fixtures.UnfusedTinyUNet, unfused.PathOf("unet/model.onnx"), overwrite: true);
+        Fixtures.UseUnfusedGraphs(unfused.Folder);
         var golden = PipelineCase.Load(caseName);
         var settings = new ExecutionSettings(ExecutionDevice.Cpu, IntraOpNumThreads: 1, DeviceResidentLoop: deviceLoop);
         using var fusedPipeline = SvdPipeline.Load(ModelPack.Load(Fixtures.TinyPack), settings);

@@ -84,7 +84,7 @@ public sealed class ModelsPageTests : RealServicesContext
     public void Render_UnfusedPack_ShowsItsAttentionAndTheReExportWarning()
     {
         _models.AddTinyCopy("tiny-unfused");
-        File.Copy(Fixtures.UnfusedTinyUNet, Path.Combine(_models.PackFolder("tiny-unfused"), "unet", "model.onnx"), overwrite: true);
+        Fixtures.UseUnfusedGraphs(_models.PackFolder("tiny-unfused"));
         Services.GetRequiredService<PackCatalog>().Rescan();
 
         var page = RenderAs<SvdWeb.Components.Pages.Models>(User("user-1", Roles.User));
