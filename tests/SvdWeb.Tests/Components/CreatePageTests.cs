@@ -62,6 +62,16 @@ public sealed class CreatePageTests : RealServicesContext
     }
 
     [Fact]
+    public void Render_MotionSlider_CoversTheRangeTheFieldAccepts()
+    {
+        var page = RenderCreate();
+
+        var slider = page.Find("input[type='range'][aria-label='motion bucket id']");
+        // The field accepts 0–1023 (SvdParameterLimits; SVD was trained on 0–255, which its help text says).
+        Assert.Equal(("0", "1023"), (slider.GetAttribute("min"), slider.GetAttribute("max")));
+    }
+
+    [Fact]
     public void Generate_WithoutImage_AsksForOne()
     {
         var page = RenderCreate();

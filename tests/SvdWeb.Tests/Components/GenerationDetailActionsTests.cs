@@ -59,6 +59,18 @@ public sealed class GenerationDetailActionsTests : RealServicesContext
     }
 
     [Fact]
+    public async Task Render_FailedItem_RegenerateAndRetryExplainTheirDifferenceOnHover()
+    {
+        var ct = Xunit.TestContext.Current.CancellationToken;
+        var job = await SubmitAsync(ct);
+        await EndAsync(job.Id, GenerationStatus.Failed, "boom", ct);
+        var page = RenderDetail(job.Id);
+
+        Assert.Contains("new item", page.WaitForElement("#regenerate").GetAttribute("title"), StringComparison.Ordinal);
+        Assert.Contains("this item again", page.Find("#retry").GetAttribute("title"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Regenerate_InputFileGone_RefusalShownPageKeepsWorking()
     {
         var ct = Xunit.TestContext.Current.CancellationToken;

@@ -106,6 +106,18 @@ public sealed class ModelsPageTests : RealServicesContext
         Assert.Empty(page.FindAll("#rescan"));
         Assert.Empty(page.FindAll("[data-action]"));
         Assert.Contains("license not accepted", page.Find(Card(Licensed)).TextContent, StringComparison.Ordinal);
+        // No server paths for non-admins: the models folder is named, not shown.
+        Assert.DoesNotContain(_models.Folder, page.Markup, StringComparison.Ordinal);
+        Assert.Contains("the server's models folder", page.Find("#models-intro").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_Admin_ShowsTheModelsFolder()
+    {
+        var page = RenderAs<SvdWeb.Components.Pages.Models>(User("admin-1", Roles.Admin));
+
+        page.WaitForElement(Card(Licensed));
+        Assert.Contains(_models.Folder, page.Find("#models-intro").TextContent, StringComparison.Ordinal);
     }
 
     [Fact]
