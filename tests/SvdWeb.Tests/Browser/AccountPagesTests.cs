@@ -101,6 +101,10 @@ public sealed class AccountPagesTests : BrowserTest
         Assert.DoesNotContain(secret, await page.ContentAsync(), StringComparison.Ordinal);
 
         await page.Locator("#tokens-table button", new PageLocatorOptions { HasText = "Revoke" }).ClickAsync();
+        // Asked first; the dialog's own Revoke confirms.
+        var dialog = page.Locator(".mud-dialog");
+        await Expect(dialog).ToContainTextAsync("Scripts that send it get 401");
+        await dialog.Locator("button", new LocatorLocatorOptions { HasText = "Revoke" }).ClickAsync();
         await Expect(page.Locator("#tokens-table")).ToContainTextAsync("revoked");
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/gallery", ct)).StatusCode);

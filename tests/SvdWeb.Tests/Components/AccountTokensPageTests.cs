@@ -16,6 +16,8 @@ public sealed class AccountTokensPageTests : RealServicesContext
 
     private bool _providers;
 
+    private IRenderedComponent<MudDialogProvider>? _dialogs;
+
     /// <summary>The page under a signed-in user, cascaded as the app's CascadingAuthenticationState does.</summary>
     private IRenderedComponent<AccountTokens> RenderPage()
     {
@@ -23,6 +25,7 @@ public sealed class AccountTokensPageTests : RealServicesContext
         if (!_providers)
         {
             Render<MudPopoverProvider>();
+            _dialogs = Render<MudDialogProvider>();
             Render<MudSnackbarProvider>();
             _providers = true;
         }
@@ -54,7 +57,7 @@ public sealed class AccountTokensPageTests : RealServicesContext
     }
 
     [Fact]
-    public async Task Revoke_Click_RowSaysRevoked()
+    public async Task Revoke_ClickThenKeep_NothingRevoked()
     {
         var page = RenderPage();
         page.WaitForElement("#tokens-empty");
@@ -63,6 +66,30 @@ public sealed class AccountTokensPageTests : RealServicesContext
         page.WaitForElement("#tokens-table");
 
         page.FindAll("#tokens-table button").Single(b => b.TextContent.Contains("Revoke", StringComparison.Ordinal)).Click();
+        var dialogs = _dialogs!;
+        dialogs.WaitForAssertion(() => Assert.Contains("Revoke token \"old script\"?", dialogs.Markup, StringComparison.Ordinal));
+        Assert.Contains("401", dialogs.Markup, StringComparison.Ordinal);
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Keep").Click();
+
+        dialogs.WaitForAssertion(() => Assert.DoesNotContain("Revoke token", dialogs.Markup, StringComparison.Ordinal));
+        var stored = Assert.Single(await Services.GetRequiredService<ApiTokenService>().ListAsync(UserId, Xunit.TestContext.Current.CancellationToken));
+        Assert.Null(stored.RevokedUtc);
+        Assert.DoesNotContain("revoked", page.Find("#tokens-table").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Revoke_ClickAndConfirm_RowSaysRevoked()
+    {
+        var page = RenderPage();
+        page.WaitForElement("#tokens-empty");
+        page.Find("#token-name").Change("old script");
+        page.Find("#token-create").Click();
+        page.WaitForElement("#tokens-table");
+
+        page.FindAll("#tokens-table button").Single(b => b.TextContent.Contains("Revoke", StringComparison.Ordinal)).Click();
+        var dialogs = _dialogs!;
+        dialogs.WaitForAssertion(() => Assert.Contains("Revoke token", dialogs.Markup, StringComparison.Ordinal));
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Revoke").Click();
 
         page.WaitForAssertion(() => Assert.Contains("revoked", page.Find("#tokens-table").TextContent, StringComparison.Ordinal));
         var stored = Assert.Single(await Services.GetRequiredService<ApiTokenService>().ListAsync(UserId, Xunit.TestContext.Current.CancellationToken));
