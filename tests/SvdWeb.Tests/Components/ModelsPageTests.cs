@@ -25,6 +25,7 @@ public sealed class ModelsPageTests : RealServicesContext
     private const string Licensed = "tiny-licensed";
     private readonly TempModelsFolder _models;
     private IRenderedComponent<MudPopoverProvider>? _popovers;
+    private IRenderedComponent<MudDialogProvider>? _dialogs;
 
     public ModelsPageTests()
         : this(new TempModelsFolder())
@@ -45,6 +46,7 @@ public sealed class ModelsPageTests : RealServicesContext
         where TPage : IComponent
     {
         _popovers ??= Render<MudPopoverProvider>();
+        _dialogs ??= Render<MudDialogProvider>();
         var host = Render<CascadingValue<Task<AuthenticationState>>>(p => p
             .Add(c => c.Value, Task.FromResult(new AuthenticationState(user)))
             .AddChildContent<TPage>());
@@ -128,12 +130,32 @@ public sealed class ModelsPageTests : RealServicesContext
         var page = RenderAs<SvdWeb.Components.Pages.Models>(User("admin-1", Roles.Admin));
 
         page.Find($"{Card(Licensed)} [data-action='accept']").Click();
+        // Asked first, with the license's own text.
+        var dialogs = _dialogs!;
+        dialogs.WaitForAssertion(() => Assert.Contains($"Accept LICENSE.md of {Licensed}?", dialogs.Markup, StringComparison.Ordinal));
+        Assert.Contains(TempModelsFolder.CommunityLicense.Split('\n')[0], dialogs.Find("[data-field='license-confirm-text']").TextContent, StringComparison.Ordinal);
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Accept").Click();
 
         page.WaitForAssertion(() => Assert.Contains("license accepted", page.Find(Card(Licensed)).TextContent, StringComparison.Ordinal));
         Assert.Contains("accepted by admin-1", page.Find($"{Card(Licensed)} [data-field='license']").TextContent, StringComparison.Ordinal);
         Assert.Empty(page.FindAll($"{Card(Licensed)} [data-action='accept']"));
         var job = await SubmitAsync(Licensed);
         Assert.Equal(Licensed, job.ModelName);
+    }
+
+    [Fact]
+    public async Task Accept_AdminCancels_LicenseStaysUnaccepted()
+    {
+        var page = RenderAs<SvdWeb.Components.Pages.Models>(User("admin-1", Roles.Admin));
+
+        page.Find($"{Card(Licensed)} [data-action='accept']").Click();
+        var dialogs = _dialogs!;
+        dialogs.WaitForAssertion(() => Assert.Contains("Accept LICENSE.md", dialogs.Markup, StringComparison.Ordinal));
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel").Click();
+
+        dialogs.WaitForAssertion(() => Assert.DoesNotContain("Accept LICENSE.md", dialogs.Markup, StringComparison.Ordinal));
+        Assert.Single(page.FindAll($"{Card(Licensed)} [data-action='accept']"));
+        await Assert.ThrowsAsync<PackLicenseNotAcceptedException>(() => SubmitAsync(Licensed));
     }
 
     [Fact]

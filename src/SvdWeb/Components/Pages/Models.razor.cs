@@ -1,7 +1,9 @@
 using System.Globalization;
+using System.Net;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
 using SvdWeb.Accounts;
 using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Models;
@@ -27,6 +29,8 @@ public sealed partial class Models : IDisposable
     [Inject] private PipelineCache Pipelines { get; set; } = default!;
 
     [Inject] private GpuMemoryGuard Memory { get; set; } = default!;
+
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
 
     /// <summary>The signed-in user; without one (no cascade) the page is read-only.</summary>
     [CascadingParameter] private Task<AuthenticationState>? AuthenticationState { get; set; }
@@ -59,7 +63,15 @@ public sealed partial class Models : IDisposable
 
     private async Task AcceptAsync(ModelPack pack)
     {
-        if (!_isAdmin) return;
+        if (!_isAdmin || pack.License is not { } license) return;
+        // Accepting binds the lab to the license's terms for everyone on the server: the admin reads it and says yes.
+        var text = new MarkupString(
+            $"<p>Everyone on this server can use {WebUtility.HtmlEncode(pack.Name)} once you accept. Your name, the time and the " +
+            $"license's SHA-256 are recorded; a changed license file asks again.</p>" +
+            $"<pre data-field=\"license-confirm-text\" style=\"white-space: pre-wrap; max-height: 50vh; overflow: auto;\">{WebUtility.HtmlEncode(license.Text)}</pre>");
+        var confirmed = await Dialogs.ShowMessageBoxAsync($"Accept {license.FileName} of {pack.Name}?", text,
+            yesText: "Accept", cancelText: "Cancel", options: new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true });
+        if (confirmed != true) return;
         // The pack hash is recorded when already known; accepting never waits for gigabytes to be hashed.
         var hashing = Catalog.GetHashAsync(pack, CancellationToken.None);
         var hash = hashing.IsCompletedSuccessfully ? await hashing : null;
