@@ -1,6 +1,9 @@
 // Small browser helpers called through JS interop.
 window.svdweb = {
   copyText: async (text) => { await navigator.clipboard.writeText(text); return true; },
+  // The dark-mode choice of this browser; none stored means "follow the OS". Storage may be off (private modes).
+  getTheme: () => { try { return localStorage.getItem('svdweb.theme'); } catch { return null; } },
+  setTheme: (theme) => { try { localStorage.setItem('svdweb.theme', theme); } catch { /* kept for this page only */ } },
 };
 
 // A `muted` attribute that Blazor adds with setAttribute only sets defaultMuted, not muted (the HTML parser sets both),
