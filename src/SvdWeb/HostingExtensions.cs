@@ -35,6 +35,7 @@ internal static class HostingExtensions
         services.AddSingleton<QueueSignal>();
         services.AddSingleton<RunningJobs>();
         services.AddSingleton<JobClaims>();
+        services.AddSingleton<WorkerRegistry>();
         services.AddSingleton<JobProgressBroadcaster>();
         services.AddSingleton<ProgressFollowers>();
         services.AddSingleton<JobRunner>();

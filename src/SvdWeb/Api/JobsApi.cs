@@ -138,12 +138,12 @@ public static class JobsApi
     private static async Task<Generation?> FindVisibleAsync(Guid id, ClaimsPrincipal user, GenerationService service, CancellationToken ct) =>
         await service.FindAsync(id, ct).ConfigureAwait(false) is { } job && Ownership.MaySee(user, job) ? job : null;
 
-    private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> GetAsync(Guid id, ClaimsPrincipal user, GenerationService service, JobProgressBroadcaster broadcaster, QueueEstimator estimator, CancellationToken ct)
+    private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> GetAsync(Guid id, ClaimsPrincipal user, GenerationService service, JobProgressBroadcaster broadcaster, QueueEstimator estimator, WorkerRegistry workers, CancellationToken ct)
     {
         var job = await FindVisibleAsync(id, user, service, ct).ConfigureAwait(false);
         if (job is null) return NotFound(id);
         var queued = job.IsFinished ? null : (await estimator.SnapshotAsync(ct).ConfigureAwait(false)).FirstOrDefault(e => e.Job.Id == id);
-        return TypedResults.Ok(JobDto.From(job, broadcaster.Latest(id), queued));
+        return TypedResults.Ok(JobDto.From(job, broadcaster.Latest(id), queued, await workers.WhyWaitingAsync(job, ct).ConfigureAwait(false)));
     }
 
     private static async Task<IResult> CancelAsync(Guid id, ClaimsPrincipal user, GenerationService service, CancellationToken ct)

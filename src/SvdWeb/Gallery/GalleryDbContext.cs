@@ -39,6 +39,8 @@ public class GalleryDbContext : IdentityDbContext<IdentityUser>, IDataProtection
 
     public DbSet<SvdWeb.Packs.SiteSetting> SiteSettings => Set<SvdWeb.Packs.SiteSetting>();
 
+    public DbSet<SvdWeb.Jobs.WorkerOffer> Workers => Set<SvdWeb.Jobs.WorkerOffer>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -47,6 +49,7 @@ public class GalleryDbContext : IdentityDbContext<IdentityUser>, IDataProtection
         builder.ApplyConfiguration(new SvdWeb.Accounts.ApiTokenConfiguration());
         builder.ApplyConfiguration(new SvdWeb.Packs.PackLicenseAcceptanceConfiguration());
         builder.ApplyConfiguration(new SvdWeb.Packs.SiteSettingConfiguration());
+        builder.ApplyConfiguration(new SvdWeb.Jobs.WorkerOfferConfiguration());
         builder.Entity<IdentityRole>().HasData(
             new IdentityRole { Id = "9d0c6f4e-0000-4000-8000-000000000001", Name = SvdWeb.Accounts.Roles.Admin, NormalizedName = "ADMIN", ConcurrencyStamp = "admin" },
             new IdentityRole { Id = "9d0c6f4e-0000-4000-8000-000000000002", Name = SvdWeb.Accounts.Roles.User, NormalizedName = "USER", ConcurrencyStamp = "user" });

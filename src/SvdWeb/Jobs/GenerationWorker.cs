@@ -6,11 +6,12 @@ namespace SvdWeb.Jobs;
 /// <summary>
 /// One worker per configured device (SvdWeb:Devices), each claiming the next queued job from the database
 /// (<see cref="JobClaims"/>): at once when this process queued one (<see cref="QueueSignal"/>), else every
-/// SvdWeb:Queue:PollInterval, when it also takes back jobs whose worker elsewhere stopped renewing their lease.
+/// SvdWeb:Queue:PollInterval, when it also takes back jobs whose worker elsewhere stopped renewing their lease. On
+/// PostgreSQL it claims only jobs for packs it has (<see cref="WorkerRegistry"/>).
 /// JobRunner records every outcome on the job's row, so only host shutdown ends this loop; an unexpected exception
 /// (the database restarting, say) is logged and the worker keeps serving.
 /// </summary>
-public sealed partial class GenerationWorker(string device, JobClaims claims, QueueSignal signal, JobRunner runner, IOptions<SvdWebOptions> options, ILogger<GenerationWorker> logger) : BackgroundService
+public sealed partial class GenerationWorker(string device, JobClaims claims, WorkerRegistry registry, QueueSignal signal, JobRunner runner, IOptions<SvdWebOptions> options, ILogger<GenerationWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -23,7 +24,7 @@ public sealed partial class GenerationWorker(string device, JobClaims claims, Qu
                 ClaimedJob? job = null;
                 try
                 {
-                    job = await claims.ClaimNextAsync(leaseOwner, stoppingToken).ConfigureAwait(false);
+                    job = await ClaimAsync(leaseOwner, stoppingToken).ConfigureAwait(false);
                     if (job is not null) await runner.RunAsync(job, device, stoppingToken).ConfigureAwait(false);
                     else if (!await signal.WaitAsync(options.Value.Queue.PollInterval, stoppingToken).ConfigureAwait(false))
                         await claims.RequeueExpiredAsync(stoppingToken).ConfigureAwait(false);
@@ -40,6 +41,15 @@ public sealed partial class GenerationWorker(string device, JobClaims claims, Qu
         {
             // Host shutdown: JobRunner already marked a running job Interrupted.
         }
+    }
+
+    /// <summary>On several hosts, only a job whose pack this worker has with the same files; the offer is published as the heartbeat.</summary>
+    private async Task<ClaimedJob?> ClaimAsync(string leaseOwner, CancellationToken ct)
+    {
+        if (!registry.PackAware) return await claims.ClaimNextAsync(leaseOwner, ct).ConfigureAwait(false);
+        var offers = await registry.LocalOffersAsync(ct).ConfigureAwait(false);
+        await registry.PublishAsync(leaseOwner, offers, ct).ConfigureAwait(false);
+        return await claims.ClaimNextAsync(leaseOwner, offers, ct).ConfigureAwait(false);
     }
 
     private static partial class Log

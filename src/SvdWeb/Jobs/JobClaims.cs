@@ -35,21 +35,28 @@ public sealed partial class JobClaims(
     public static string WorkerName(string device) => $"{Environment.MachineName}:{Environment.ProcessId}:{device}";
 
     /// <summary>Claims the next job in fair order; null when none is waiting.</summary>
-    public Task<ClaimedJob?> ClaimNextAsync(string leaseOwner, CancellationToken ct) => ClaimAsync(leaseOwner, only: null, ct);
+    public Task<ClaimedJob?> ClaimNextAsync(string leaseOwner, CancellationToken ct) => ClaimAsync(leaseOwner, only: null, offers: null, ct);
+
+    /// <summary>
+    /// Claims the next job in fair order among those whose pack (name and hash) is in <paramref name="offers"/>: a job
+    /// for a pack this worker lacks, or has with other files, waits for a worker that has it. Null when none is waiting.
+    /// </summary>
+    public Task<ClaimedJob?> ClaimNextAsync(string leaseOwner, IReadOnlyCollection<PackOffer> offers, CancellationToken ct) =>
+        ClaimAsync(leaseOwner, only: null, offers ?? throw new ArgumentNullException(nameof(offers)), ct);
 
     /// <summary>Claims this job if it is waiting (tools and tests that run one job by hand); null when it is not.</summary>
-    public Task<ClaimedJob?> ClaimAsync(Guid jobId, string leaseOwner, CancellationToken ct) => ClaimAsync(leaseOwner, jobId, ct);
+    public Task<ClaimedJob?> ClaimAsync(Guid jobId, string leaseOwner, CancellationToken ct) => ClaimAsync(leaseOwner, jobId, offers: null, ct);
 
-    private async Task<ClaimedJob?> ClaimAsync(string leaseOwner, Guid? only, CancellationToken ct)
+    private async Task<ClaimedJob?> ClaimAsync(string leaseOwner, Guid? only, IReadOnlyCollection<PackOffer>? offers, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(leaseOwner);
-        if (IsPostgres) return await ClaimPostgresAsync(leaseOwner, only, ct).ConfigureAwait(false);
+        if (IsPostgres) return await ClaimPostgresAsync(leaseOwner, only, offers, ct).ConfigureAwait(false);
         await _sqliteClaims.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
             await using var transaction = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
-            var pick = only ?? (await QueuePlan.LoadAsync(db, ct).ConfigureAwait(false)).PlannedOrder().Cast<Guid?>().FirstOrDefault();
+            var pick = only ?? (await RunnableAsync(db, offers, ct).ConfigureAwait(false)).Cast<Guid?>().FirstOrDefault();
             if (pick is not { } id) return null;
             var next = (await db.Generations.MaxAsync(g => g.ClaimSeq, ct).ConfigureAwait(false) ?? 0) + 1;
             var claimed = await TakeAsync(db, id, next, leaseOwner, ct).ConfigureAwait(false);
@@ -62,7 +69,7 @@ public sealed partial class JobClaims(
         }
     }
 
-    private async Task<ClaimedJob?> ClaimPostgresAsync(string leaseOwner, Guid? only, CancellationToken ct)
+    private async Task<ClaimedJob?> ClaimPostgresAsync(string leaseOwner, Guid? only, IReadOnlyCollection<PackOffer>? offers, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
         await using var transaction = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
@@ -71,7 +78,7 @@ public sealed partial class JobClaims(
         // (a claim is a few milliseconds, once per video); the lock goes with the transaction, after its commit, so
         // the next claimer's plan sees this claim.
         await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({ClaimLockKey})", ct).ConfigureAwait(false);
-        var planned = only is { } one ? [one] : (await QueuePlan.LoadAsync(db, ct).ConfigureAwait(false)).PlannedOrder().ToArray();
+        var planned = only is { } one ? [one] : await RunnableAsync(db, offers, ct).ConfigureAwait(false);
         if (planned.Length == 0) return null;
         // The first job in fair order that is still waiting; a row a web node is changing (a cancel, a delete) is
         // skipped rather than waited for.
@@ -84,6 +91,17 @@ public sealed partial class JobClaims(
         var claimed = await TakeAsync(db, ids[0], next, leaseOwner, ct).ConfigureAwait(false);
         await transaction.CommitAsync(ct).ConfigureAwait(false);
         return claimed;
+    }
+
+    /// <summary>The waiting jobs in fair order, less those whose pack this worker does not offer (none when offers is null).</summary>
+    private static async Task<Guid[]> RunnableAsync(GalleryDbContext db, IReadOnlyCollection<PackOffer>? offers, CancellationToken ct)
+    {
+        var planned = (await QueuePlan.LoadAsync(db, ct).ConfigureAwait(false)).PlannedOrder().ToArray();
+        if (offers is null || planned.Length == 0) return planned;
+        var packs = await db.Generations.Where(g => g.Status == GenerationStatus.Queued)
+            .Select(g => new { g.Id, g.ModelName, g.ModelHash }).ToDictionaryAsync(g => g.Id, ct).ConfigureAwait(false);
+        var offered = offers.ToHashSet();
+        return [.. planned.Where(id => packs.TryGetValue(id, out var job) && offered.Contains(new PackOffer(job.ModelName, job.ModelHash)))];
     }
 
     private async Task<ClaimedJob?> TakeAsync(GalleryDbContext db, Guid id, long claimSeq, string leaseOwner, CancellationToken ct)

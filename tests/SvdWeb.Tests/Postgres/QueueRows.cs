@@ -8,7 +8,7 @@ namespace SvdWeb.Tests.Postgres;
 /// <summary>Waiting jobs written straight into a gallery database, as a web node stores them, for claim tests.</summary>
 internal static class QueueRows
 {
-    public static async Task<Guid> AddAsync(IServiceProvider services, string owner, CancellationToken ct)
+    public static async Task<Guid> AddAsync(IServiceProvider services, string owner, CancellationToken ct, string pack = "tiny-svd", string? packHash = null)
     {
         await using var db = await services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct);
         var id = Guid.NewGuid();
@@ -20,8 +20,8 @@ internal static class QueueRows
             QueueOrder = await QueuePlan.NextOrderAsync(db, ct),
             OwnerId = owner,
             OwnerName = owner,
-            ModelName = "tiny-svd",
-            ModelHash = new string('0', 64),
+            ModelName = pack,
+            ModelHash = packHash ?? new string('0', 64),
             MediaFolder = id.ToString("N"),
             InputFileName = "input.png",
             InputFile = "input.png",

@@ -473,6 +473,24 @@ namespace SvdWeb.Gallery.Migrations
                     b.ToTable("Generations");
                 });
 
+            modelBuilder.Entity("SvdWeb.Jobs.WorkerOffer", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("HeartbeatUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Packs")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("Workers", (string)null);
+                });
+
             modelBuilder.Entity("SvdWeb.Packs.PackLicenseAcceptance", b =>
                 {
                     b.Property<int>("Id")

@@ -486,6 +486,24 @@ namespace SvdWeb.Gallery.Postgres.Migrations
                     b.ToTable("Generations");
                 });
 
+            modelBuilder.Entity("SvdWeb.Jobs.WorkerOffer", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<DateTime>("HeartbeatUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Packs")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("Workers", (string)null);
+                });
+
             modelBuilder.Entity("SvdWeb.Packs.PackLicenseAcceptance", b =>
                 {
                     b.Property<int>("Id")
