@@ -57,6 +57,11 @@ public sealed partial class SvdPipeline : IDisposable
     /// <summary>Where the four models run, and why (shown in logs and the UI).</summary>
     public ExecutionProviderInfo Provider { get; }
 
+    /// <summary>What the pack's precision costs where it runs (<see cref="ModelPack.CpuPrecisionWarning"/> on the CPU), or null.</summary>
+    public string? PrecisionWarning => PrecisionWarningFor(Pack, Provider);
+
+    private static string? PrecisionWarningFor(ModelPack pack, ExecutionProviderInfo provider) => provider.IsCuda ? null : pack.CpuPrecisionWarning;
+
     /// <summary>Creates the four sessions on the device <paramref name="settings"/> choose (CUDA when it loads, by default).</summary>
     public static SvdPipeline Load(ModelPack pack, ExecutionSettings? settings = null, ILogger? logger = null)
     {
@@ -65,7 +70,8 @@ public sealed partial class SvdPipeline : IDisposable
         settings ??= ExecutionSettings.Default;
         var factory = new SessionFactory(settings);
         Log.ProviderChosen(logger, factory.Provider.ToString(), factory.Provider.Reason);
-        if (!factory.Provider.IsCuda && pack.CpuPrecisionWarning is { } precisionWarning)
+        // Said before the sessions load: that is where the memory goes.
+        if (PrecisionWarningFor(pack, factory.Provider) is { } precisionWarning)
             Log.Float16OnCpu(logger, pack.Name, precisionWarning);
         var schedulerConfig = EulerSchedulerConfig.Load(pack.SchedulerConfigPath);
         var components = new[] { (PackComponent.ImageEncoder, "image encoder"), (PackComponent.VaeEncoder, "VAE encoder"), (PackComponent.VaeDecoder, "VAE decoder"), (PackComponent.UNet, "UNet") };

@@ -107,7 +107,7 @@ internal static class BenchCommand
                 Memory: memory, CpuFusedAttention: parse.GetValue(o.CpuFusedAttention),
                 TensorRt: parse.GetValue(o.TensorRtCache) is { } trtCache ? new TensorRtSettings(Path.GetFullPath(trtCache)) : null));
             Console.WriteLine(Invariant($"{pack.Name} ({pack.Precision}) on {pipeline.Provider}: {pipeline.Provider.Reason}"));
-            if (!pipeline.Provider.IsCuda && pack.CpuPrecisionWarning is { } precisionWarning) Console.WriteLine($"warning: {precisionWarning}");
+            if (pipeline.PrecisionWarning is { } precisionWarning) Console.WriteLine($"warning: {precisionWarning}");
             Console.WriteLine(Invariant($"graph optimisation {parse.GetValue(o.GraphOptimization)}; CUDA options: cudnn_conv_algo_search {parse.GetValue(o.ConvAlgoSearch)}, arena_extend_strategy {parse.GetValue(o.ArenaStrategy)}"));
             Console.WriteLine(Invariant($"{recipe.NumFrames} frames, {width}x{height}, {recipe.NumInferenceSteps} steps, CFG {(recipe.MaxGuidanceScale > 1 ? "on (UNet batch 2)" : "off")}, decode chunk {recipe.DecodeChunkSize}, {parse.GetValue(o.Loop)} loop, {repeat} timed run(s)"));
             Console.WriteLine($"memory options: {memory.Describe()}{(parse.GetValue(o.CpuFusedAttention) ? "; attention: ONNX Runtime's CPU kernel" : "")}");

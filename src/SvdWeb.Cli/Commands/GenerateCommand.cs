@@ -73,7 +73,7 @@ internal static class GenerateCommand
         var memory = new MemoryOptions(parse.GetValue(o.ModelCpuOffload), parse.GetValue(o.ForwardChunking));
         using var pipeline = SvdPipeline.Load(pack, new ExecutionSettings(parse.GetValue(o.Device), IntraOpNumThreads: parse.GetValue(o.Threads), Memory: memory));
         Console.Error.WriteLine($"{pack.Name} on {pipeline.Provider}: {pipeline.Provider.Reason}");
-        if (!pipeline.Provider.IsCuda && pack.CpuPrecisionWarning is { } precisionWarning) Console.Error.WriteLine($"warning: {precisionWarning}");
+        if (pipeline.PrecisionWarning is { } precisionWarning) Console.Error.WriteLine($"warning: {precisionWarning}");
         if (memory != MemoryOptions.None) Console.Error.WriteLine($"memory options: {memory.Describe()}");
         Console.Error.WriteLine($"seed {recipe.Seed}");
         var size = recipe.Resolve(pack);
