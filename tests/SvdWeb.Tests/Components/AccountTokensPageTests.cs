@@ -56,17 +56,22 @@ public sealed class AccountTokensPageTests : RealServicesContext
         Assert.DoesNotContain(secret, again.Markup, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Revoke_ClickThenKeep_NothingRevoked()
+    /// <summary>Creates a token named <paramref name="name"/> and clicks its Revoke: the confirmation is open (or opening).</summary>
+    private (IRenderedComponent<AccountTokens> Page, IRenderedComponent<MudDialogProvider> Dialogs) ClickRevokeOnANewToken(string name)
     {
         var page = RenderPage();
         page.WaitForElement("#tokens-empty");
-        page.Find("#token-name").Change("old script");
+        page.Find("#token-name").Change(name);
         page.Find("#token-create").Click();
         page.WaitForElement("#tokens-table");
-
         page.FindAll("#tokens-table button").Single(b => b.TextContent.Contains("Revoke", StringComparison.Ordinal)).Click();
-        var dialogs = _dialogs!;
+        return (page, _dialogs!);
+    }
+
+    [Fact]
+    public async Task Revoke_ClickThenKeep_NothingRevoked()
+    {
+        var (page, dialogs) = ClickRevokeOnANewToken("old script");
         dialogs.WaitForAssertion(() => Assert.Contains("Revoke token \"old script\"?", dialogs.Markup, StringComparison.Ordinal));
         Assert.Contains("401", dialogs.Markup, StringComparison.Ordinal);
         dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Keep").Click();
@@ -80,14 +85,7 @@ public sealed class AccountTokensPageTests : RealServicesContext
     [Fact]
     public async Task Revoke_ClickAndConfirm_RowSaysRevoked()
     {
-        var page = RenderPage();
-        page.WaitForElement("#tokens-empty");
-        page.Find("#token-name").Change("old script");
-        page.Find("#token-create").Click();
-        page.WaitForElement("#tokens-table");
-
-        page.FindAll("#tokens-table button").Single(b => b.TextContent.Contains("Revoke", StringComparison.Ordinal)).Click();
-        var dialogs = _dialogs!;
+        var (page, dialogs) = ClickRevokeOnANewToken("old script");
         dialogs.WaitForAssertion(() => Assert.Contains("Revoke token", dialogs.Markup, StringComparison.Ordinal));
         dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Revoke").Click();
 
