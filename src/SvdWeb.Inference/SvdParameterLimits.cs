@@ -30,27 +30,27 @@ public static class SvdParameterLimits
         return 8 * (1 << Math.Max(0, pack.UNet.BlockOutChannels.Count - 1));
     }
 
-    /// <summary>Throws <see cref="SvdInputException"/> for the first parameter out of range, naming it, the value, the range and the fix.</summary>
-    public static void Validate(SvdRecipe recipe, ModelPack pack)
-    {
-        if (Problems(recipe, pack).FirstOrDefault() is { } problem) throw problem;
-    }
-
     /// <summary>
-    /// Every parameter out of range, in the order <see cref="Validate"/> checks them, each with the message it would
-    /// throw: the Create form shows them all at once, beside their fields.
+    /// Every parameter of <paramref name="recipe"/> out of range once the pack's defaults are filled in, in the order
+    /// <see cref="SvdRecipe.Resolve"/> checks them (it throws the first), each with the message it would throw: the
+    /// Create form shows them all at once, beside their fields.
     /// </summary>
     public static IReadOnlyList<SvdInputException> Problems(SvdRecipe recipe, ModelPack pack)
     {
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(pack);
+        return Problems(ResolvedRecipe.Fill(recipe, pack), pack);
+    }
+
+    internal static IReadOnlyList<SvdInputException> Problems(ResolvedRecipe recipe, ModelPack pack)
+    {
         var multiple = SideMultiple(pack);
-        var frames = recipe.NumFrames ?? pack.DefaultFrames;
+        var frames = CheckRange("numFrames", recipe.NumFrames, MinFrames, MaxFrames, $"the pack was trained on {pack.DefaultFrames}");
         SvdInputException?[] problems =
         [
-            CheckSide("height", recipe.Height ?? pack.DefaultHeight, multiple, pack),
-            CheckSide("width", recipe.Width ?? pack.DefaultWidth, multiple, pack),
-            CheckRange("numFrames", frames, MinFrames, MaxFrames, $"the pack was trained on {pack.DefaultFrames}"),
+            CheckSide("height", recipe.Height, multiple, pack),
+            CheckSide("width", recipe.Width, multiple, pack),
+            frames,
             CheckRange("numInferenceSteps", recipe.NumInferenceSteps, MinSteps, MaxSteps, "25 is diffusers' default"),
             CheckRange("minGuidanceScale", recipe.MinGuidanceScale, MinGuidance, MaxGuidance)
                 ?? (recipe.MinGuidanceScale > recipe.MaxGuidanceScale
@@ -61,9 +61,12 @@ public static class SvdParameterLimits
             CheckRange("fps", recipe.Fps, MinFps, MaxFps, "the model is conditioned on fps − 1; SVD was trained around 7"),
             CheckRange("motionBucketId", recipe.MotionBucketId, MinMotionBucketId, MaxMotionBucketId, "SVD was trained on 0–255"),
             CheckRange("noiseAugStrength", recipe.NoiseAugStrength, MinNoiseAugStrength, MaxNoiseAugStrength, "0.02 is the default"),
-            recipe.DecodeChunkSize is { } chunk ? CheckRange("decodeChunkSize", chunk, MinDecodeChunkSize, MaxDecodeChunkSize, "smaller uses less memory") : null,
+            // A chunk left to follow the frames (every frame at once) is no second problem when the frames are out of range.
+            frames is not null && recipe.DecodeChunkSize == recipe.NumFrames ? null
+                : CheckRange("decodeChunkSize", recipe.DecodeChunkSize, MinDecodeChunkSize, MaxDecodeChunkSize, "smaller uses less memory"),
             CheckRange("numVideosPerPrompt", recipe.NumVideosPerPrompt, MinVideosPerPrompt, MaxVideosPerPrompt),
             Enum.IsDefined(recipe.Fit) ? null : new SvdInputException("fit", Invariant($"fit '{recipe.Fit}' is not one of stretch, crop, pad.")),
+            Enum.IsDefined(recipe.HalfRandn) ? null : new SvdInputException("halfRandn", Invariant($"halfRandn '{recipe.HalfRandn}' is not one of legacy, new.")),
         ];
         return [.. problems.OfType<SvdInputException>()];
     }

@@ -121,15 +121,14 @@ public sealed partial class SvdPipeline : IDisposable
         Task.Run(() => Load(pack, settings, logger), ct);
 
     /// <summary>Generates the video(s) for one image. Runs on a worker thread; waits while another run is in progress.</summary>
-    /// <exception cref="SvdInputException">A parameter is out of range.</exception>
+    /// <param name="recipe">Resolved against this pipeline's <see cref="Pack"/> (<see cref="SvdRecipe.Resolve"/>), which
+    /// is diffusers' step 0 (defaults from the unet) and step 1 (check inputs), done before the request is queued.</param>
     /// <exception cref="GpuOutOfMemoryException">The device ran out of memory; a smaller request can follow.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled; nothing is left behind.</exception>
-    public async Task<SvdResult> RunAsync(RgbImage image, SvdRecipe recipe, SvdRunOptions? options = null, CancellationToken ct = default)
+    public async Task<SvdResult> RunAsync(RgbImage image, ResolvedRecipe recipe, SvdRunOptions? options = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(recipe);
-        // Validate before queueing behind another run, so a bad request fails at once.
-        SvdParameterLimits.Validate(recipe, Pack);
         await _oneRunAtATime.WaitAsync(ct).ConfigureAwait(false);
         try
         {
@@ -143,7 +142,7 @@ public sealed partial class SvdPipeline : IDisposable
 
     /// <summary>diffusers' <c>__call__</c>: the numbered steps, each stage a method named as diffusers names it. Every
     /// stage returns the tensors it made; the observer sees them at the stage boundary, before the next stage runs.</summary>
-    private SvdResult Run(RgbImage inputImage, SvdRecipe requested, SvdRunOptions options, CancellationToken ct)
+    private SvdResult Run(RgbImage inputImage, ResolvedRecipe recipe, SvdRunOptions options, CancellationToken ct)
     {
         foreach (var model in _models) model.ResetTimer();
         void Observe(IEnumerable<NamedTensor> tensors)
@@ -152,21 +151,15 @@ public sealed partial class SvdPipeline : IDisposable
             foreach (var tensor in tensors) options.Observer(tensor.Name, tensor.Values.Span, tensor.Shape);
         }
 
-        // 0. Default height and width to unet; frames and decode chunk default to the pack's num_frames (Inference README §4.0).
-        var recipe = requested.Resolve(Pack);
-
-        // 1. Check inputs. Raise error if not correct (Inference README §4.1).
-        SvdParameterLimits.Validate(recipe, Pack);
+        // 0. Default height and width to unet, and 1. Check inputs: done by SvdRecipe.Resolve (Inference README §4.0, §4.1).
 
         // 2. Define call parameters (Inference README §4.2). One image per request: batch_size = 1, so
         //    batch·num_videos_per_prompt = videos. Guidance is on iff max_guidance_scale > 1, fixed before any encoding.
-        var layout = new RunLayout(Videos: recipe.NumVideosPerPrompt, Guidance: recipe.MaxGuidanceScale > 1f,
-            Frames: recipe.NumFrames!.Value, Height: recipe.Height!.Value, Width: recipe.Width!.Value,
+        var layout = new RunLayout(Videos: recipe.NumVideosPerPrompt, Guidance: recipe.Guidance,
+            Frames: recipe.NumFrames, Height: recipe.Height, Width: recipe.Width,
             LatentChannels: Pack.Vae.LatentChannels, ScaleFactor: Pack.Vae.ScaleFactor, EmbedDim: Pack.ImageEncoder.ProjectionDim,
             IsHalf: _unet.IsHalf);
-        var decodeChunkSize = recipe.DecodeChunkSize!.Value;
-        var decodeChunks = (layout.Videos * layout.Frames + decodeChunkSize - 1) / decodeChunkSize;
-        var tracker = new ProgressTracker(options.Progress, recipe.NumInferenceSteps, decodeChunks);
+        var tracker = new ProgressTracker(options.Progress, recipe.NumInferenceSteps, recipe.DecodeChunks);
         Log.RunStarted(_logger, Pack.Name, layout.Frames, layout.Width, layout.Height, recipe.NumInferenceSteps, recipe.Seed, Provider.ToString());
 
         // The VAE branch's video_processor.preprocess belongs to diffusers' step 4; it runs first here so that progress
@@ -232,7 +225,7 @@ public sealed partial class SvdPipeline : IDisposable
         var results = Enumerable.Range(0, layout.Videos)
             .Select(_ => (Float: new float[layout.Frames * pixelFrameSize], Bytes: new byte[layout.Frames * pixelFrameSize]))
             .ToArray();
-        var decodeTimes = DecodeLatents(latents, decodeChunkSize, layout, tracker, (chunk, start, chunkLatents, chunkFrames) =>
+        var decodeTimes = DecodeLatents(latents, recipe.DecodeChunkSize, layout, tracker, (chunk, start, chunkLatents, chunkFrames) =>
         {
             var length = chunkFrames.Length / pixelFrameSize;
             Observe([

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SvdWeb.Inference.Imaging;
@@ -8,8 +9,9 @@ namespace SvdWeb.Inference;
 
 /// <summary>
 /// Every setting that shapes a video, named as in diffusers' <c>StableVideoDiffusionPipeline.__call__</c> (camelCase in
-/// JSON, as the CLI and REST API spell them). Null means "the pack's default"; <see cref="Resolve"/> fills those in, and
-/// the resolved recipe stored with a video reproduces it exactly on the same pack and execution provider.
+/// JSON, as the CLI and REST API spell them), as a request gives it: null means "the pack's default". <see cref="Resolve"/>
+/// fills those in and checks every range, giving the <see cref="ResolvedRecipe"/> that is run and stored; it reproduces
+/// the video exactly on the same pack and execution provider.
 /// </summary>
 public sealed record SvdRecipe
 {
@@ -66,22 +68,27 @@ public sealed record SvdRecipe
     /// </summary>
     public static SvdRecipe Defaults { get; } = new();
 
+    /// <summary>
+    /// A fresh seed in [0, 2³²) from the OS's random source, for a request that names none (the Create page unlocked,
+    /// the API without one, the CLI without --seed): only the low 32 bits reach torch's generator, so a larger seed
+    /// would only alias a smaller one.
+    /// </summary>
+    public static long RandomSeed() => RandomNumberGenerator.GetInt32(int.MaxValue) * 2L + RandomNumberGenerator.GetInt32(2);
+
     /// <summary>The decode chunk when none is given: every frame at once (diffusers: decode_chunk_size = num_frames).</summary>
     public static int DefaultDecodeChunkSize(int numFrames) => numFrames;
 
-    /// <summary>Fills pack-dependent defaults (size, frames, decode chunk) and the pack name.</summary>
-    public SvdRecipe Resolve(ModelPack pack)
+    /// <summary>
+    /// The one way to a <see cref="ResolvedRecipe"/>: fills the pack-dependent defaults (size, frames, decode chunk)
+    /// and checks every parameter against <paramref name="pack"/> (<see cref="SvdParameterLimits"/>).
+    /// </summary>
+    /// <exception cref="SvdInputException">The first parameter out of range, naming it, the value, the range and the fix.</exception>
+    public ResolvedRecipe Resolve(ModelPack pack)
     {
         ArgumentNullException.ThrowIfNull(pack);
-        var frames = NumFrames ?? pack.DefaultFrames;
-        return this with
-        {
-            Model = Model ?? pack.Name,
-            Height = Height ?? pack.DefaultHeight,
-            Width = Width ?? pack.DefaultWidth,
-            NumFrames = frames,
-            DecodeChunkSize = DecodeChunkSize ?? DefaultDecodeChunkSize(frames),
-        };
+        var filled = ResolvedRecipe.Fill(this, pack);
+        if (SvdParameterLimits.Problems(filled, pack).FirstOrDefault() is { } problem) throw problem;
+        return filled;
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);

@@ -3,4 +3,4 @@ using SvdWeb.Inference.Onnx;
 namespace SvdWeb.Inference;
 
 /// <summary>What a run produced, with the fully resolved recipe that reproduces it and where it ran.</summary>
-public sealed record SvdResult(SvdRecipe Recipe, IReadOnlyList<SvdVideo> Videos, ExecutionProviderInfo Provider, SvdTimings Timings);
+public sealed record SvdResult(ResolvedRecipe Recipe, IReadOnlyList<SvdVideo> Videos, ExecutionProviderInfo Provider, SvdTimings Timings);

@@ -20,7 +20,7 @@ public sealed class SvdParameterLimitsTests
         Assert.StartsWith("numFrames must be between 1 and 128 (the pack was trained on 6), but is 0.", problems[1].Message, StringComparison.Ordinal);
         Assert.StartsWith("minGuidanceScale (4) is above maxGuidanceScale (3)", problems[2].Message, StringComparison.Ordinal);
         Assert.StartsWith("fps must be between 1 and 120", problems[3].Message, StringComparison.Ordinal);
-        var thrown = Assert.Throws<SvdInputException>(() => SvdParameterLimits.Validate(recipe, Tiny));
+        var thrown = Assert.Throws<SvdInputException>(() => recipe.Resolve(Tiny));
         Assert.Equal(("height", problems[0].Message), (thrown.Field, thrown.Message));
     }
 

@@ -82,12 +82,12 @@ internal static class BenchCommand
         var (width, height) = ParseSize(parse.GetValue(o.Size), pack);
         var repeat = parse.GetValue(o.Repeat);
         if (repeat < 1) throw new SvdInputException("repeat", $"--repeat must be at least 1, but is {repeat}.");
-        var recipe = new SvdRecipe
+        var request = new SvdRecipe
         {
             Width = width, Height = height, NumFrames = parse.GetValue(o.Frames), NumInferenceSteps = parse.GetValue(o.Steps),
             DecodeChunkSize = parse.GetValue(o.DecodeChunkSize), Seed = 42,
-        }.Resolve(pack);
-        SvdParameterLimits.Validate(recipe, pack);
+        };
+        var recipe = request.Resolve(pack);
         var image = Gradient(width, height);
         var ffmpeg = FfmpegTool.FindFolder();
         var memory = new MemoryOptions(parse.GetValue(o.ModelCpuOffload), parse.GetValue(o.ForwardChunking));
@@ -114,7 +114,7 @@ internal static class BenchCommand
             if (ffmpeg is null) Console.WriteLine("ffmpeg and ffprobe are not on PATH: the MP4 encode is skipped");
 
             // Warm-up: first-call costs (kernel choice, arena growth) stay out of the timings; its profile gives the FLOPs.
-            await pipeline.RunAsync(image, recipe with { NumInferenceSteps = 1 }, null, ct).ConfigureAwait(false);
+            await pipeline.RunAsync(image, (request with { NumInferenceSteps = 1 }).Resolve(pack), null, ct).ConfigureAwait(false);
             // With model CPU offload each session, and its profile, ends with its stage: no FLOP count then.
             var unet = pipeline.EndProfiling().TryGetValue(PackComponent.UNet, out var profile) ? OnnxProfile.Read(profile) : null;
 

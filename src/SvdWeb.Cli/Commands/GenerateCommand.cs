@@ -1,7 +1,6 @@
 using SvdWeb.Inference.Memory;
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography;
 using SvdWeb.Inference;
 using SvdWeb.Inference.Imaging;
 using SvdWeb.Inference.Models;
@@ -51,7 +50,7 @@ internal static class GenerateCommand
             new("--half-randn") { Description = "float16 packs: which torch half randn to reproduce, legacy (torch ≤ 2.11) or new." },
             new("--device") { Description = "auto (CUDA when it loads, else CPU), cpu or cuda.", DefaultValueFactory = _ => ExecutionDevice.Auto },
             new("--threads") { Description = "CPU threads per operator (0: one per core).", DefaultValueFactory = _ => 0 },
-            new("--crf") { Description = "x264 quality, 0 (lossless) to 51 (default 17).", DefaultValueFactory = _ => 17 },
+            new("--crf") { Description = Invariant($"x264 quality, 0 (lossless) to 51 (default {Mp4Encoder.DefaultCrf})."), DefaultValueFactory = _ => Mp4Encoder.DefaultCrf },
             MemoryFlags.ModelCpuOffload(), MemoryFlags.ForwardChunking());
 
         var command = new Command("generate", "Turn one image into a video with a model pack.");
@@ -68,46 +67,23 @@ internal static class GenerateCommand
         FfmpegTool.RequireFolder();
         var recipe = await BuildRecipeAsync(parse, o, ct).ConfigureAwait(false);
         var pack = ModelPack.Load(parse.GetRequiredValue(o.Model));
-        var image = ImageLoader.Load(parse.GetRequiredValue(o.Image), ImageLimits.Default);
+        // Before the pack's weights load: a value out of range fails at once.
+        var resolved = recipe.Resolve(pack);
+        var image = ImageLoader.Load(parse.GetRequiredValue(o.Image), ImageLimits.Input);
 
         var memory = new MemoryOptions(parse.GetValue(o.ModelCpuOffload), parse.GetValue(o.ForwardChunking));
         using var pipeline = SvdPipeline.Load(pack, new ExecutionSettings(parse.GetValue(o.Device), IntraOpNumThreads: parse.GetValue(o.Threads), Memory: memory));
         Console.Error.WriteLine($"{pack.Name} on {pipeline.Provider}: {pipeline.Provider.Reason}");
         if (pipeline.PrecisionWarning is { } precisionWarning) Console.Error.WriteLine($"warning: {precisionWarning}");
         if (memory != MemoryOptions.None) Console.Error.WriteLine($"memory options: {memory.Describe()}");
-        Console.Error.WriteLine($"seed {recipe.Seed}");
-        var size = recipe.Resolve(pack);
-        var videoPaths = Enumerable.Range(0, recipe.NumVideosPerPrompt)
-            .Select(v => recipe.NumVideosPerPrompt == 1 ? output : Path.Combine(Path.GetDirectoryName(output) ?? "", $"{Path.GetFileNameWithoutExtension(output)}_{v}{Path.GetExtension(output)}"))
-            .ToArray();
-        // Each video encodes while the VAE decodes its later chunks.
-        SvdResult result;
+        Console.Error.WriteLine($"seed {resolved.Seed}");
+        var files = new CommandLineOutput(output, resolved.NumVideosPerPrompt, parse.GetValue(o.FramesDir), pack.Name);
         // No pack hash: hashing gigabytes of weights would delay every run; the web app's files carry it.
-        var stamp = new RecipeStamp(size);
-        var encoders = await VideoEncoders.StartAsync(videoPaths, size.Width!.Value, size.Height!.Value, size.Fps, ct, parse.GetValue(o.Crf), stamp).ConfigureAwait(false);
-        await using (encoders.ConfigureAwait(false))
-        {
-            result = await pipeline.RunAsync(image, recipe, new SvdRunOptions(new ConsoleProgress(), FrameReady: encoders.Add), ct).ConfigureAwait(false);
-
-            var videos = result.Videos;
-            for (var v = 0; v < videos.Count; v++)
-            {
-                var video = videos[v];
-                await encoders.CompleteAsync(v).ConfigureAwait(false);
-                Console.Error.WriteLine($"wrote {videoPaths[v]}");
-                if (parse.GetValue(o.FramesDir) is { } framesDir)
-                {
-                    var folder = videos.Count == 1 ? framesDir : Path.Combine(framesDir, $"video_{v}");
-                    var frames = Enumerable.Range(0, video.NumFrames).Select(video.FrameRgb24).ToArray();
-                    await PngFrameWriter.WriteAsync(folder, frames, video.Width, video.Height, ct, stamp).ConfigureAwait(false);
-                    Console.Error.WriteLine($"wrote {video.NumFrames} PNG frames to {folder}");
-                }
-            }
-        }
-        var recipePath = Path.ChangeExtension(output, ".recipe.json");
-        await File.WriteAllTextAsync(recipePath, result.Recipe.ToJson(), ct).ConfigureAwait(false);
+        var stamp = new RecipeStamp(resolved.ToRequest(pack.Name));
+        var result = await VideoGeneration.RunAsync(pipeline, image, resolved, files,
+            new VideoGenerationOptions(stamp, parse.GetValue(o.Crf), new ConsoleProgress()), ct).ConfigureAwait(false);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"wrote {recipePath}; {result.Timings.Total.TotalSeconds:F2} s ({result.Timings.InOnnxRuntime.TotalSeconds:F2} s in ONNX Runtime) on {result.Provider}"));
+            $"wrote {files.RecipePath}; {result.Timings.Total.TotalSeconds:F2} s ({result.Timings.InOnnxRuntime.TotalSeconds:F2} s in ONNX Runtime) on {result.Provider}"));
         return 0;
     }
 
@@ -115,7 +91,7 @@ internal static class GenerateCommand
     {
         var recipe = parse.GetValue(o.Recipe) is { } recipeFile
             ? await ReadRecipeAsync(recipeFile, ct).ConfigureAwait(false)
-            : SvdRecipe.Defaults with { Seed = RandomSeed() };
+            : SvdRecipe.Defaults with { Seed = SvdRecipe.RandomSeed() };
         return recipe with
         {
             Height = parse.GetValue(o.Height) ?? recipe.Height,
@@ -160,6 +136,4 @@ internal static class GenerateCommand
         }
     }
 
-    /// <summary>A fresh seed in [0, 2³²): only the low 32 bits reach torch's generator, so larger seeds would only alias.</summary>
-    private static long RandomSeed() => RandomNumberGenerator.GetInt32(int.MaxValue) * 2L + RandomNumberGenerator.GetInt32(2);
 }

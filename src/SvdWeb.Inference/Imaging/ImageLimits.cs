@@ -21,6 +21,23 @@ public sealed record ImageLimits(long MaxBytes, long MaxPixels)
     /// </summary>
     public int MaxJpegScans { get; init; } = 100;
 
+    /// <summary>
+    /// The smallest width and height accepted: 1 reads any image; the input of a run needs <see cref="InputMinSide"/>.
+    /// </summary>
+    public int MinSide { get; init; } = 1;
+
+    /// <summary>
+    /// The smallest side of an image the pipeline can run on: the image encoder's anti-aliasing blur mirrors at least
+    /// one pixel on each side (torch's reflect padding), which needs two.
+    /// </summary>
+    public const int InputMinSide = 2;
+
+    /// <summary>Where an admin raises <see cref="MaxBytes"/> (the web app's "SvdWeb:MaxUploadBytes"), named in the refusal; null for none.</summary>
+    public string? MaxBytesSetting { get; init; }
+
     /// <summary>50 MiB and 40 megapixels: more than any camera photo a user would animate, far below what exhausts memory.</summary>
     public static ImageLimits Default { get; } = new(50L * 1024 * 1024, 40_000_000);
+
+    /// <summary><see cref="Default"/> for the input of a run: at least <see cref="InputMinSide"/> a side.</summary>
+    public static ImageLimits Input { get; } = Default with { MinSide = InputMinSide };
 }

@@ -38,6 +38,31 @@ public static class ImageLoader
         return Load(stream, limits, name);
     }
 
+    /// <summary>
+    /// Reads an upload into memory, stopping as soon as it passes the byte limit, so an oversized one is never held
+    /// whole; <see cref="Load(Stream, ImageLimits, string)"/> then decodes the buffer.
+    /// </summary>
+    /// <exception cref="SvdInputException">Over <see cref="ImageLimits.MaxBytes"/>.</exception>
+    public static async Task<MemoryStream> BufferAsync(Stream upload, ImageLimits limits, string displayName, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(upload);
+        ArgumentNullException.ThrowIfNull(limits);
+        var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await upload.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > limits.MaxBytes)
+            {
+                await buffer.DisposeAsync().ConfigureAwait(false);
+                throw TooLarge(displayName, null, limits);
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        buffer.Position = 0;
+        return buffer;
+    }
+
     /// <param name="stream">The encoded file; read from its current position. A non-seekable stream is buffered up to the byte limit.</param>
     /// <param name="displayName">How the user knows the file, for messages (never used as a path).</param>
     public static RgbImage Load(Stream stream, ImageLimits limits, string displayName)
@@ -80,6 +105,12 @@ public static class ImageLoader
             throw new SvdInputException("image",
                 $"'{displayName}' is {info.Width}x{info.Height} ({pixelCount / 1e6:F1} megapixels); the limit is {limits.MaxPixels / 1e6:F1} megapixels. Scale it down first (the video is at most 2048 pixels a side anyway).");
         }
+        // Orientation only swaps the sides, so the header's size decides this.
+        if (info.Width < limits.MinSide || info.Height < limits.MinSide)
+        {
+            throw new SvdInputException("image",
+                $"'{displayName}' is {info.Width}x{info.Height}; images must be at least {limits.MinSide} pixels wide and high, since the image encoder's anti-aliasing blur mirrors a pixel on each side. Use a larger image (the video is at least {SvdParameterLimits.MinSide} pixels a side anyway).");
+        }
 
         stream.Position = start;
         try
@@ -119,9 +150,17 @@ public static class ImageLoader
         }
     }
 
+    /// <summary>The one refusal of a file over <see cref="ImageLimits.MaxBytes"/>, wherever it is noticed first (the
+    /// browser's file picker, a request's declared length, the form part, the read).</summary>
+    /// <param name="displayName">The file's name; null when only the request is known (the body was refused whole).</param>
     /// <param name="bytes">The file's size, or null when reading stopped at the limit.</param>
-    private static SvdInputException TooLarge(string displayName, long? bytes, ImageLimits limits) => new("image",
-        $"'{displayName}' is over the upload limit: files may be at most {FormatBytes(limits.MaxBytes)}, this one is {(bytes is { } size ? FormatBytes(size) : "larger")}. Use a smaller file, e.g. the image scaled down or saved as JPEG.");
+    public static SvdInputException TooLarge(string? displayName, long? bytes, ImageLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        var setting = limits.MaxBytesSetting is { } name ? $" ({name})" : "";
+        return new("image",
+            $"{(displayName is null ? "The upload" : $"'{displayName}'")} is over the upload limit: files may be at most {FormatBytes(limits.MaxBytes)}{setting}, this one is {(bytes is { } size ? FormatBytes(size) : "larger")}. Use a smaller file, e.g. the image scaled down or saved as JPEG.");
+    }
 
     private static string FormatBytes(long bytes) => bytes switch
     {

@@ -15,14 +15,10 @@ public sealed record MemoryRecipe(int Frames, int Height, int Width, int DecodeC
     /// <summary>Frames per decoder call: the chunk, or every frame when the chunk is larger (the last chunk may be shorter).</summary>
     public int DecodeFrames => Math.Min(DecodeChunkSize, Videos * Frames);
 
-    /// <summary>The memory-relevant part of a recipe already resolved against its pack (<see cref="SvdRecipe.Resolve"/>).</summary>
-    public static MemoryRecipe From(SvdRecipe resolved)
+    /// <summary>The memory-relevant part of a resolved recipe.</summary>
+    public static MemoryRecipe From(ResolvedRecipe recipe)
     {
-        ArgumentNullException.ThrowIfNull(resolved);
-        var frames = resolved.NumFrames ?? throw new ArgumentException("Resolve the recipe against its pack first: NumFrames is null.", nameof(resolved));
-        return new MemoryRecipe(frames,
-            resolved.Height ?? throw new ArgumentException("Resolve the recipe against its pack first: Height is null.", nameof(resolved)),
-            resolved.Width ?? throw new ArgumentException("Resolve the recipe against its pack first: Width is null.", nameof(resolved)),
-            resolved.DecodeChunkSize ?? SvdRecipe.DefaultDecodeChunkSize(frames), resolved.NumVideosPerPrompt, resolved.MaxGuidanceScale > 1f);
+        ArgumentNullException.ThrowIfNull(recipe);
+        return new MemoryRecipe(recipe.NumFrames, recipe.Height, recipe.Width, recipe.DecodeChunkSize, recipe.NumVideosPerPrompt, recipe.Guidance);
     }
 }

@@ -58,6 +58,9 @@ public sealed class Mp4Encoder : IAsyncDisposable
             .ProcessAsynchronously(true, new FFOptions { BinaryFolder = ffmpegFolder }), CancellationToken.None);
     }
 
+    /// <summary>x264's constant rate factor when none is given: visually lossless for these clips.</summary>
+    public const int DefaultCrf = 17;
+
     /// <summary>The gallery's H.264 settings, shared by every MP4 SvdWeb writes so a derived MP4 matches the stored one.</summary>
     internal static string X264Arguments(int crf, double fps) =>
         string.Create(CultureInfo.InvariantCulture, $"-pix_fmt yuv420p -preset medium -crf {crf} -r {fps}");
@@ -65,13 +68,16 @@ public sealed class Mp4Encoder : IAsyncDisposable
     /// <param name="crf">x264 constant rate factor: 0 lossless … 51 worst; 17 is visually lossless for these clips.</param>
     /// <param name="recipe">Written into the file's "comment" tag (ffprobe shows it), so the file says how it was made.</param>
     /// <exception cref="FfmpegException">ffmpeg is not installed (the message says how to install it).</exception>
-    public static Mp4Encoder Start(string path, int width, int height, double fps, CancellationToken ct, int crf = 17, RecipeStamp? recipe = null)
+    public static Mp4Encoder Start(string path, int width, int height, double fps, CancellationToken ct, int crf = DefaultCrf, RecipeStamp? recipe = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (width % 2 != 0 || height % 2 != 0)
             throw new ArgumentException($"yuv420p needs even sides; the frames are {width}x{height}.", nameof(width));
         return new Mp4Encoder(path, width, height, fps, crf, recipe, FfmpegTool.RequireFolder(), ct);
     }
+
+    /// <summary>Frames added that ffmpeg has not taken yet: 0 once it has every frame so far (each is piped as it is taken).</summary>
+    public int PendingFrames => _frames.Count;
 
     /// <summary>Queues one [height, width, 3] RGB24 frame; the memory must stay unchanged until the encoder completes.</summary>
     public void Add(ReadOnlyMemory<byte> frameRgb24)

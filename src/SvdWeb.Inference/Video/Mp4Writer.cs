@@ -8,7 +8,7 @@ public static class Mp4Writer
 {
     /// <param name="crf">x264 constant rate factor: 0 lossless … 51 worst; 17 is visually lossless for these clips.</param>
     /// <param name="recipe">Written into the file's "comment" tag, as <see cref="Mp4Encoder.Start"/> does.</param>
-    public static async Task WriteAsync(string path, IReadOnlyList<ReadOnlyMemory<byte>> framesRgb24, int width, int height, double fps, CancellationToken ct, int crf = 17, RecipeStamp? recipe = null)
+    public static async Task WriteAsync(string path, IReadOnlyList<ReadOnlyMemory<byte>> framesRgb24, int width, int height, double fps, CancellationToken ct, int crf = Mp4Encoder.DefaultCrf, RecipeStamp? recipe = null)
     {
         ArgumentNullException.ThrowIfNull(framesRgb24);
         if (framesRgb24.Count == 0) throw new ArgumentException("No frames to encode.", nameof(framesRgb24));

@@ -65,7 +65,7 @@ public static class ShareEncoder
     /// <param name="recipe">Written into the file (<see cref="RecipeEmbedding"/>: a tag, a GIF comment or WebP XMP).</param>
     /// <exception cref="FfmpegException">ffmpeg is missing or failed; the message names the cause and the fix.</exception>
     public static async Task WriteAsync(string path, IReadOnlyList<ReadOnlyMemory<byte>> framesRgb24, int width, int height, double fps,
-        ShareFormat format, LoopMode loop, CancellationToken ct, int crf = 17, int interpolation = 1, RecipeStamp? recipe = null)
+        ShareFormat format, LoopMode loop, CancellationToken ct, int crf = Mp4Encoder.DefaultCrf, int interpolation = 1, RecipeStamp? recipe = null)
     {
         if (!InterpolationFactors.Contains(interpolation))
             throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation, "Interpolation is 1, 2 or 4.");

@@ -14,7 +14,7 @@ public sealed class VideoEncoders : IAsyncDisposable
     /// <param name="paths">The MP4 of each video, in the run's video order.</param>
     /// <param name="recipe">Written into every MP4's "comment" tag.</param>
     /// <exception cref="FfmpegException">ffmpeg is not installed; no encoder is left running.</exception>
-    public static async Task<VideoEncoders> StartAsync(IReadOnlyList<string> paths, int width, int height, double fps, CancellationToken ct, int crf = 17, RecipeStamp? recipe = null)
+    public static async Task<VideoEncoders> StartAsync(IReadOnlyList<string> paths, int width, int height, double fps, CancellationToken ct, int crf = Mp4Encoder.DefaultCrf, RecipeStamp? recipe = null)
     {
         ArgumentNullException.ThrowIfNull(paths);
         var encoders = new List<Mp4Encoder>(paths.Count);

@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
 using SvdWeb.Inference;
+using SvdWeb.Inference.Imaging;
+using SvdWeb.Options;
 using SvdWeb.Storage;
 
 namespace SvdWeb.Api;
@@ -69,7 +72,7 @@ internal sealed partial class ApiFailureMiddleware(RequestDelegate next, MediaSt
                 return (StatusCodes.Status400BadRequest, "Invalid request", $"'{name}' must be a valid value of its kind (see /openapi/v1.json){value}.", name);
             }
             return (bad.StatusCode, "Invalid request", bad.StatusCode == StatusCodes.Status413PayloadTooLarge
-                ? "The request body is larger than this server accepts (SvdWeb:MaxUploadBytes). Send a smaller file."
+                ? ImageLoader.TooLarge(null, context.Request.ContentLength, context.RequestServices.GetRequiredService<IOptions<SvdWebOptions>>().Value.ImageLimits()).Message
                 : "The request could not be read. See /openapi/v1.json for this call.", null);
         }
         return (StatusCodes.Status500InternalServerError, "Unexpected error",

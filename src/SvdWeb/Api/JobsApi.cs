@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using SvdWeb.Accounts;
 using SvdWeb.Gallery;
 using SvdWeb.Inference;
+using SvdWeb.Inference.Imaging;
 using SvdWeb.Inference.Video;
 using SvdWeb.Jobs;
 using SvdWeb.Options;
@@ -96,9 +97,10 @@ public static class JobsApi
     {
         // The declared length is checked before reading anything, and ReadImageAsync stops at the limit while
         // streaming, so an oversized upload is never buffered.
-        var limit = options.Value.MaxUploadBytes;
-        if (request.ContentLength > limit + (1024 * 1024))
-            return FieldProblem("image", $"The upload is {request.ContentLength / 1048576.0:F1} MB; the limit is {limit / 1048576.0:F0} MB (SvdWeb:MaxUploadBytes).", StatusCodes.Status413PayloadTooLarge);
+        var limits = options.Value.ImageLimits();
+        // The form's other parts and boundaries take a little more than the file.
+        if (request.ContentLength > limits.MaxBytes + (1024 * 1024))
+            return FieldProblem("image", ImageLoader.TooLarge(null, request.ContentLength, limits).Message, StatusCodes.Status413PayloadTooLarge);
         if (!request.HasFormContentType)
             return FieldProblem("image", "Send multipart/form-data with an 'image' file and an optional 'recipe' JSON field.", StatusCodes.Status415UnsupportedMediaType);
         // Before the form is read: someone over a limit gets the answer without the server reading and decoding the upload.
@@ -117,12 +119,12 @@ public static class JobsApi
         }
         if (form.Files.GetFile("image") is not { } image)
             return FieldProblem("image", "The form has no 'image' file. Add the picture as a file field named 'image'.");
-        if (image.Length > limit)
-            return FieldProblem("image", $"'{GenerationService.DisplayName(image.FileName)}' is {image.Length / 1048576.0:F1} MB; the limit is {limit / 1048576.0:F0} MB (SvdWeb:MaxUploadBytes). Use a smaller file, e.g. the image scaled down or saved as JPEG.", StatusCodes.Status413PayloadTooLarge);
+        if (image.Length > limits.MaxBytes)
+            return FieldProblem("image", ImageLoader.TooLarge(GenerationService.DisplayName(image.FileName), image.Length, limits).Message, StatusCodes.Status413PayloadTooLarge);
 
         var recipe = form.TryGetValue("recipe", out var json) && !string.IsNullOrWhiteSpace(json) ? SvdRecipe.FromJson(json!) : SvdRecipe.Defaults;
         if (!form.ContainsKey("recipe") || !RecipeHasSeed(form["recipe"]))
-            recipe = recipe with { Seed = RandomSeed() };
+            recipe = recipe with { Seed = SvdRecipe.RandomSeed() };
         // Not part of the recipe: it changes no value of the video, only how the server runs it.
         var lowMemory = false;
         if (form.TryGetValue("lowMemory", out var lowMemoryField) && !bool.TryParse(lowMemoryField.ToString(), out lowMemory))
@@ -360,7 +362,4 @@ public static class JobsApi
             return false;
         }
     }
-
-    /// <summary>A seed in [0, 2³²): only the low 32 bits reach torch's generator.</summary>
-    public static long RandomSeed() => System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue) * 2L + System.Security.Cryptography.RandomNumberGenerator.GetInt32(2);
 }

@@ -1,12 +1,10 @@
 using SvdWeb.Inference;
-using SvdWeb.Inference.Imaging;
-using SvdWeb.Inference.Rng;
 
 namespace SvdWeb.Gallery;
 
 /// <summary>
 /// One generation: a job while it waits and runs, then a gallery item. Every setting that shapes the video has its own
-/// column, so the gallery can sort and filter on it and regenerating is copying one row. Media files live under the
+/// column (<see cref="Recipe"/>), so the gallery can sort and filter on it and regenerating is copying one row. Media files live under the
 /// data folder in <see cref="MediaFolder"/> (relative), named by the app, never by the user.
 /// </summary>
 public sealed class Generation
@@ -71,34 +69,9 @@ public sealed class Generation
     /// <summary>SHA-256 of the pack's files when queued; a run on a changed pack is detected and named.</summary>
     public required string ModelHash { get; init; }
 
-    public int Height { get; init; }
-
-    public int Width { get; init; }
-
-    public int NumFrames { get; init; }
-
-    public int NumInferenceSteps { get; init; }
-
-    public float MinGuidanceScale { get; init; }
-
-    public float MaxGuidanceScale { get; init; }
-
-    public int Fps { get; init; }
-
-    public int MotionBucketId { get; init; }
-
-    public float NoiseAugStrength { get; init; }
-
-    public int DecodeChunkSize { get; init; }
-
-    public int NumVideosPerPrompt { get; init; }
-
-    /// <summary>long, not ulong: SQLite integers are signed.</summary>
-    public long Seed { get; init; }
-
-    public FitMode Fit { get; init; }
-
-    public HalfRandnMode HalfRandn { get; init; }
+    /// <summary>Every setting that shaped the video, resolved against the pack when it was queued; a column each (the
+    /// gallery sorts and filters on them), mapped in <see cref="GenerationConfiguration"/>.</summary>
+    public required ResolvedRecipe Recipe { get; init; }
 
     /// <summary>
     /// The owner asked for low memory: the run uses every memory option the server allows (model CPU offload, forward
@@ -136,24 +109,8 @@ public sealed class Generation
     /// <summary>Files this item should have but the data folder lacks, found by the startup audit; null when complete.</summary>
     public string? MissingFiles { get; set; }
 
-    public SvdRecipe ToRecipe() => new()
-    {
-        Model = ModelName,
-        Height = Height,
-        Width = Width,
-        NumFrames = NumFrames,
-        NumInferenceSteps = NumInferenceSteps,
-        MinGuidanceScale = MinGuidanceScale,
-        MaxGuidanceScale = MaxGuidanceScale,
-        Fps = Fps,
-        MotionBucketId = MotionBucketId,
-        NoiseAugStrength = NoiseAugStrength,
-        DecodeChunkSize = DecodeChunkSize,
-        NumVideosPerPrompt = NumVideosPerPrompt,
-        Seed = Seed,
-        Fit = Fit,
-        HalfRandn = HalfRandn,
-    };
+    /// <summary>The recipe as a request (the pack's name as its model): what the API returns and Remix starts from.</summary>
+    public SvdRecipe ToRecipe() => Recipe.ToRequest(ModelName);
 
     /// <summary>What every file of this item carries: its recipe as the API returns it, the pack's hash and the item's id.</summary>
     public RecipeStamp ToRecipeStamp() => new(ToRecipe(), ModelHash, Id);

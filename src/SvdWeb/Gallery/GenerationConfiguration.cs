@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using SvdWeb.Inference;
 
 namespace SvdWeb.Gallery;
 
@@ -15,8 +16,24 @@ internal sealed class GenerationConfiguration : IEntityTypeConfiguration<Generat
         builder.Property(g => g.OwnerId).HasMaxLength(64).HasDefaultValue("local");
         builder.Property(g => g.OwnerName).HasMaxLength(256).HasDefaultValue("local");
         builder.Property(g => g.Status).HasConversion<string>().HasMaxLength(16);
-        builder.Property(g => g.Fit).HasConversion<string>().HasMaxLength(16);
-        builder.Property(g => g.HalfRandn).HasConversion<string>().HasMaxLength(16);
+        // The recipe keeps the flat columns it had as properties of Generation: no migration, and the gallery's SQL reads the same.
+        builder.ComplexProperty(g => g.Recipe, recipe =>
+        {
+            recipe.Property(r => r.Height).HasColumnName(nameof(ResolvedRecipe.Height));
+            recipe.Property(r => r.Width).HasColumnName(nameof(ResolvedRecipe.Width));
+            recipe.Property(r => r.NumFrames).HasColumnName(nameof(ResolvedRecipe.NumFrames));
+            recipe.Property(r => r.NumInferenceSteps).HasColumnName(nameof(ResolvedRecipe.NumInferenceSteps));
+            recipe.Property(r => r.MinGuidanceScale).HasColumnName(nameof(ResolvedRecipe.MinGuidanceScale));
+            recipe.Property(r => r.MaxGuidanceScale).HasColumnName(nameof(ResolvedRecipe.MaxGuidanceScale));
+            recipe.Property(r => r.Fps).HasColumnName(nameof(ResolvedRecipe.Fps));
+            recipe.Property(r => r.MotionBucketId).HasColumnName(nameof(ResolvedRecipe.MotionBucketId));
+            recipe.Property(r => r.NoiseAugStrength).HasColumnName(nameof(ResolvedRecipe.NoiseAugStrength));
+            recipe.Property(r => r.DecodeChunkSize).HasColumnName(nameof(ResolvedRecipe.DecodeChunkSize));
+            recipe.Property(r => r.NumVideosPerPrompt).HasColumnName(nameof(ResolvedRecipe.NumVideosPerPrompt));
+            recipe.Property(r => r.Seed).HasColumnName(nameof(ResolvedRecipe.Seed));
+            recipe.Property(r => r.Fit).HasColumnName(nameof(ResolvedRecipe.Fit)).HasConversion<string>().HasMaxLength(16);
+            recipe.Property(r => r.HalfRandn).HasColumnName(nameof(ResolvedRecipe.HalfRandn)).HasConversion<string>().HasMaxLength(16);
+        });
         builder.Property(g => g.ModelName).HasMaxLength(200);
         builder.Property(g => g.ModelHash).HasMaxLength(64);
         builder.Property(g => g.InputSha256).HasMaxLength(64);

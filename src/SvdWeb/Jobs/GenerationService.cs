@@ -36,12 +36,6 @@ public sealed partial class GenerationService(
 {
     public const string InputFile = "input.png";
 
-    /// <summary>
-    /// The smallest image side that runs: the image encoder's anti-aliasing blur mirrors at least one pixel on each side
-    /// (torch's reflect padding), which needs two.
-    /// </summary>
-    public const int MinImageSide = 2;
-
     // Each decode may hold up to MaxUploadPixels of pixels several times over (decoder, RGB copy, stored PNG); a few at
     // a time bounds what a burst of uploads costs, whatever the number of people uploading.
     private const int ConcurrentDecodes = 2;
@@ -51,36 +45,22 @@ public sealed partial class GenerationService(
     // A move reads the places, then writes them; one at a time, so two moves never write from the same reading.
     private readonly SemaphoreSlim _moves = new(1, 1);
 
-    public ImageLimits Limits => new(options.Value.MaxUploadBytes, options.Value.MaxUploadPixels);
+    public ImageLimits Limits => options.Value.ImageLimits();
 
     /// <summary>Reads an upload (stopping at the size limit), decodes and checks it: the image the pipeline will see.</summary>
     public async Task<RgbImage> ReadImageAsync(Stream upload, string fileName, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(upload);
-        var limit = options.Value.MaxUploadBytes;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await upload.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > limit)
-                throw new SvdInputException("image", $"'{DisplayName(fileName)}' is larger than the {limit / 1048576.0:F0} MB upload limit (SvdWeb:MaxUploadBytes). Use a smaller file, e.g. a PNG or JPEG under that size.");
-            buffer.Write(chunk, 0, read);
-        }
-        buffer.Position = 0;
-        RgbImage image;
+        // Read outside the decode slots: a slow upload must not hold one while others wait to decode.
+        using var buffer = await ImageLoader.BufferAsync(upload, Limits, DisplayName(fileName), ct).ConfigureAwait(false);
         await _decodes.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            image = ImageLoader.Load(buffer, Limits, DisplayName(fileName));
+            return ImageLoader.Load(buffer, Limits, DisplayName(fileName));
         }
         finally
         {
             _decodes.Release();
         }
-        if (image.Width < MinImageSide || image.Height < MinImageSide)
-            throw new SvdInputException("image", $"'{DisplayName(fileName)}' is {image.Width}x{image.Height}; images must be at least {MinImageSide} pixels wide and high, since the image encoder's anti-aliasing blur mirrors a pixel on each side. Use a larger image (the video is at least {SvdParameterLimits.MinSide} pixels a side anyway).");
-        return image;
     }
 
     /// <param name="lowMemory">The owner's "low memory" choice: run with every memory option the server allows (model CPU
@@ -120,16 +100,15 @@ public sealed partial class GenerationService(
     /// license accepted, every parameter is in range, the fitted image is large enough, and it fits in GPU memory.
     /// </summary>
     /// <returns>The pack and the recipe with the pack's defaults filled in.</returns>
-    private (ModelPack Pack, SvdRecipe Resolved) CheckRecipe(SvdRecipe recipe, int imageWidth, int imageHeight)
+    private (ModelPack Pack, ResolvedRecipe Resolved) CheckRecipe(SvdRecipe recipe, int imageWidth, int imageHeight)
     {
         var pack = catalog.Require(recipe.Model);
         if (!catalog.Administration.IsLicenseAccepted(pack))
             throw new PackLicenseNotAcceptedException(pack.Name, pack.License!.FileName);
-        SvdParameterLimits.Validate(recipe, pack);
         var resolved = recipe.Resolve(pack);
-        var (fittedWidth, fittedHeight) = ImageFit.SizeOf(imageWidth, imageHeight, resolved.Width!.Value, resolved.Height!.Value, resolved.Fit);
-        if (fittedWidth < MinImageSide || fittedHeight < MinImageSide)
-            throw new SvdInputException("fit", $"Cropping the {imageWidth}x{imageHeight} image to {resolved.Width}x{resolved.Height} leaves {fittedWidth}x{fittedHeight} pixels; at least {MinImageSide} a side are needed. Choose stretch or pad, or an output closer to the image's shape.");
+        var (fittedWidth, fittedHeight) = ImageFit.SizeOf(imageWidth, imageHeight, resolved.Width, resolved.Height, resolved.Fit);
+        if (fittedWidth < ImageLimits.InputMinSide || fittedHeight < ImageLimits.InputMinSide)
+            throw new SvdInputException("fit", $"Cropping the {imageWidth}x{imageHeight} image to {resolved.Width}x{resolved.Height} leaves {fittedWidth}x{fittedHeight} pixels; at least {ImageLimits.InputMinSide} a side are needed. Choose stretch or pad, or an output closer to the image's shape.");
         // Refused here, not when a worker runs out of memory minutes later in the queue.
         memory.EnsureFits(pack, MemoryRecipe.From(resolved));
         return (pack, resolved);
@@ -172,7 +151,7 @@ public sealed partial class GenerationService(
     }
 
     private async Task<Generation> AdmitAsync(Guid id, string folder, byte[] png, RgbImage image, string displayName, ModelPack pack, string hash,
-        SvdRecipe resolved, JobOwner owner, Guid? sourceId, bool lowMemory, CancellationToken ct)
+        ResolvedRecipe resolved, JobOwner owner, Guid? sourceId, bool lowMemory, CancellationToken ct)
     {
         ffmpeg.EnsureAvailable();
         await quota.EnsureAvailableAsync(owner, ct).ConfigureAwait(false);
@@ -201,20 +180,7 @@ public sealed partial class GenerationService(
             OwnerName = owner.Name,
             ModelName = pack.Name,
             ModelHash = hash,
-            Height = resolved.Height!.Value,
-            Width = resolved.Width!.Value,
-            NumFrames = resolved.NumFrames!.Value,
-            NumInferenceSteps = resolved.NumInferenceSteps,
-            MinGuidanceScale = resolved.MinGuidanceScale,
-            MaxGuidanceScale = resolved.MaxGuidanceScale,
-            Fps = resolved.Fps,
-            MotionBucketId = resolved.MotionBucketId,
-            NoiseAugStrength = resolved.NoiseAugStrength,
-            DecodeChunkSize = resolved.DecodeChunkSize!.Value,
-            NumVideosPerPrompt = resolved.NumVideosPerPrompt,
-            Seed = resolved.Seed,
-            Fit = resolved.Fit,
-            HalfRandn = resolved.HalfRandn,
+            Recipe = resolved,
             LowMemory = lowMemory,
             MediaFolder = folder,
             InputFileName = displayName,
@@ -235,7 +201,7 @@ public sealed partial class GenerationService(
         }
         signal.Pulse();
         broadcaster.Publish(new JobProgress(id, GenerationStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
-        Log.Queued(logger, id, pack.Name, job.Seed);
+        Log.Queued(logger, id, pack.Name, job.Recipe.Seed);
         return job;
     }
 

@@ -16,12 +16,14 @@ internal sealed class JobProgressReporter(Guid jobId, JobProgressBroadcaster bro
 
     public void Report(SvdProgress value)
     {
+        // The job's end is the runner's to publish, with the row's final status.
+        if (value.Stage == SvdStage.Done) return;
         if (value.Preview is { } preview) _lastPreview = PreviewRenderer.ToPng(preview);
-        // The pipeline's run is the first 95 % of a job; writing the MP4, frames and previews is the rest, so the
-        // pipeline's own "Done" is the start of video encoding here.
-        var stage = value.Stage == SvdStage.Done ? SvdStage.EncodingVideo : value.Stage;
-        var fraction = value.Stage == SvdStage.EncodingVideo ? value.Fraction : value.Fraction * PipelineShare;
-        broadcaster.Publish(new JobProgress(jobId, GenerationStatus.Running, stage, value.Step, value.TotalSteps, fraction,
+        // The pipeline's run is the first 95 % of a job; writing the MP4s, frames and previews is the rest.
+        var fraction = value.Stage == SvdStage.EncodingVideo
+            ? PipelineShare + (1 - PipelineShare) * value.Step / Math.Max(1, value.TotalSteps)
+            : value.Fraction * PipelineShare;
+        broadcaster.Publish(new JobProgress(jobId, GenerationStatus.Running, value.Stage, value.Step, value.TotalSteps, fraction,
             value.Elapsed.TotalSeconds, value.Remaining?.TotalSeconds, null, _lastPreview));
     }
 }

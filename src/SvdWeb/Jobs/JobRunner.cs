@@ -1,5 +1,4 @@
 using SvdWeb.Inference.Memory;
-using System.IO.Compression;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SvdWeb.Gallery;
@@ -56,7 +55,7 @@ public sealed partial class JobRunner(
             job = await db.Generations.AsNoTracking().FirstOrDefaultAsync(g => g.Id == jobId, stoppingToken).ConfigureAwait(false);
             if (job is null || job.Attempt != claimed.Attempt || job.Status != GenerationStatus.Running) return;
         }
-        Log.JobStarted(logger, jobId, job.ModelName, job.NumFrames, job.NumInferenceSteps, job.Seed, device);
+        Log.JobStarted(logger, jobId, job.ModelName, job.Recipe.NumFrames, job.Recipe.NumInferenceSteps, job.Recipe.Seed, device);
         broadcaster.Publish(new JobProgress(jobId, GenerationStatus.Running, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
 
         using var running = runningJobs.Start(jobId, stoppingToken);
@@ -194,49 +193,13 @@ public sealed partial class JobRunner(
         }
         // The memory options the guard picked at submit, picked again from the same inputs: the cheapest that fits, or
         // all the server allows when the owner asked for low memory.
-        var memoryOptions = memory.Plan(pack, MemoryRecipe.From(job.ToRecipe().Resolve(pack)), job.LowMemory);
+        var memoryOptions = memory.Plan(pack, MemoryRecipe.From(job.Recipe), job.LowMemory);
         using var lease = await pipelines.GetAsync(pack, device, memoryOptions, ct).ConfigureAwait(false);
         var pipeline = lease.Pipeline;
-        SvdResult result;
-        var limits = new ImageLimits(options.Value.MaxUploadBytes, options.Value.MaxUploadPixels);
-        var image = ImageLoader.Load(media.PathOf(job.MediaFolder, job.InputFile), limits);
-        var progress = new JobProgressReporter(job.Id, broadcaster);
-        var recipe = job.ToRecipe();
-        var size = recipe.Resolve(pipeline.Pack);
-        // Started before inference: a missing ffmpeg fails the job before minutes of GPU time, and each video encodes
-        // while the VAE decodes its later chunks.
-        var videoPaths = Enumerable.Range(0, recipe.NumVideosPerPrompt).Select(i => media.PathOf(job.MediaFolder, MediaStore.VideoFile(i))).ToArray();
-        var stamp = job.ToRecipeStamp();
-        var encoders = await VideoEncoders.StartAsync(videoPaths, size.Width!.Value, size.Height!.Value, job.Fps, ct, options.Value.VideoCrf, stamp).ConfigureAwait(false);
-        await using (encoders.ConfigureAwait(false))
-        {
-            result = await pipeline.RunAsync(image, recipe, new SvdRunOptions(progress, Previews: true, FrameReady: encoders.Add), ct).ConfigureAwait(false);
-
-            progress.Report(new SvdProgress(SvdStage.EncodingVideo, 0, result.Videos.Count, JobProgressReporter.PipelineShare, result.Timings.Total, null));
-            for (var i = 0; i < result.Videos.Count; i++)
-            {
-                var video = result.Videos[i];
-                await encoders.CompleteAsync(i).ConfigureAwait(false);
-                await media.WriteAtomicallyAsync(job.MediaFolder, MediaStore.FramesZipFile(i), (stream, token) => WriteFramesZipAsync(video, stamp, stream, token), ct).ConfigureAwait(false);
-            }
-        }
-        var first = result.Videos[0];
-        await media.WriteAtomicallyAsync(job.MediaFolder, MediaStore.ThumbnailFile, (s, token) => PreviewRenderer.WriteThumbnailAsync(first, s, token), ct).ConfigureAwait(false);
-        await media.WriteAtomicallyAsync(job.MediaFolder, MediaStore.PreviewFile, (s, token) => PreviewRenderer.WriteAnimatedPreviewAsync(first, job.Fps, s, token), ct).ConfigureAwait(false);
-        return result;
-    }
-
-    private static async Task WriteFramesZipAsync(SvdVideo video, RecipeStamp stamp, Stream destination, CancellationToken ct)
-    {
-        // PNG is already compressed: store the entries, which makes the ZIP as fast to write as to read.
-        await using var zip = new ZipArchive(destination, ZipArchiveMode.Create, leaveOpen: true);
-        for (var f = 0; f < video.NumFrames; f++)
-        {
-            ct.ThrowIfCancellationRequested();
-            var entry = zip.CreateEntry(PngFrameWriter.FrameName(f), CompressionLevel.NoCompression);
-            await using var entryStream = await entry.OpenAsync(ct).ConfigureAwait(false);
-            await entryStream.WriteAsync(PngFrameWriter.Encode(video.FrameRgb24(f).Span, video.Width, video.Height, stamp), ct).ConfigureAwait(false);
-        }
+        var image = ImageLoader.Load(media.PathOf(job.MediaFolder, job.InputFile), options.Value.ImageLimits());
+        var output = new GalleryItemOutput(media, job.MediaFolder, job.Recipe.Fps);
+        var run = new VideoGenerationOptions(job.ToRecipeStamp(), options.Value.VideoCrf, new JobProgressReporter(job.Id, broadcaster), Previews: true);
+        return await VideoGeneration.RunAsync(pipeline, image, job.Recipe, output, run, ct).ConfigureAwait(false);
     }
 
     private static partial class Log

@@ -60,9 +60,9 @@ public sealed class QueueEstimator(IDbContextFactory<GalleryDbContext> dbFactory
         ArgumentNullException.ThrowIfNull(job);
         if (reference?.SecondsPerStep is not { } perStep) return null;
         var ratio = Work(job) / Work(reference);
-        return perStep * ratio * job.NumInferenceSteps * (1 + OverheadShare);
+        return perStep * ratio * job.Recipe.NumInferenceSteps * (1 + OverheadShare);
     }
 
     private static double Work(Generation g) =>
-        (double)g.NumVideosPerPrompt * (g.MaxGuidanceScale > 1 ? 2 : 1) * g.NumFrames * g.Height * g.Width;
+        (double)g.Recipe.NumVideosPerPrompt * (g.Recipe.MaxGuidanceScale > 1 ? 2 : 1) * g.Recipe.NumFrames * g.Recipe.Height * g.Recipe.Width;
 }

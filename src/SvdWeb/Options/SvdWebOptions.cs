@@ -58,6 +58,13 @@ public sealed class SvdWebOptions
     [Range(1024, 1L << 31)]
     public long MaxUploadPixels { get; set; } = 40_000_000;
 
+    /// <summary>What an input image may be at most, as every reader of one checks it (upload, regenerate, worker).</summary>
+    public SvdWeb.Inference.Imaging.ImageLimits ImageLimits() => new(MaxUploadBytes, MaxUploadPixels)
+    {
+        MinSide = SvdWeb.Inference.Imaging.ImageLimits.InputMinSide,
+        MaxBytesSetting = "SvdWeb:MaxUploadBytes",
+    };
+
     /// <summary>Jobs waiting at once, across users; a full queue refuses new jobs with a message. Defaults to 100.</summary>
     [Range(1, 10_000)]
     public int MaxQueuedJobs { get; set; } = 100;

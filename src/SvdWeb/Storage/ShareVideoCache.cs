@@ -46,7 +46,7 @@ public sealed class ShareVideoCache(MediaStore media, IOptions<SvdWebOptions> op
     private async Task EncodeAsync(Generation job, int index, ShareFormat format, LoopMode loop, int interpolation, string path)
     {
         var (frames, width, height) = await ReadFramesAsync(media.PathOf(job.MediaFolder, MediaStore.FramesZipFile(index))).ConfigureAwait(false);
-        await ShareEncoder.WriteAsync(path, frames, width, height, job.Fps, format, loop, CancellationToken.None, options.Value.VideoCrf, interpolation, job.ToRecipeStamp()).ConfigureAwait(false);
+        await ShareEncoder.WriteAsync(path, frames, width, height, job.Recipe.Fps, format, loop, CancellationToken.None, options.Value.VideoCrf, interpolation, job.ToRecipeStamp()).ConfigureAwait(false);
     }
 
     /// <summary>The video's frames as RGB24, from its ZIP of PNG frames (frame_0000.png, …, in name order).</summary>

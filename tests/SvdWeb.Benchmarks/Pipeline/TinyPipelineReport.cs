@@ -29,10 +29,10 @@ internal static class TinyPipelineReport
         foreach (var (loop, pipeline) in new[] { ("device loop", devicePipeline), ("host loop", hostPipeline) })
         {
             var recipe = new SvdRecipe { Width = width, Height = height, NumFrames = frames, NumInferenceSteps = 10, Seed = 42 };
-            await pipeline.RunAsync(image, recipe with { NumInferenceSteps = 2 });   // warm-up: kernels, first-run allocations
+            await pipeline.RunAsync(image, (recipe with { NumInferenceSteps = 2 }).Resolve(pipeline.Pack));   // warm-up: kernels, first-run allocations
 
             var results = new List<SvdResult>();
-            for (var r = 0; r < 3; r++) results.Add(await pipeline.RunAsync(image, recipe));
+            for (var r = 0; r < 3; r++) results.Add(await pipeline.RunAsync(image, recipe.Resolve(pipeline.Pack)));
             var best = results.MinBy(r => r.Timings.Total)!;
             var t = best.Timings;
             var perStep = t.UNetSteps.Average(s => s.TotalMilliseconds);
@@ -54,7 +54,7 @@ internal static class TinyPipelineReport
     {
         GC.Collect();
         var before = GC.GetTotalAllocatedBytes(precise: true);
-        await pipeline.RunAsync(image, recipe);
+        await pipeline.RunAsync(image, recipe.Resolve(pipeline.Pack));
         return GC.GetTotalAllocatedBytes(precise: true) - before;
     }
 }

@@ -83,8 +83,8 @@ public sealed class FusedAttentionTests
         using var fusedPipeline = SvdPipeline.Load(ModelPack.Load(Fixtures.TinyPack), settings);
         using var unfusedPipeline = SvdPipeline.Load(ModelPack.Load(unfused.Folder), settings);
 
-        var expected = await unfusedPipeline.RunAsync(golden.LoadImage(), golden.Recipe, null, TestContext.Current.CancellationToken);
-        var actual = await fusedPipeline.RunAsync(golden.LoadImage(), golden.Recipe, null, TestContext.Current.CancellationToken);
+        var expected = await unfusedPipeline.RunAsync(golden.LoadImage(), golden.Recipe.Resolve(unfusedPipeline.Pack), null, TestContext.Current.CancellationToken);
+        var actual = await fusedPipeline.RunAsync(golden.LoadImage(), golden.Recipe.Resolve(fusedPipeline.Pack), null, TestContext.Current.CancellationToken);
 
         var e = expected.Videos[0].FramesZeroToOne;
         var a = actual.Videos[0].FramesZeroToOne;

@@ -64,7 +64,7 @@ public sealed class OnnxProfileTests : IDisposable
     {
         using var pipeline = SvdPipeline.Load(ModelPack.Load(Fixtures.TinyPack),
             new ExecutionSettings(ExecutionDevice.Cpu, IntraOpNumThreads: 1, ProfilePrefix: Path.Combine(_folder, name)));
-        await pipeline.RunAsync(image, recipe, null, TestContext.Current.CancellationToken);
+        await pipeline.RunAsync(image, recipe.Resolve(pipeline.Pack), null, TestContext.Current.CancellationToken);
         var unet = pipeline.EndProfiling()[PackComponent.UNet];
         Assert.StartsWith(Path.Combine(_folder, name + "-unet"), Path.GetFullPath(unet), StringComparison.Ordinal);
         return OnnxProfile.Read(unet);

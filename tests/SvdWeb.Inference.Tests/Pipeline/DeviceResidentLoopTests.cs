@@ -106,12 +106,12 @@ public sealed class DeviceResidentLoopTests
         var golden = PipelineCase.Load("B");
         var observed = new List<string>();
 
-        await pipeline.RunAsync(golden.LoadImage(), golden.Recipe, new SvdRunOptions(Observer: (name, _, _) => observed.Add(name)),
+        await pipeline.RunAsync(golden.LoadImage(), golden.Recipe.Resolve(pipeline.Pack), new SvdRunOptions(Observer: (name, _, _) => observed.Add(name)),
             TestContext.Current.CancellationToken);
         Assert.Equal(0, pipeline.GlueShapeCount);
         Assert.Contains("step2_latents_after_step", observed);
 
-        await pipeline.RunAsync(golden.LoadImage(), golden.Recipe, null, TestContext.Current.CancellationToken);
+        await pipeline.RunAsync(golden.LoadImage(), golden.Recipe.Resolve(pipeline.Pack), null, TestContext.Current.CancellationToken);
         Assert.Equal(1, pipeline.GlueShapeCount);
     }
 
@@ -120,7 +120,7 @@ public sealed class DeviceResidentLoopTests
     {
         using var pipeline = SvdPipeline.Load(ModelPack.Load(Fixtures.TinyPack), Settings(deviceLoop: true));
         var golden = PipelineCase.Load("A");
-        var before = await pipeline.RunAsync(golden.LoadImage(), golden.Recipe, null, TestContext.Current.CancellationToken);
+        var before = await pipeline.RunAsync(golden.LoadImage(), golden.Recipe.Resolve(pipeline.Pack), null, TestContext.Current.CancellationToken);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var progress = new SyncProgress(p =>
         {
@@ -128,8 +128,8 @@ public sealed class DeviceResidentLoopTests
         });
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            pipeline.RunAsync(golden.LoadImage(), golden.Recipe, new SvdRunOptions(progress), cts.Token));
-        var after = await pipeline.RunAsync(golden.LoadImage(), golden.Recipe, null, TestContext.Current.CancellationToken);
+            pipeline.RunAsync(golden.LoadImage(), golden.Recipe.Resolve(pipeline.Pack), new SvdRunOptions(progress), cts.Token));
+        var after = await pipeline.RunAsync(golden.LoadImage(), golden.Recipe.Resolve(pipeline.Pack), null, TestContext.Current.CancellationToken);
 
         Assert.Equal(before.Videos[0].FramesZeroToOne, after.Videos[0].FramesZeroToOne);
     }
@@ -152,7 +152,7 @@ public sealed class DeviceResidentLoopTests
         var options = previews
             ? new SvdRunOptions(new SyncProgress(p => { if (p.Preview is { } preview) shown.Add(preview); }), Previews: true)
             : null;
-        var result = await pipeline.RunAsync(golden.LoadImage(), recipe, options, TestContext.Current.CancellationToken);
+        var result = await pipeline.RunAsync(golden.LoadImage(), recipe.Resolve(pipeline.Pack), options, TestContext.Current.CancellationToken);
         if (previews) Assert.Equal(recipe.NumInferenceSteps, shown.Count);
         return new LoopRun(result.Videos, shown);
     }

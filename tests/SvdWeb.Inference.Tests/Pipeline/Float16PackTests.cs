@@ -22,7 +22,7 @@ public sealed class Float16PackTests : IDisposable
     {
         var golden = PipelineCase.Load("A");
         var observed = new Dictionary<string, float[]>();
-        var result = await _pipeline.RunAsync(golden.LoadImage(), golden.Recipe with { HalfRandn = mode },
+        var result = await _pipeline.RunAsync(golden.LoadImage(), (golden.Recipe with { HalfRandn = mode }).Resolve(_pipeline.Pack),
             new SvdRunOptions(Observer: (name, values, _) => observed[name] = values.ToArray()), TestContext.Current.CancellationToken);
         return (result, observed);
     }

@@ -31,8 +31,8 @@ public sealed class MemoryOptionsTests
         using var plain = SvdPipeline.Load(pack, Settings(deviceLoop, MemoryOptions.None));
         using var lowMemory = SvdPipeline.Load(pack, Settings(deviceLoop, new MemoryOptions(offload, chunking)));
 
-        var expected = await plain.RunAsync(golden.LoadImage(), golden.Recipe, null, TestContext.Current.CancellationToken);
-        var actual = await lowMemory.RunAsync(golden.LoadImage(), golden.Recipe, null, TestContext.Current.CancellationToken);
+        var expected = await plain.RunAsync(golden.LoadImage(), golden.Recipe.Resolve(plain.Pack), null, TestContext.Current.CancellationToken);
+        var actual = await lowMemory.RunAsync(golden.LoadImage(), golden.Recipe.Resolve(lowMemory.Pack), null, TestContext.Current.CancellationToken);
 
         AssertSameBits(expected, actual);
     }
@@ -47,8 +47,8 @@ public sealed class MemoryOptionsTests
         using var lowMemory = SvdPipeline.Load(pack, Settings(true, new MemoryOptions(ModelCpuOffload: true, ForwardChunking: true)));
 
         AssertSameBits(
-            await plain.RunAsync(golden.LoadImage(), recipe, null, TestContext.Current.CancellationToken),
-            await lowMemory.RunAsync(golden.LoadImage(), recipe, null, TestContext.Current.CancellationToken));
+            await plain.RunAsync(golden.LoadImage(), recipe.Resolve(plain.Pack), null, TestContext.Current.CancellationToken),
+            await lowMemory.RunAsync(golden.LoadImage(), recipe.Resolve(lowMemory.Pack), null, TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class MemoryOptionsTests
         using var pipeline = SvdPipeline.Load(ModelPack.Load(Fixtures.TinyPack), Settings(true, new MemoryOptions(ModelCpuOffload: true)));
         Assert.Equal(TimeSpan.Zero, pipeline.LastRunReloadTime);
 
-        await pipeline.RunAsync(golden.LoadImage(), golden.Recipe, null, TestContext.Current.CancellationToken);
+        await pipeline.RunAsync(golden.LoadImage(), golden.Recipe.Resolve(pipeline.Pack), null, TestContext.Current.CancellationToken);
 
         Assert.Equal(0, pipeline.LoadedNetworks);
         Assert.True(pipeline.LastRunReloadTime > TimeSpan.Zero, "an offloaded run must bring each network back");

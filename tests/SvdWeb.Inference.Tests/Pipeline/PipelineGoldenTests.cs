@@ -49,7 +49,7 @@ public sealed class PipelineGoldenTests(TinyPipelineFixture fixture) : IClassFix
     {
         var a = PipelineCase.Load("A");
         float[]? latents = null;
-        await fixture.Pipeline.RunAsync(a.LoadImage(), a.Recipe with { NumInferenceSteps = 1 },
+        await fixture.Pipeline.RunAsync(a.LoadImage(), (a.Recipe with { NumInferenceSteps = 1 }).Resolve(fixture.Pipeline.Pack),
             new SvdRunOptions(Observer: (name, values, _) => { if (name == "image_latents") latents = values.ToArray(); }), TestContext.Current.CancellationToken);
         var measured = Fixtures.Manifest.GetProperty("pipeline").GetProperty("cases").GetProperty("A")
             .GetProperty("ort_pipeline_vs_torch").GetProperty("image_latents").GetProperty("max_abs").GetDouble();
@@ -119,7 +119,7 @@ public sealed class PipelineGoldenTests(TinyPipelineFixture fixture) : IClassFix
         var observed = new Dictionary<string, float[]>();
         var options = new SvdRunOptions(Observer: (name, values, _) => observed[name] = values.ToArray());
 
-        var result = await fixture.Pipeline.RunAsync(golden.LoadImage(), golden.Recipe, options, TestContext.Current.CancellationToken);
+        var result = await fixture.Pipeline.RunAsync(golden.LoadImage(), golden.Recipe.Resolve(fixture.Pipeline.Pack), options, TestContext.Current.CancellationToken);
 
         var failures = new List<string>();
         var compared = 0;
@@ -176,12 +176,12 @@ public sealed class PipelineGoldenTests(TinyPipelineFixture fixture) : IClassFix
     {
         var golden = PipelineCase.Load("A");
         float[]? frames = null;
-        var result = await fixture.Pipeline.RunAsync(golden.LoadImage(), golden.Recipe,
+        var result = await fixture.Pipeline.RunAsync(golden.LoadImage(), golden.Recipe.Resolve(fixture.Pipeline.Pack),
             new SvdRunOptions(Observer: (name, values, _) => { if (name == "frames") frames = values.ToArray(); }), TestContext.Current.CancellationToken);
 
         var video = Assert.Single(result.Videos);
         Assert.Equal((6, 64, 128), (video.NumFrames, video.Height, video.Width));
         Assert.Equal(frames, video.FramesZeroToOne);
-        Assert.Equal(golden.Recipe with { Model = "tiny-svd" }, result.Recipe);
+        Assert.Equal(golden.Recipe with { Model = "tiny-svd" }, result.Recipe.ToRequest("tiny-svd"));
     }
 }

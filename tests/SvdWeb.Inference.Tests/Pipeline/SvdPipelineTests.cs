@@ -19,7 +19,7 @@ public sealed class SvdPipelineTests(TinyPipelineFixture fixture) : IClassFixtur
         });
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            fixture.Pipeline.RunAsync(PipelineCase.Load("A").LoadImage(), Small, new SvdRunOptions(progress), cts.Token));
+            fixture.Pipeline.RunAsync(PipelineCase.Load("A").LoadImage(), Small.Resolve(fixture.Pipeline.Pack), new SvdRunOptions(progress), cts.Token));
 
         Assert.Equal(2, reports.Where(r => r.Stage == SvdStage.Denoising).Max(r => r.Step));
         Assert.DoesNotContain(reports, r => r.Stage is SvdStage.Decoding or SvdStage.Done);
@@ -30,12 +30,12 @@ public sealed class SvdPipelineTests(TinyPipelineFixture fixture) : IClassFixtur
     {
         // A cancelled run leaves nothing behind: the same request afterwards gives the same frames as before it.
         var image = PipelineCase.Load("A").LoadImage();
-        var before = await fixture.Pipeline.RunAsync(image, Small, null, TestContext.Current.CancellationToken);
+        var before = await fixture.Pipeline.RunAsync(image, Small.Resolve(fixture.Pipeline.Pack), null, TestContext.Current.CancellationToken);
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fixture.Pipeline.RunAsync(image, Small, null, cts.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fixture.Pipeline.RunAsync(image, Small.Resolve(fixture.Pipeline.Pack), null, cts.Token));
 
-        var after = await fixture.Pipeline.RunAsync(image, Small, null, TestContext.Current.CancellationToken);
+        var after = await fixture.Pipeline.RunAsync(image, Small.Resolve(fixture.Pipeline.Pack), null, TestContext.Current.CancellationToken);
 
         Assert.Equal(before.Videos[0].FramesRgb24, after.Videos[0].FramesRgb24);
     }
@@ -44,7 +44,7 @@ public sealed class SvdPipelineTests(TinyPipelineFixture fixture) : IClassFixtur
     public async Task RunAsync_WithProgress_DenoisingAndDecodingCountersBothRunFromOneToN()
     {
         var reports = new List<SvdProgress>();
-        await fixture.Pipeline.RunAsync(PipelineCase.Load("B").LoadImage(), Small, new SvdRunOptions(new SyncProgress(reports.Add)), TestContext.Current.CancellationToken);
+        await fixture.Pipeline.RunAsync(PipelineCase.Load("B").LoadImage(), Small.Resolve(fixture.Pipeline.Pack), new SvdRunOptions(new SyncProgress(reports.Add)), TestContext.Current.CancellationToken);
 
         string[] Shown(SvdStage stage) => reports.Where(r => r.Stage == stage).Select(r => SvdProgress.Counter(r.Stage, r.Step, r.TotalSteps)!).Distinct().ToArray();
         Assert.Equal(["step 1/4", "step 2/4", "step 3/4", "step 4/4"], Shown(SvdStage.Denoising));
@@ -58,7 +58,7 @@ public sealed class SvdPipelineTests(TinyPipelineFixture fixture) : IClassFixtur
     public async Task RunAsync_WithProgress_ReportsEveryStageInOrderMonotonically()
     {
         var reports = new List<SvdProgress>();
-        var result = await fixture.Pipeline.RunAsync(PipelineCase.Load("B").LoadImage(), Small,
+        var result = await fixture.Pipeline.RunAsync(PipelineCase.Load("B").LoadImage(), Small.Resolve(fixture.Pipeline.Pack),
             new SvdRunOptions(new SyncProgress(reports.Add), Previews: true), TestContext.Current.CancellationToken);
 
         var stages = reports.Select(r => r.Stage).Distinct().ToArray();
@@ -98,7 +98,7 @@ public sealed class SvdPipelineTests(TinyPipelineFixture fixture) : IClassFixtur
                 handed[frame] = rgb.ToArray();
             });
 
-        var result = await fixture.Pipeline.RunAsync(PipelineCase.Load("A").LoadImage(), Small, options, TestContext.Current.CancellationToken);
+        var result = await fixture.Pipeline.RunAsync(PipelineCase.Load("A").LoadImage(), Small.Resolve(fixture.Pipeline.Pack), options, TestContext.Current.CancellationToken);
 
         Assert.Equal(["frame 0:0", "frame 0:1", "frame 0:2", "chunk 1", "frame 0:3", "chunk 2"], events);
         for (var f = 0; f < 4; f++)
@@ -111,7 +111,7 @@ public sealed class SvdPipelineTests(TinyPipelineFixture fixture) : IClassFixtur
         var image = PipelineCase.Load("C").LoadImage();
         var recipe = Small with { NumVideosPerPrompt = 2, DecodeChunkSize = 3 };
 
-        var first = await fixture.Pipeline.RunAsync(image, recipe, null, TestContext.Current.CancellationToken);
+        var first = await fixture.Pipeline.RunAsync(image, recipe.Resolve(fixture.Pipeline.Pack), null, TestContext.Current.CancellationToken);
         var second = await fixture.Pipeline.RunAsync(image, first.Recipe, null, TestContext.Current.CancellationToken);
 
         Assert.Equal(2, first.Videos.Count);
@@ -124,9 +124,9 @@ public sealed class SvdPipelineTests(TinyPipelineFixture fixture) : IClassFixtur
     public async Task RunAsync_RecipeJsonRoundTrip_Reproduces()
     {
         var image = PipelineCase.Load("A").LoadImage();
-        var first = await fixture.Pipeline.RunAsync(image, Small, null, TestContext.Current.CancellationToken);
+        var first = await fixture.Pipeline.RunAsync(image, Small.Resolve(fixture.Pipeline.Pack), null, TestContext.Current.CancellationToken);
 
-        var again = await fixture.Pipeline.RunAsync(image, SvdRecipe.FromJson(first.Recipe.ToJson()), null, TestContext.Current.CancellationToken);
+        var again = await fixture.Pipeline.RunAsync(image, SvdRecipe.FromJson(first.Recipe.ToRequest("tiny-svd").ToJson()).Resolve(fixture.Pipeline.Pack), null, TestContext.Current.CancellationToken);
 
         Assert.Equal(first.Recipe, again.Recipe);
         Assert.Equal(first.Videos[0].FramesRgb24, again.Videos[0].FramesRgb24);
@@ -136,11 +136,11 @@ public sealed class SvdPipelineTests(TinyPipelineFixture fixture) : IClassFixtur
     public async Task RunAsync_DefaultsFromPack_FramesAndChunkFromUNetConfig()
     {
         var result = await fixture.Pipeline.RunAsync(PipelineCase.Load("A").LoadImage(),
-            new SvdRecipe { Height = 64, Width = 64, NumInferenceSteps = 1 }, null, TestContext.Current.CancellationToken);
+            new SvdRecipe { Height = 64, Width = 64, NumInferenceSteps = 1 }.Resolve(fixture.Pipeline.Pack), null, TestContext.Current.CancellationToken);
 
         Assert.Equal(6, result.Recipe.NumFrames);
         Assert.Equal(6, result.Recipe.DecodeChunkSize);
-        Assert.Equal("tiny-svd", result.Recipe.Model);
+        Assert.Equal("tiny-svd", result.Recipe.ToRequest(fixture.Pipeline.Pack.Name).Model);
         Assert.Equal(6, result.Videos[0].NumFrames);
     }
 
@@ -169,7 +169,7 @@ public sealed class SvdPipelineTests(TinyPipelineFixture fixture) : IClassFixtur
         };
 
         var ex = await Assert.ThrowsAsync<SvdInputException>(() =>
-            fixture.Pipeline.RunAsync(PipelineCase.Load("A").LoadImage(), recipe, null, TestContext.Current.CancellationToken));
+            fixture.Pipeline.RunAsync(PipelineCase.Load("A").LoadImage(), recipe.Resolve(fixture.Pipeline.Pack), null, TestContext.Current.CancellationToken));
 
         Assert.Equal(field, ex.Field);
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
@@ -180,7 +180,7 @@ public sealed class SvdPipelineTests(TinyPipelineFixture fixture) : IClassFixtur
     public async Task RunAsync_MinGuidanceAboveMax_Refused()
     {
         var ex = await Assert.ThrowsAsync<SvdInputException>(() => fixture.Pipeline.RunAsync(
-            PipelineCase.Load("A").LoadImage(), Small with { MinGuidanceScale = 2.5f, MaxGuidanceScale = 1.5f }, null, TestContext.Current.CancellationToken));
+            PipelineCase.Load("A").LoadImage(), (Small with { MinGuidanceScale = 2.5f, MaxGuidanceScale = 1.5f }).Resolve(fixture.Pipeline.Pack), null, TestContext.Current.CancellationToken));
 
         Assert.Equal("minGuidanceScale", ex.Field);
         Assert.Contains("make min ≤ max", ex.Message, StringComparison.Ordinal);

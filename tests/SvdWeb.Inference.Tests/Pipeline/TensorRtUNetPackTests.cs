@@ -64,9 +64,9 @@ public sealed class TensorRtUNetPackTests(TinyPipelineFixture fixture) : IClassF
 
         // Case A guides (UNet batch 2), so the [1] timestep is broadcast inside the graph; ONNX Runtime refuses a [2]
         // timestep for an input declared [1], so this run passing also shows the pipeline fed [1].
-        var mapped = await pipeline.RunAsync(golden.LoadImage(), golden.Recipe,
+        var mapped = await pipeline.RunAsync(golden.LoadImage(), golden.Recipe.Resolve(pipeline.Pack),
             new SvdRunOptions(Observer: (name, values, _) => mappedOut[name] = values.ToArray()), TestContext.Current.CancellationToken);
-        var contract = await fixture.Pipeline.RunAsync(golden.LoadImage(), golden.Recipe,
+        var contract = await fixture.Pipeline.RunAsync(golden.LoadImage(), golden.Recipe.Resolve(fixture.Pipeline.Pack),
             new SvdRunOptions(Observer: (name, values, _) => contractOut[name] = values.ToArray()), TestContext.Current.CancellationToken);
 
         Assert.True(golden.Recipe.MaxGuidanceScale > 1f, "Case A must guide, so that the UNet batch is 2.");

@@ -71,6 +71,6 @@ public sealed class CreatePageDefaultsTests : RealServicesContext
 
         Assert.Equal(frames, fromPage.DecodeChunkSize);
         Assert.Equal(fromApi.ToJson(), fromPage.ToJson());
-        Assert.Equal(SvdRecipe.Defaults.Resolve(pack) with { NumFrames = frames, DecodeChunkSize = frames, Seed = Seed }, fromPage);
+        Assert.Equal((SvdRecipe.Defaults with { NumFrames = frames, DecodeChunkSize = frames, Seed = Seed }).Resolve(pack).ToRequest(pack.Name), fromPage);
     }
 }

@@ -106,7 +106,7 @@ public sealed class CreatePageMemoryTests : RealServicesContext
         page.WaitForAssertion(() =>
         {
             using var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext();
-            Assert.Equal(3, Assert.Single(db.Generations.ToList()).DecodeChunkSize);
+            Assert.Equal(3, Assert.Single(db.Generations.ToList()).Recipe.DecodeChunkSize);
         });
     }
 

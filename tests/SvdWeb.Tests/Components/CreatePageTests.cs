@@ -151,8 +151,8 @@ public sealed class CreatePageTests : RealServicesContext
         page.Find("#generate").Click();
 
         var job = SingleStoredJob(page);
-        Assert.Equal(4242, job.Seed);
-        Assert.Equal((128, 64, 6, "tiny-svd"), (job.Width, job.Height, job.NumFrames, job.ModelName));
+        Assert.Equal(4242, job.Recipe.Seed);
+        Assert.Equal((128, 64, 6, "tiny-svd"), (job.Recipe.Width, job.Recipe.Height, job.Recipe.NumFrames, job.ModelName));
         Assert.Equal(GenerationStatus.Queued, job.Status);
         // The page stays (image and settings kept); the snackbar links to the job.
         page.WaitForAssertion(() => Assert.Equal($"/gallery/{job.Id}", _snackbars!.Find("#queued-link-0").GetAttribute("href")));
@@ -192,7 +192,7 @@ public sealed class CreatePageTests : RealServicesContext
         page.WaitForAssertion(() =>
         {
             using var db = factory.CreateDbContext();
-            Assert.Equal([100L, 101L, 102L], db.Generations.Select(g => g.Seed).ToList().Order());
+            Assert.Equal([100L, 101L, 102L], db.Generations.Select(g => g.Recipe.Seed).ToList().Order());
         });
         page.WaitForAssertion(() => Assert.Equal(3, _snackbars!.FindAll(".queued-link").Count));
         Assert.Contains("seeds 100–102", _snackbars!.Find("#queued-snackbar").TextContent, StringComparison.Ordinal);
@@ -234,8 +234,8 @@ public sealed class CreatePageTests : RealServicesContext
         page.Find("#generate").Click();
 
         var job = SingleStoredJob(page);
-        Assert.NotEqual(shown, job.Seed);
-        Assert.InRange(job.Seed, 0, uint.MaxValue);
+        Assert.NotEqual(shown, job.Recipe.Seed);
+        Assert.InRange(job.Recipe.Seed, 0, uint.MaxValue);
     }
 
     [Fact]

@@ -1,6 +1,9 @@
 using Bunit;
 using SvdWeb.Components.Shared;
 using SvdWeb.Gallery;
+using SvdWeb.Inference;
+using SvdWeb.Inference.Models;
+using SvdWeb.TestSupport;
 
 namespace SvdWeb.Tests.Components;
 
@@ -13,10 +16,7 @@ public sealed class GalleryCardTests : BunitContext
         Status = status,
         ModelName = "tiny-svd",
         ModelHash = new string('a', 64),
-        Width = 128,
-        Height = 64,
-        NumFrames = 6,
-        Seed = 42,
+        Recipe = new SvdRecipe { Width = 128, Height = 64, NumFrames = 6, Seed = 42 }.Resolve(ModelPack.Load(Fixtures.TinyPack)),
         MediaFolder = "0f8fad5bd9cb469fa16570867728950e",
         InputFileName = "logo.png",
         InputFile = "input.png",

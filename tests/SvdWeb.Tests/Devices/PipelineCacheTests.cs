@@ -35,10 +35,10 @@ public sealed class PipelineCacheTests : IDisposable
         Assert.Equal(1, _cache.Evict(_pack.Folder));
 
         Assert.Null(_cache.LoadedProvider(_pack));
-        var result = await evicted.RunAsync(_image, Small, null, ct);
+        var result = await evicted.RunAsync(_image, Small.Resolve(evicted.Pack), null, ct);
         Assert.Equal(2, Assert.Single(result.Videos).NumFrames);
         lease.Dispose();
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => evicted.RunAsync(_image, Small, null, ct));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => evicted.RunAsync(_image, Small.Resolve(evicted.Pack), null, ct));
     }
 
     [Fact]
@@ -67,11 +67,11 @@ public sealed class PipelineCacheTests : IDisposable
         {
             Assert.NotSame(plain, lowMemory.Pipeline);
             // The plain pipeline is retired: a job still holding it finishes, then its sessions go.
-            var result = await plain.RunAsync(_image, Small, null, ct);
+            var result = await plain.RunAsync(_image, Small.Resolve(plain.Pack), null, ct);
             Assert.Equal(2, Assert.Single(result.Videos).NumFrames);
             plainLease.Dispose();
-            await Assert.ThrowsAsync<ObjectDisposedException>(() => plain.RunAsync(_image, Small, null, ct));
-            Assert.Equal(2, Assert.Single((await lowMemory.Pipeline.RunAsync(_image, Small, null, ct)).Videos).NumFrames);
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => plain.RunAsync(_image, Small.Resolve(plain.Pack), null, ct));
+            Assert.Equal(2, Assert.Single((await lowMemory.Pipeline.RunAsync(_image, Small.Resolve(lowMemory.Pipeline.Pack), null, ct)).Videos).NumFrames);
         }
 
         using var again = await _cache.GetAsync(_pack, "cpu", new MemoryOptions(true, true), ct);

@@ -1,13 +1,18 @@
 using SvdWeb.Gallery;
+using SvdWeb.Inference;
+using SvdWeb.Inference.Models;
+using SvdWeb.TestSupport;
 using SvdWeb.Jobs;
 
 namespace SvdWeb.Tests.Jobs;
 
 public sealed class QueueOwnerLabelsTests
 {
+    private static readonly ResolvedRecipe Recipe = SvdRecipe.Defaults.Resolve(ModelPack.Load(Fixtures.TinyPack));
+
     private static QueueEntry Entry(string ownerId, string ownerName) => new(new Generation
     {
-        Id = Guid.NewGuid(), OwnerId = ownerId, OwnerName = ownerName, ModelName = "tiny-svd", ModelHash = "", MediaFolder = "",
+        Id = Guid.NewGuid(), OwnerId = ownerId, OwnerName = ownerName, ModelName = "tiny-svd", ModelHash = "", MediaFolder = "", Recipe = Recipe,
         InputFileName = "a.png", InputFile = "input.png", InputSha256 = "",
     }, 1, null);
 

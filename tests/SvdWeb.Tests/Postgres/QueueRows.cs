@@ -1,6 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using SvdWeb.Gallery;
+using SvdWeb.Inference;
+using SvdWeb.Inference.Models;
+using SvdWeb.TestSupport;
 using SvdWeb.Jobs;
 
 namespace SvdWeb.Tests.Postgres;
@@ -8,6 +11,8 @@ namespace SvdWeb.Tests.Postgres;
 /// <summary>Waiting jobs written straight into a gallery database, as a web node stores them, for claim tests.</summary>
 internal static class QueueRows
 {
+    private static readonly ResolvedRecipe Recipe = SvdRecipe.Defaults.Resolve(ModelPack.Load(Fixtures.TinyPack));
+
     public static async Task<Guid> AddAsync(IServiceProvider services, string owner, CancellationToken ct, string pack = "tiny-svd", string? packHash = null)
     {
         await using var db = await services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct);
@@ -22,6 +27,7 @@ internal static class QueueRows
             OwnerName = owner,
             ModelName = pack,
             ModelHash = packHash ?? new string('0', 64),
+            Recipe = Recipe,
             MediaFolder = id.ToString("N"),
             InputFileName = "input.png",
             InputFile = "input.png",

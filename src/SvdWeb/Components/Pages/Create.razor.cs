@@ -152,7 +152,7 @@ public sealed partial class Create : IDisposable
         var keep = (_form.Model, _form.Seed, _form.SeedLocked, _form.LowMemory);
         _form = CreateForm.ForPack(Pack);
         (_form.Model, _form.Seed, _form.SeedLocked, _form.LowMemory) = keep;
-        if (!_form.SeedLocked) _form.Seed = Api.JobsApi.RandomSeed();
+        if (!_form.SeedLocked) _form.Seed = SvdRecipe.RandomSeed();
         _revalidate = true;
         UpdateModelView();
     }
@@ -178,7 +178,7 @@ public sealed partial class Create : IDisposable
 
     private void RandomizeSeed()
     {
-        _form.Seed = Api.JobsApi.RandomSeed();
+        _form.Seed = SvdRecipe.RandomSeed();
         _form.SeedLocked = true;
     }
 
@@ -191,7 +191,7 @@ public sealed partial class Create : IDisposable
         var limit = Options.Value.MaxUploadBytes;
         if (file.Size > limit)
         {
-            _imageError = $"'{GenerationService.DisplayName(file.Name)}' is {file.Size / 1048576.0:F1} MB, over the {Limit} upload limit (SvdWeb:MaxUploadBytes). Choose a smaller file.";
+            _imageError = ImageLoader.TooLarge(GenerationService.DisplayName(file.Name), file.Size, Options.Value.ImageLimits()).Message;
             return;
         }
         try
@@ -249,7 +249,7 @@ public sealed partial class Create : IDisposable
         }
         // Ctrl+Enter reaches here with the button off: the page already shows why, once.
         if (GenerateBlocker() is not null) return;
-        if (!_form.SeedLocked) _form.Seed = Api.JobsApi.RandomSeed();
+        if (!_form.SeedLocked) _form.Seed = SvdRecipe.RandomSeed();
         var recipe = _form.ToRecipe();
         var queued = new List<SvdWeb.Gallery.Generation>();
         string? refusal = null;
@@ -260,7 +260,6 @@ public sealed partial class Create : IDisposable
             for (var i = 0; i < _count; i++)
             {
                 var variation = recipe with { Seed = recipe.Seed + i };
-                if (Pack is { } pack) SvdParameterLimits.Validate(variation, pack);
                 queued.Add(await Generations.SubmitAsync(new MemoryStream(_upload), _fileName ?? "image", variation, owner, CancellationToken.None, lowMemory: _form.LowMemory));
             }
         }

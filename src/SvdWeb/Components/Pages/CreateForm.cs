@@ -61,7 +61,7 @@ public sealed class CreateForm
         var form = new CreateForm { Model = pack?.Name };
         if (pack is null) return form;
         var resolved = Defaults.Resolve(pack);
-        (form.Width, form.Height, form.NumFrames) = (resolved.Width!.Value, resolved.Height!.Value, resolved.NumFrames!.Value);
+        (form.Width, form.Height, form.NumFrames) = (resolved.Width, resolved.Height, resolved.NumFrames);
         form.SizePreset = Presets.FirstOrDefault(p => p.Width == form.Width && p.Height == form.Height).Key ?? "custom";
         return form;
     }
