@@ -24,6 +24,7 @@ internal static class HostingExtensions
     public static IServiceCollection AddSvdWebServices(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(LeaseClock.System);
         services.AddSingleton<IDbContextFactory<GalleryDbContext>, GalleryDbContextFactory>();
         services.AddScoped(provider => provider.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext());
         services.AddSingleton<MediaStore>();

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using SvdWeb.Api;
 using SvdWeb.Gallery;
+using SvdWeb.Inference;
 using SvdWeb.Tests.Integration;
 
 namespace SvdWeb.Tests;
@@ -36,6 +37,22 @@ public static class JobPolls
             var job = await GetAsync(client, id, ct);
             if (job.Status is not (GenerationStatus.Queued or GenerationStatus.Running)) return job;
             Assert.True(DateTime.UtcNow < deadline, $"Job {id} still {job.Status} after 2 minutes.");
+            await Task.Delay(Interval, ct);
+        }
+    }
+
+    /// <summary>
+    /// Until <paramref name="steps"/> denoising steps of the job are done (at most a minute): the run is inside its
+    /// loop, as the REST API reports its progress (a server in another process).
+    /// </summary>
+    public static async Task WaitForDenoisedAsync(HttpClient client, Guid id, int steps, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            var job = await GetAsync(client, id, ct);
+            if (job.Progress is { Stage: SvdStage.Denoising } progress && progress.Step >= steps) return;
+            Assert.True(DateTime.UtcNow < deadline, $"Job {id} did not reach denoising step {steps} within a minute; it is {job.Status}, {job.Progress?.ToString() ?? "no progress"}.");
             await Task.Delay(Interval, ct);
         }
     }

@@ -18,10 +18,12 @@ public sealed class SvdWebFactory : WebApplicationFactory<Program>
 {
     private readonly bool _kestrel;
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    public SvdWebFactory(string? dataFolder = null, bool kestrel = false, IDictionary<string, string?>? settings = null)
+    public SvdWebFactory(string? dataFolder = null, bool kestrel = false, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         _kestrel = kestrel;
+        _services = services;
         DataFolder = dataFolder ?? Directory.CreateTempSubdirectory("svdweb-data-").FullName;
         _settings = new Dictionary<string, string?>
         {
@@ -56,6 +58,7 @@ public sealed class SvdWebFactory : WebApplicationFactory<Program>
         // UseSetting, not ConfigureAppConfiguration: Program reads SvdWeb:Devices while registering services.
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new RemoteAddressStartupFilter(() => RemoteIpAddress)));
+        if (_services is not null) builder.ConfigureServices(_services);
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }
 

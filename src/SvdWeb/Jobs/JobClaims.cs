@@ -19,12 +19,12 @@ public sealed partial class JobClaims(
     MediaStore media,
     IOptions<SvdWebOptions> options,
     TimeProvider time,
+    LeaseClock leaseClock,
     ILogger<JobClaims> logger)
 {
     private readonly SemaphoreSlim _sqliteClaims = new(1, 1);
 
-    // Leases are wall-clock times compared across hosts; the app's clock (a test's manual one) dates the run itself.
-    private static DateTime Now => TimeProvider.System.GetUtcNow().UtcDateTime;
+    private DateTime Now => leaseClock.UtcNow;
 
     // Any constant shared by every host; "svdw" in ASCII, to be recognisable in pg_locks.
     private const long ClaimLockKey = 0x73766477;

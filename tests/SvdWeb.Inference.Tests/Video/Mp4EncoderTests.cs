@@ -17,6 +17,17 @@ public sealed class Mp4EncoderTests : IDisposable
         return (ReadOnlyMemory<byte>)pixels;
     })];
 
+    /// <summary>Until ffmpeg has taken every frame added so far: it is running and encoding them.</summary>
+    private static async Task UntilTakenAsync(Mp4Encoder encoder, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (encoder.PendingFrames > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"ffmpeg took no frame for 30 s; {encoder.PendingFrames} wait.");
+            await Task.Delay(10, ct);
+        }
+    }
+
     [Fact]
     public async Task CompleteAsync_FramesAddedWhileFfmpegRuns_WritesTheWholeVideoOnlyAtTheEnd()
     {
@@ -27,7 +38,7 @@ public sealed class Mp4EncoderTests : IDisposable
         await using (var encoder = Mp4Encoder.Start(target, Width, Height, 7, ct))
         {
             foreach (var frame in frames[..3]) encoder.Add(frame);
-            await Task.Delay(300, ct);
+            await UntilTakenAsync(encoder, ct);
             Assert.False(File.Exists(target), "the target exists before the encode completed");
             foreach (var frame in frames[3..]) encoder.Add(frame);
             await encoder.CompleteAsync();
@@ -53,7 +64,7 @@ public sealed class Mp4EncoderTests : IDisposable
             foreach (var frame in frames)
             {
                 encoder.Add(frame);
-                await Task.Delay(50, ct);
+                await UntilTakenAsync(encoder, ct);
             }
             await encoder.CompleteAsync();
         }
@@ -70,7 +81,7 @@ public sealed class Mp4EncoderTests : IDisposable
         await using (var encoder = Mp4Encoder.Start(target, Width, Height, 7, TestContext.Current.CancellationToken))
         {
             foreach (var frame in Frames(2)) encoder.Add(frame);
-            await Task.Delay(200, TestContext.Current.CancellationToken);
+            await UntilTakenAsync(encoder, TestContext.Current.CancellationToken);
         }
 
         Assert.Empty(Directory.GetFileSystemEntries(_folder));

@@ -110,13 +110,10 @@ public sealed class CreateToGalleryTests : BrowserTest
     /// <summary>Waits until this job's page (not the one navigated from) shows its player; returns the recorded stages.</summary>
     private static async Task<List<string>> WaitForVideoAsync(IPage page, Guid id)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (await page.Locator($"[data-id='{id}'][data-status='Succeeded'] #video-0").CountAsync() == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "No video after 3 minutes.");
-            Assert.Equal(0, await page.Locator("#detail-error").CountAsync());
-            await Task.Delay(50);
-        }
+        // Whichever comes first: the player, or the error that means it never will.
+        await Expect(page.Locator($"[data-id='{id}'][data-status='Succeeded'] #video-0, #detail-error").First)
+            .ToBeAttachedAsync(new() { Timeout = 180_000 });
+        Assert.Equal(0, await page.Locator("#detail-error").CountAsync());
         return [.. await page.EvaluateAsync<string[]?>("() => window.svdwebStages ?? null") ?? []];
     }
 

@@ -26,7 +26,7 @@ public sealed class FaultInjectionTests : IDisposable
             running = await SubmitAsync(client, SlowRecipe, ct);
             queued = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
             await JobPolls.WaitForStatusAsync(client, running, GenerationStatus.Running, ct);
-            await Task.Delay(1500, ct);   // into the denoising loop
+            await JobPolls.WaitForDenoisedAsync(client, running, 1, ct);
 
             first.Kill();
         }

@@ -21,12 +21,7 @@ public sealed class RestartTests : IDisposable
             running = await SubmitAsync(client, """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":50,"seed":1}""", ct);
             queuedA = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
             queuedB = await SubmitAsync(client, JobsApiTests.SmallRecipe.Replace("42", "43", StringComparison.Ordinal), ct);
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while ((await client.GetFromJsonAsync<JobDto>($"/api/jobs/{running}", JobsApiTests.Json, ct))!.Status != GenerationStatus.Running)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "The first job never started.");
-                await Task.Delay(50, ct);
-            }
+            await JobPolls.WaitForStatusAsync(client, running, GenerationStatus.Running, ct);
         } // host stops here, mid-job
 
         using var second = new SvdWebFactory(_data);

@@ -16,6 +16,8 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
     private readonly List<SvdWebFactory> _nodes = [];
     // The shared media folder every host mounts at the same path.
     private readonly string _media = Directory.CreateTempSubdirectory("svdweb-shared-").FullName;
+    // Every node's lease time: the system's, until a test lets a lease run out.
+    private readonly MovableClock _leases = new();
 
     private async Task<IServiceProvider> NodeAsync(string connection, string role = "web", params (string Key, string Value)[] settings)
     {
@@ -26,7 +28,7 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
             ["SvdWeb:Role"] = role,
         };
         foreach (var (key, value) in settings) values[key] = value;
-        var node = new SvdWebFactory(_media, settings: values);
+        var node = new SvdWebFactory(_media, settings: values, services: s => s.AddSingleton(new LeaseClock(_leases)));
         _nodes.Add(node);
         _ = node.Server;   // starts the host: migrations applied
         await Task.CompletedTask;
@@ -80,7 +82,7 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
         Assert.Equal(job, first!.Id);
         Assert.Equal(LeaseRenewal.Renewed, await claims.RenewAsync(first, ct));
         Assert.Equal(0, await claims.RequeueExpiredAsync(ct));
-        await Task.Delay(1500, ct);   // no heartbeat: the worker was killed
+        _leases.Advance(TimeSpan.FromSeconds(1.5));   // no heartbeat: the worker was killed
         Assert.Equal(1, await claims.RequeueExpiredAsync(ct));
 
         var requeued = await QueueRows.GetAsync(node, job, ct);
@@ -98,7 +100,7 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
         // The revived first worker cannot take the job back: its attempt is not the row's.
         Assert.Equal(LeaseRenewal.Lost, await claims.RenewAsync(first, ct));
         Assert.Equal(LeaseRenewal.Renewed, await claims.RenewAsync(second, ct));
-        await Task.Delay(1500, ct);
+        _leases.Advance(TimeSpan.FromSeconds(1.5));
         Assert.Equal(1, await claims.RequeueExpiredAsync(ct));
 
         var interrupted = await QueueRows.GetAsync(node, job, ct);
@@ -142,7 +144,7 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
         var claims = node.Services.GetRequiredService<JobClaims>();
         var stale = await claims.ClaimNextAsync("host-a:1:cpu", ct);
         var run = node.Services.GetRequiredService<JobRunner>().RunAsync(stale!, "cpu", ct);
-        await Task.Delay(1000, ct);
+        await ProgressWaits.UntilDenoisedAsync(node.Services.GetRequiredService<JobProgressBroadcaster>(), slow, 1, ct);
         // Meanwhile the job was taken back and claimed again elsewhere (as after a network cut longer than the lease).
         await using (var db = await node.Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct))
         {

@@ -106,7 +106,8 @@ public sealed class PostgresWorkerProcessTests(PostgresServer server) : IAsyncDi
             Assert.True(DateTime.UtcNow < deadline, "The first worker never claimed the job.");
             await Task.Delay(50, ct);
         }
-        await Task.Delay(1500, ct);   // into the denoising loop
+        // Its progress reaches this web node through the PostgreSQL relay.
+        await ProgressWaits.UntilDenoisedAsync(web.GetRequiredService<JobProgressBroadcaster>(), killed, 1, ct);
         Assert.False((await QueueRows.GetAsync(web, killed, ct)).IsFinished, "The job ended before the worker could be killed; make it slower.");
 
         first.Kill();
