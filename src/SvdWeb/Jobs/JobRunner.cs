@@ -154,6 +154,13 @@ public sealed partial class JobRunner(
                 {
                     renewal = await claims.RenewAsync(claimed, stop).ConfigureAwait(false);
                 }
+                catch (Exception ex) when (StorageFull.Is(ex))
+                {
+                    // The database is there but its disk is full: no worker can write a claim either, so nobody takes
+                    // the job over. The run goes on, and its end frees its outputs' space before the outcome is written.
+                    Log.RenewFailed(logger, claimed.Id, ex);
+                    continue;
+                }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     // The database is unreachable (restarting, network cut): go on while the lease may still hold, then stop,
