@@ -22,15 +22,16 @@ public sealed class FairQueueTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         using var factory = new SvdWebFactory(_data);
         var service = factory.Services.GetRequiredService<GenerationService>();
+        var serviceServices = factory.Services;
         var first = await SubmitAsync(service, Long, Alice, ct);
-        await WaitForStatusAsync(service, first, GenerationStatus.Running, ct);
+        await ProgressWaits.UntilStatusAsync(serviceServices, first, GenerationStatus.Running, ct);
         var alicesRest = new List<Guid>();
         for (var i = 0; i < 4; i++) alicesRest.Add(await SubmitAsync(service, Small, Alice, ct));
         var bobs = await SubmitAsync(service, Small, Bob, ct);
 
         await service.CancelAsync(first, ct);
         var jobs = new List<Generation>();
-        foreach (var id in (Guid[])[first, .. alicesRest, bobs]) jobs.Add(await WaitForEndAsync(service, id, ct));
+        foreach (var id in (Guid[])[first, .. alicesRest, bobs]) jobs.Add(await ProgressWaits.UntilEndAsync(serviceServices, id, ct));
 
         Assert.All(jobs.Skip(1), j => Assert.Equal(GenerationStatus.Succeeded, j.Status));
         Assert.Equal([first, bobs, .. alicesRest], jobs.OrderBy(j => j.StartedUtc).Select(j => j.Id));
@@ -42,8 +43,9 @@ public sealed class FairQueueTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         using var factory = new SvdWebFactory(_data, settings: new Dictionary<string, string?> { ["SvdWeb:MaxQueuedJobsPerUser"] = "2" });
         var service = factory.Services.GetRequiredService<GenerationService>();
+        var serviceServices = factory.Services;
         var blocker = await SubmitAsync(service, Long, Bob, ct);
-        await WaitForStatusAsync(service, blocker, GenerationStatus.Running, ct);
+        await ProgressWaits.UntilStatusAsync(serviceServices, blocker, GenerationStatus.Running, ct);
         await SubmitAsync(service, Small, Alice, ct);
         await SubmitAsync(service, Small, Alice, ct);
 
@@ -65,8 +67,9 @@ public sealed class FairQueueTests : IDisposable
         using (var first = new SvdWebFactory(_data))
         {
             var service = first.Services.GetRequiredService<GenerationService>();
+            var serviceServices = first.Services;
             var running = await SubmitAsync(service, Long, Alice, ct);
-            await WaitForStatusAsync(service, running, GenerationStatus.Running, ct);
+            await ProgressWaits.UntilStatusAsync(serviceServices, running, GenerationStatus.Running, ct);
             alicesA = await SubmitAsync(service, Small, Alice, ct);
             alicesB = await SubmitAsync(service, Small, Alice, ct);
             bobs = await SubmitAsync(service, Small, Bob, ct);
@@ -74,8 +77,9 @@ public sealed class FairQueueTests : IDisposable
 
         using var second = new SvdWebFactory(_data);
         var restarted = second.Services.GetRequiredService<GenerationService>();
+        var restartedServices = second.Services;
         var jobs = new List<Generation>();
-        foreach (var id in (Guid[])[alicesA, alicesB, bobs]) jobs.Add(await WaitForEndAsync(restarted, id, ct));
+        foreach (var id in (Guid[])[alicesA, alicesB, bobs]) jobs.Add(await ProgressWaits.UntilEndAsync(restartedServices, id, ct));
 
         Assert.All(jobs, j => Assert.Equal(GenerationStatus.Succeeded, j.Status));
         Assert.Equal([bobs, alicesA, alicesB], jobs.OrderBy(j => j.StartedUtc).Select(j => j.Id));
@@ -89,8 +93,9 @@ public sealed class FairQueueTests : IDisposable
         using (var first = new SvdWebFactory(_data))
         {
             var service = first.Services.GetRequiredService<GenerationService>();
+            var serviceServices = first.Services;
             var running = await SubmitAsync(service, Long, Bob, ct);
-            await WaitForStatusAsync(service, running, GenerationStatus.Running, ct);
+            await ProgressWaits.UntilStatusAsync(serviceServices, running, GenerationStatus.Running, ct);
             alicesA = await SubmitAsync(service, Small, Alice, ct);
             alicesB = await SubmitAsync(service, Small, Alice, ct);
             alicesC = await SubmitAsync(service, Small, Alice, ct);
@@ -103,8 +108,9 @@ public sealed class FairQueueTests : IDisposable
 
         using var second = new SvdWebFactory(_data);
         var restarted = second.Services.GetRequiredService<GenerationService>();
+        var restartedServices = second.Services;
         var jobs = new List<Generation>();
-        foreach (var id in (Guid[])[alicesA, alicesB, alicesC, bobs]) jobs.Add(await WaitForEndAsync(restarted, id, ct));
+        foreach (var id in (Guid[])[alicesA, alicesB, alicesC, bobs]) jobs.Add(await ProgressWaits.UntilEndAsync(restartedServices, id, ct));
 
         Assert.All(jobs, j => Assert.Equal(GenerationStatus.Succeeded, j.Status));
         Assert.Equal([bobs, alicesA, alicesC, alicesB], jobs.OrderBy(j => j.StartedUtc).Select(j => j.Id));
@@ -118,8 +124,9 @@ public sealed class FairQueueTests : IDisposable
         using (var first = new SvdWebFactory(_data))
         {
             var service = first.Services.GetRequiredService<GenerationService>();
+            var serviceServices = first.Services;
             var running = await SubmitAsync(service, Long, Bob, ct);
-            await WaitForStatusAsync(service, running, GenerationStatus.Running, ct);
+            await ProgressWaits.UntilStatusAsync(serviceServices, running, GenerationStatus.Running, ct);
             alicesA = await SubmitAsync(service, Small, Alice, ct);
             alicesB = await SubmitAsync(service, Small, Alice, ct);
             alicesC = await SubmitAsync(service, Small, Alice, ct);
@@ -133,8 +140,9 @@ public sealed class FairQueueTests : IDisposable
 
         using var second = new SvdWebFactory(_data);
         var restarted = second.Services.GetRequiredService<GenerationService>();
+        var restartedServices = second.Services;
         var jobs = new List<Generation>();
-        foreach (var id in (Guid[])[alicesA, alicesB, alicesC, bobs]) jobs.Add(await WaitForEndAsync(restarted, id, ct));
+        foreach (var id in (Guid[])[alicesA, alicesB, alicesC, bobs]) jobs.Add(await ProgressWaits.UntilEndAsync(restartedServices, id, ct));
 
         Assert.All(jobs, j => Assert.Equal(GenerationStatus.Succeeded, j.Status));
         // Still pinned, B would run right after Bob's pinned job; unpinned, it waits behind A in Alice's line.
@@ -145,28 +153,6 @@ public sealed class FairQueueTests : IDisposable
     {
         await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
         return (await service.SubmitAsync(image, "logo.png", recipe, owner, ct)).Id;
-    }
-
-    internal static async Task WaitForStatusAsync(GenerationService service, Guid id, GenerationStatus status, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while ((await service.FindAsync(id, ct))!.Status != status)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Job {id} never became {status}.");
-            await Task.Delay(50, ct);
-        }
-    }
-
-    private static async Task<Generation> WaitForEndAsync(GenerationService service, Guid id, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (true)
-        {
-            var job = (await service.FindAsync(id, ct))!;
-            if (job.IsFinished) return job;
-            Assert.True(DateTime.UtcNow < deadline, $"Job {id} still {job.Status} after 2 minutes.");
-            await Task.Delay(100, ct);
-        }
     }
 
     public void Dispose() => Directory.Delete(_data, recursive: true);

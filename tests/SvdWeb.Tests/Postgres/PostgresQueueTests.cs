@@ -120,7 +120,7 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
         var client = web.CreateClient();
         var slow = await SubmitAsync(client, """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":50,"seed":1}""", ct);
         var small = await SubmitAsync(client, Integration.JobsApiTests.SmallRecipe, ct);
-        await WaitForStatusAsync(web.Services, slow, GenerationStatus.Running, ct);
+        await ProgressWaits.UntilStatusAsync(web.Services, slow, GenerationStatus.Running, ct);
 
         var cancel = await client.PostAsync($"/api/jobs/{slow}/cancel", null, ct);
 
@@ -185,16 +185,6 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
         var response = await client.PostAsync("/api/jobs", Integration.JobsApiTests.Form(SvdWeb.TestSupport.Fixtures.Image("logo_128x64.png"), recipe), ct);
         Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
         return (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Api.JobDto>(response.Content, Integration.JobsApiTests.Json, ct))!.Id;
-    }
-
-    private static async Task WaitForStatusAsync(IServiceProvider services, Guid id, GenerationStatus status, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while ((await QueueRows.GetAsync(services, id, ct)).Status != status)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Job {id} never became {status}.");
-            await Task.Delay(50, ct);
-        }
     }
 
     public async ValueTask DisposeAsync()

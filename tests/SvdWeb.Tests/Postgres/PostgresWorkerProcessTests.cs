@@ -53,18 +53,6 @@ public sealed class PostgresWorkerProcessTests(PostgresServer server) : IAsyncDi
         return (await web.GetRequiredService<GenerationService>().SubmitAsync(image, "logo.png", recipe, owner, ct)).Id;
     }
 
-    private static async Task<Generation> WaitForEndAsync(IServiceProvider web, Guid id, CancellationToken ct, int minutes = 3)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(minutes);
-        while (true)
-        {
-            var job = await QueueRows.GetAsync(web, id, ct);
-            if (job.IsFinished) return job;
-            Assert.True(DateTime.UtcNow < deadline, $"Job {id} still {job.Status} after {minutes} minutes.");
-            await Task.Delay(100, ct);
-        }
-    }
-
     [Fact]
     public async Task ThreeWorkerProcesses_JobsOfThreeUsers_EachRunOnceInFairOrder()
     {
@@ -78,7 +66,7 @@ public sealed class PostgresWorkerProcessTests(PostgresServer server) : IAsyncDi
 
         await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => WorkerAsync(ct)));
         var ended = new List<Generation>();
-        foreach (var id in jobs) ended.Add(await WaitForEndAsync(web, id, ct));
+        foreach (var id in jobs) ended.Add(await ProgressWaits.UntilEndAsync(web, id, ct, minutes: 3));
 
         Assert.All(ended, job => Assert.Equal(GenerationStatus.Succeeded, job.Status));
         // Exactly once: one claim each, never taken back.
@@ -112,13 +100,13 @@ public sealed class PostgresWorkerProcessTests(PostgresServer server) : IAsyncDi
 
         first.Kill();
         var second = await WorkerAsync(ct);
-        var done = await WaitForEndAsync(web, killed, ct);
+        var done = await ProgressWaits.UntilEndAsync(web, killed, ct, minutes: 3);
 
         Assert.Equal(GenerationStatus.Succeeded, done.Status);
         Assert.Equal((2, 1), (done.Attempt, done.LostAttempts));
         Assert.Contains($":{second.ProcessId}:", done.LeaseOwner, StringComparison.Ordinal);
         var clean = await SubmitAsync(web, Bob, recipe, ct);
-        var cleanRun = await WaitForEndAsync(web, clean, ct);
+        var cleanRun = await ProgressWaits.UntilEndAsync(web, clean, ct, minutes: 3);
         Assert.Equal((GenerationStatus.Succeeded, 1), (cleanRun.Status, cleanRun.Attempt));
         Assert.Equal(Frames(done), Frames(cleanRun));
         Assert.Empty(Directory.GetFiles(Path.Combine(_media, "media"), "*.tmp*", SearchOption.AllDirectories));
