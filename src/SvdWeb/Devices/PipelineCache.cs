@@ -28,6 +28,15 @@ public sealed partial class PipelineCache(IOptions<SvdWebOptions> options, Media
     /// <summary>The pack's pipeline on that device without memory options, held until the lease is disposed.</summary>
     public Task<PipelineLease> GetAsync(ModelPack pack, string device, CancellationToken ct) => GetAsync(pack, device, MemoryOptions.None, ct);
 
+    /// <summary>Whether <see cref="GetAsync(ModelPack, string, MemoryOptions, CancellationToken)"/> would hand out an
+    /// already loaded pipeline, without loading one: false means the caller is about to wait for a load.</summary>
+    public bool IsLoaded(ModelPack pack, string device, MemoryOptions memory)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        return _pipelines.TryGetValue((pack.Folder, device, memory), out var lazy)
+            && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && ReferenceEquals(lazy.Value.Result.Pack, pack);
+    }
+
     /// <summary>The pack's pipeline on that device with those memory options, held for the caller until the lease is
     /// disposed. A pipeline of the same pack and device with other options is retired (after any job using it).</summary>
     public async Task<PipelineLease> GetAsync(ModelPack pack, string device, MemoryOptions memory, CancellationToken ct)

@@ -8,7 +8,9 @@ namespace SvdWeb.Jobs;
 /// Forwards pipeline progress to the broadcaster synchronously, in order (Progress&lt;T&gt; would post each report
 /// to the thread pool and they could arrive out of order), with the latent preview as a small PNG.
 /// </summary>
-internal sealed class JobProgressReporter(Guid jobId, JobProgressBroadcaster broadcaster) : IProgress<SvdProgress>
+/// <param name="before">Time the job spent before the pipeline's run (loading the model), added to every report's elapsed
+/// time so that the clock the user sees never goes back.</param>
+internal sealed class JobProgressReporter(Guid jobId, JobProgressBroadcaster broadcaster, TimeSpan before) : IProgress<SvdProgress>
 {
     public const double PipelineShare = 0.95;
 
@@ -24,6 +26,6 @@ internal sealed class JobProgressReporter(Guid jobId, JobProgressBroadcaster bro
             ? PipelineShare + (1 - PipelineShare) * value.Step / Math.Max(1, value.TotalSteps)
             : value.Fraction * PipelineShare;
         broadcaster.Publish(new JobProgress(jobId, GenerationStatus.Running, value.Stage, value.Step, value.TotalSteps, fraction,
-            value.Elapsed.TotalSeconds, value.Remaining?.TotalSeconds, null, _lastPreview));
+            (before + value.Elapsed).TotalSeconds, value.Remaining?.TotalSeconds, null, _lastPreview));
     }
 }

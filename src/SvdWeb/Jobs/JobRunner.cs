@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using SvdWeb.Inference.Memory;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -5,6 +6,7 @@ using SvdWeb.Gallery;
 using SvdWeb.Inference;
 using SvdWeb.Inference.Files;
 using SvdWeb.Inference.Imaging;
+using SvdWeb.Inference.Models;
 using SvdWeb.Inference.Video;
 using SvdWeb.Devices;
 using SvdWeb.Packs;
@@ -201,12 +203,35 @@ public sealed partial class JobRunner(
         // The memory options the guard picked at submit, picked again from the same inputs: the cheapest that fits, or
         // all the server allows when the owner asked for low memory.
         var memoryOptions = memory.Plan(pack, MemoryRecipe.From(job.Recipe), job.LowMemory);
-        using var lease = await pipelines.GetAsync(pack, device, memoryOptions, ct).ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        using var lease = await LoadPipelineAsync(job.Id, pack, device, memoryOptions, ct).ConfigureAwait(false);
         var pipeline = lease.Pipeline;
         var image = ImageLoader.Load(media.PathOf(job.MediaFolder, job.InputFile), options.Value.ImageLimits());
         var output = new GalleryItemOutput(media, job.MediaFolder, job.Recipe.Fps);
-        var run = new VideoGenerationOptions(job.ToRecipeStamp(), options.Value.VideoCrf, new JobProgressReporter(job.Id, broadcaster), Previews: true);
+        var run = new VideoGenerationOptions(job.ToRecipeStamp(), options.Value.VideoCrf, new JobProgressReporter(job.Id, broadcaster, Stopwatch.GetElapsedTime(started)), Previews: true);
         return await VideoGeneration.RunAsync(pipeline, image, job.Recipe, output, run, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The pack's pipeline on the device; when it has to be loaded first (this worker's first run of the pack), the
+    /// job shows the stage "loading the model" with its elapsed time, a report a second, instead of sitting at 0 %.
+    /// </summary>
+    private async Task<PipelineLease> LoadPipelineAsync(Guid jobId, ModelPack pack, string device, MemoryOptions memoryOptions, CancellationToken ct)
+    {
+        if (pipelines.IsLoaded(pack, device, memoryOptions))
+            return await pipelines.GetAsync(pack, device, memoryOptions, ct).ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        void Report() => broadcaster.Publish(new JobProgress(jobId, GenerationStatus.Running, SvdStage.LoadingModel, 0, 1, 0,
+            Stopwatch.GetElapsedTime(started).TotalSeconds, null, null));
+        Report();
+        var loading = pipelines.GetAsync(pack, device, memoryOptions, ct);
+        using var ticks = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        while (await Task.WhenAny(loading, ticks.WaitForNextTickAsync(ct).AsTask()).ConfigureAwait(false) != loading)
+        {
+            ct.ThrowIfCancellationRequested();
+            Report();
+        }
+        return await loading.ConfigureAwait(false);
     }
 
     private static partial class Log

@@ -38,6 +38,21 @@ public sealed class JobProgressPanelTests : RealServicesContext
     }
 
     [Fact]
+    public void Publish_LoadingModel_SaysSoWithItsElapsedTime()
+    {
+        var broadcaster = Services.GetRequiredService<JobProgressBroadcaster>();
+        var panel = Render<JobProgressPanel>(p => p.Add(c => c.JobId, JobId));
+
+        broadcaster.Publish(new JobProgress(JobId, GenerationStatus.Running, SvdStage.LoadingModel, 0, 1, 0, 7, null, null));
+
+        panel.WaitForAssertion(() =>
+        {
+            Assert.Equal("Loading the model (first run of this pack on this worker)", panel.Find("#progress-stage").TextContent);
+            Assert.Equal("0% · elapsed 7.0 s", panel.Find("#progress-times").TextContent);
+        });
+    }
+
+    [Fact]
     public void Publish_Failed_ShowsMessageHidesCancelAndRaisesFinished()
     {
         var broadcaster = Services.GetRequiredService<JobProgressBroadcaster>();
