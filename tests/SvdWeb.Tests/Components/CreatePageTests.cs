@@ -62,6 +62,33 @@ public sealed class CreatePageTests : RealServicesContext
     }
 
     [Fact]
+    public void Upload_EnlargedMoreThanTwice_WarnsWithTheFactor_TwiceIsFine()
+    {
+        var page = RenderCreate();
+        Type(page, "width", "256");
+        Type(page, "height", "128");
+
+        Upload(page, "logo_128x64.png");
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("#model-view")));
+        Assert.Empty(page.FindAll("#upscale-warning"));   // exactly 2×
+
+        Upload(page, "rose_70x46.png");
+        page.WaitForAssertion(() => Assert.Equal(
+            "The image is 70 × 46: fitting it to 256 × 128 enlarges it 3.7×, so the video will look soft. A larger image, or a smaller output size, keeps its detail.",
+            page.Find("#upscale-warning").TextContent));
+    }
+
+    [Fact]
+    public void Render_DropZone_IsAButtonReachableWithTab()
+    {
+        var page = RenderCreate();
+
+        var zone = page.Find(".drop-zone");
+        Assert.Equal(("0", "button"), (zone.GetAttribute("tabindex"), zone.GetAttribute("role")));
+        Assert.Contains("paste", zone.GetAttribute("aria-label"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Render_MotionSlider_CoversTheRangeTheFieldAccepts()
     {
         var page = RenderCreate();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.Extensions.Options;
@@ -30,7 +31,7 @@ public sealed partial class Create : IDisposable
     private IReadOnlyList<PackEntry> _packs = [];
     private RgbImage? _image;
     private byte[]? _upload;
-    private string? _fileName, _inputPreview, _modelView, _imageError, _submitError;
+    private string? _fileName, _inputPreview, _modelView, _upscaleWarning, _imageError, _submitError;
     private bool _dragging, _submitting;
 
     /// <summary>The most variations one Generate queues; each is a job of its own against the queue and quota limits.</summary>
@@ -218,17 +219,26 @@ public sealed partial class Create : IDisposable
 
     private void ClearImage()
     {
-        (_upload, _image, _fileName, _inputPreview, _modelView, _imageError) = (null, null, null, null, null, null);
+        (_upload, _image, _fileName, _inputPreview, _modelView, _upscaleWarning, _imageError) = (null, null, null, null, null, null, null);
     }
+
+    /// <summary>Past this enlargement of the fitted image the video is visibly soft: worth saying before minutes of GPU time.</summary>
+    internal const double UpscaleWarningFactor = 2;
 
     private void UpdateModelView()
     {
-        _modelView = null;
+        (_modelView, _upscaleWarning) = (null, null);
         if (_image is null || _form.Width % 8 != 0 || _form.Height % 8 != 0 || _form.Width < SvdParameterLimits.MinSide || _form.Height < SvdParameterLimits.MinSide
             || _form.Width > SvdParameterLimits.MaxSide || _form.Height > SvdParameterLimits.MaxSide)
             return;
         // Exactly the pipeline's VAE input: the fit, then Pillow's Lanczos to the output size.
         var fitted = ImageFit.Apply(_image, _form.Width, _form.Height, _form.Fit);
+        var enlargement = Math.Max((double)_form.Width / fitted.Width, (double)_form.Height / fitted.Height);
+        if (enlargement > UpscaleWarningFactor)
+        {
+            _upscaleWarning = string.Create(CultureInfo.InvariantCulture,
+                $"The image is {_image.Width} × {_image.Height}: fitting it to {_form.Width} × {_form.Height} enlarges it {enlargement:0.0}×, so the video will look soft. A larger image, or a smaller output size, keeps its detail.");
+        }
         var modelInput = fitted.Width == _form.Width && fitted.Height == _form.Height ? fitted : PillowResize.Lanczos(fitted, _form.Width, _form.Height);
         _modelView = DataUrl(modelInput, int.MaxValue);
     }
