@@ -173,6 +173,8 @@ public sealed class QueuePageTests : RealServicesContext
         Assert.Equal($"/api/jobs/{alices}/input.png", thumb.GetAttribute("src"));
         Assert.Contains("alice.png", thumb.Closest("tr")!.TextContent, StringComparison.Ordinal);
         Assert.Single(alice.FindAll(".queue-private"));
+        // When each was queued, for the browser to show in its own zone (LocalTime), private ones included.
+        Assert.Equal(2, alice.FindAll("#queue-table tbody tr .queue-queued time[datetime$='Z']").Count);
         Assert.DoesNotContain($"{bobs}", alice.Markup, StringComparison.Ordinal);
     }
 
