@@ -22,10 +22,13 @@ internal sealed class BrowserSession : IAsyncDisposable
 
     public IPage Page { get; }
 
-    /// <summary>Another tab in the same browser: a second Blazor circuit.</summary>
-    public async Task<IPage> NewPageAsync()
+    /// <summary>
+    /// Another tab in the same browser: a second Blazor circuit. <paramref name="options"/> may emulate another locale
+    /// and time zone (a context of its own).
+    /// </summary>
+    public async Task<IPage> NewPageAsync(BrowserNewPageOptions? options = null)
     {
-        var page = await _browser.NewPageAsync();
+        var page = await _browser.NewPageAsync(options);
         page.SetDefaultTimeout(60_000);
         return page;
     }

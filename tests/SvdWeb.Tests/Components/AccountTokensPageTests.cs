@@ -49,6 +49,10 @@ public sealed class AccountTokensPageTests : RealServicesContext
         var stored = Assert.Single(await Services.GetRequiredService<ApiTokenService>().ListAsync(UserId, Xunit.TestContext.Current.CancellationToken));
         Assert.Equal(ApiTokenService.Hash(secret), stored.Sha256);
         page.WaitForAssertion(() => Assert.Contains($"svdw_{stored.Prefix}…", page.Find("#tokens-table").TextContent, StringComparison.Ordinal));
+        // Created is the shared LocalTime: the stored UTC instant for the browser to show in its own zone; never used yet.
+        var created = Assert.Single(page.FindAll("#tokens-table time.local-time"));
+        Assert.Equal(stored.CreatedUtc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture), created.GetAttribute("datetime"));
+        Assert.Contains("never", page.Find("#tokens-table").TextContent, StringComparison.Ordinal);
         // A fresh visit lists the token but never shows its secret again.
         var again = RenderPage();
         again.WaitForElement("#tokens-table");

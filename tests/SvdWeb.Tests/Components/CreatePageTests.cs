@@ -319,4 +319,19 @@ public sealed class CreatePageTests : RealServicesContext
         Assert.DoesNotContain("notes.png", page.Find("#file-chip").TextContent, StringComparison.Ordinal);
         Assert.NotEmpty(page.FindAll("#model-view"));
     }
+
+    [Fact]
+    public void HalfRandn_Setting_ExplainsFloat16OnlyTorchVersionsAndThisPack()
+    {
+        var page = RenderCreate();
+
+        Assert.Equal("legacy (torch ≤ 2.11)", ValueOf(page, "half-randn"));
+        var form = page.Find("#settings-form").TextContent;
+        Assert.Contains("halfRandn only matters for float16 packs", form, StringComparison.Ordinal);
+        Assert.Contains("torch 2.12 changed how torch.randn makes float16 noise", form, StringComparison.Ordinal);
+        Assert.Contains("\"legacy\" reproduces torch ≤ 2.11, \"new\" torch ≥ 2.12", form, StringComparison.Ordinal);
+        Assert.Contains("It changes the video only for float16 packs", form, StringComparison.Ordinal);
+        // The bundled tiny pack is float32: the page says the choice does nothing for it.
+        Assert.Contains("tiny-svd is float32: this choice changes nothing for it.", form, StringComparison.Ordinal);
+    }
 }

@@ -19,6 +19,8 @@ public sealed class QueuePageTests : RealServicesContext
     private static readonly JobOwner Alice = new("alice-id", "alice");
     private static readonly JobOwner Bob = new("bob-id", "bob");
     private bool _providers;
+    private IRenderedComponent<MudDialogProvider>? _dialogs;
+    private IRenderedComponent<MudSnackbarProvider>? _snackbars;
 
     private IRenderedComponent<Queue> RenderPage(string userId, bool admin)
     {
@@ -28,7 +30,8 @@ public sealed class QueuePageTests : RealServicesContext
         if (!_providers)
         {
             Render<MudPopoverProvider>();
-            Render<MudSnackbarProvider>();
+            _dialogs = Render<MudDialogProvider>();
+            _snackbars = Render<MudSnackbarProvider>();
             _providers = true;
         }
         var host = Render<CascadingValue<Task<AuthenticationState>>>(p => p
@@ -153,5 +156,102 @@ public sealed class QueuePageTests : RealServicesContext
         var bobsButton = Assert.Single(bob.FindAll(CancelButton));
         Assert.Contains("bob.png", bobsButton.Closest("tr")!.TextContent, StringComparison.Ordinal);
         Assert.Equal(2, admin.FindAll(CancelButton).Count);
+    }
+
+    [Fact]
+    public async Task ImageCell_VisibleJobs_ThumbnailFromTheInputEndpoint_PrivateOnesNone()
+    {
+        var alices = await SubmitAsync(Alice);
+        var bobs = await SubmitAsync(Bob);
+        await Services.GetRequiredService<GenerationService>().SetPrivateAsync(bobs, true, Xunit.TestContext.Current.CancellationToken);
+
+        var alice = RenderPage("alice-id", admin: false);
+
+        alice.WaitForAssertion(() => Assert.Equal(2, alice.FindAll("#queue-table tbody tr").Count));
+        var thumb = Assert.Single(alice.FindAll("img.queue-thumb"));
+        // The media endpoint that checks visibility again on every request (JobsApi.PictureAsync).
+        Assert.Equal($"/api/jobs/{alices}/input.png", thumb.GetAttribute("src"));
+        Assert.Contains("alice.png", thumb.Closest("tr")!.TextContent, StringComparison.Ordinal);
+        Assert.Single(alice.FindAll(".queue-private"));
+        // When each was queued, for the browser to show in its own zone (LocalTime), private ones included.
+        Assert.Equal(2, alice.FindAll("#queue-table tbody tr .queue-queued time[datetime$='Z']").Count);
+        Assert.DoesNotContain($"{bobs}", alice.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RowButtons_AllInOneNoWrapContainer()
+    {
+        await SubmitAsync(Alice);
+        await SubmitAsync(Alice);
+
+        var admin = RenderPage("root-id", admin: true);
+
+        admin.WaitForAssertion(() => Assert.Equal(2, admin.FindAll("#queue-table tbody tr").Count));
+        foreach (var row in admin.FindAll("#queue-table tbody tr"))
+        {
+            // Every button of the row sits in the one container whose CSS (app.css .queue-buttons) forbids wrapping;
+            // the browser test measures that they really stay on one line.
+            var buttons = row.QuerySelectorAll("button");
+            Assert.Equal(4, buttons.Length);
+            Assert.All(buttons, b => Assert.True(b.ParentElement!.ClassList.Contains("queue-buttons"), b.OuterHtml));
+        }
+        var css = await File.ReadAllTextAsync(Path.Combine(Fixtures.RepoRoot, "wwwroot", "css", "app.css"), Xunit.TestContext.Current.CancellationToken);
+        Assert.Matches(@"\.queue-buttons \{[^}]*flex-wrap: nowrap", css);
+    }
+
+    [Fact]
+    public async Task Cancel_ClickThenKeep_JobStaysQueued()
+    {
+        var bobs = await SubmitAsync(Bob);
+        var page = RenderPage("bob-id", admin: false);
+        page.WaitForElement("#queue-table");
+
+        page.Find("button[aria-label='cancel job']").Click();
+
+        var dialogs = _dialogs!;
+        dialogs.WaitForAssertion(() => Assert.Contains("Cancel bob.png?", dialogs.Markup, StringComparison.Ordinal));
+        Assert.Contains("leaves the queue without running", dialogs.Markup, StringComparison.Ordinal);
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Keep").Click();
+        dialogs.WaitForAssertion(() => Assert.DoesNotContain("Cancel bob.png?", dialogs.Markup, StringComparison.Ordinal));
+        Assert.Equal(SvdWeb.Gallery.GenerationStatus.Queued, (await Services.GetRequiredService<GenerationService>().FindAsync(bobs, Xunit.TestContext.Current.CancellationToken))!.Status);
+        Assert.Single(page.FindAll("#queue-table tbody tr"));
+        Assert.DoesNotContain("Cancelled", _snackbars!.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cancel_ClickAndConfirm_JobCancelledAndSnackbarSaysSo()
+    {
+        var bobs = await SubmitAsync(Bob);
+        var page = RenderPage("bob-id", admin: false);
+        page.WaitForElement("#queue-table");
+
+        page.Find("button[aria-label='cancel job']").Click();
+        var dialogs = _dialogs!;
+        dialogs.WaitForAssertion(() => Assert.Contains("Cancel bob.png?", dialogs.Markup, StringComparison.Ordinal));
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel job").Click();
+
+        var snackbars = _snackbars!;
+        snackbars.WaitForAssertion(() => Assert.Contains("Cancelled bob.png.", snackbars.Markup, StringComparison.Ordinal));
+        page.WaitForElement("#queue-empty");
+        Assert.Equal(SvdWeb.Gallery.GenerationStatus.Cancelled, (await Services.GetRequiredService<GenerationService>().FindAsync(bobs, Xunit.TestContext.Current.CancellationToken))!.Status);
+    }
+
+    [Fact]
+    public async Task Cancel_JobEndedWhileTheDialogWasOpen_SnackbarSaysNothingWasCancelled()
+    {
+        var bobs = await SubmitAsync(Bob);
+        var page = RenderPage("bob-id", admin: false);
+        page.WaitForElement("#queue-table");
+
+        page.Find("button[aria-label='cancel job']").Click();
+        var dialogs = _dialogs!;
+        dialogs.WaitForAssertion(() => Assert.Contains("Cancel bob.png?", dialogs.Markup, StringComparison.Ordinal));
+        // Another tab (or the API) cancels it first; this confirmation then has nothing left to cancel.
+        Assert.True(await Services.GetRequiredService<GenerationService>().CancelAsync(bobs, Xunit.TestContext.Current.CancellationToken));
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel job").Click();
+
+        var snackbars = _snackbars!;
+        snackbars.WaitForAssertion(() => Assert.Contains("bob.png was not cancelled: it has already ended.", snackbars.Markup, StringComparison.Ordinal));
+        Assert.DoesNotContain("Cancelled bob.png", snackbars.Markup, StringComparison.Ordinal);
     }
 }

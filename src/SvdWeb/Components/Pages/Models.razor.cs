@@ -88,14 +88,6 @@ public sealed partial class Models : IDisposable
         _message = $"{pack.Name} is now the default pack.";
     }
 
-    private string LicenseSummary(ModelPack pack)
-    {
-        if (pack.License is not { } license) return "none (the pack ships no license file)";
-        return Catalog.Administration.AcceptanceOf(pack) is { } acceptance
-            ? string.Create(CultureInfo.InvariantCulture, $"{license.FileName}, accepted by {acceptance.AcceptedByName} on {acceptance.AcceptedUtc:yyyy-MM-dd HH:mm} UTC")
-            : $"{license.FileName}, not accepted: nobody can use this pack until an admin accepts it here";
-    }
-
     private string DefaultsEstimate(ModelPack pack)
     {
         var recipe = new MemoryRecipe(pack.DefaultFrames, pack.DefaultHeight, pack.DefaultWidth, pack.DefaultFrames, 1, Guidance: true);
