@@ -488,7 +488,7 @@ public sealed partial class SvdPipeline : IDisposable
         [LoggerMessage(3, LogLevel.Information, "Generating with {Pack}: {Frames} frames at {Width}x{Height}, {Steps} steps, seed {Seed}, on {Provider}.")]
         public static partial void RunStarted(ILogger logger, string pack, int frames, int width, int height, int steps, long seed, string provider);
 
-        [LoggerMessage(4, LogLevel.Information, "Generation with {Pack} finished in {Seconds:F2} s ({OrtSeconds:F2} s in ONNX Runtime).")]
+        [LoggerMessage(4, LogLevel.Information, "Job with {Pack} finished in {Seconds:F2} s ({OrtSeconds:F2} s in ONNX Runtime).")]
         public static partial void RunFinished(ILogger logger, string pack, double seconds, double ortSeconds);
 
         [LoggerMessage(5, LogLevel.Warning, "Model pack {Pack} on the CPU: {Warning}")]

@@ -41,7 +41,7 @@ internal static class HostingExtensions
         services.AddSingleton<ProgressFollowers>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<GpuQuota>();
-        services.AddSingleton<GenerationService>();
+        services.AddSingleton<JobService>();
         services.AddSingleton<QueueEstimator>();
         services.AddSingleton<FfmpegStatus>();
         services.AddSingleton<AccountsState>();
@@ -144,7 +144,7 @@ internal static class HostingExtensions
         var role = builder.Configuration.GetValue($"{SvdWebOptions.Section}:{nameof(SvdWebOptions.Role)}", ServerRole.All);
         foreach (var device in role == ServerRole.Web ? [] : devices)
         {
-            services.AddSingleton<IHostedService>(provider => ActivatorUtilities.CreateInstance<GenerationWorker>(provider, device));
+            services.AddSingleton<IHostedService>(provider => ActivatorUtilities.CreateInstance<JobWorker>(provider, device));
         }
 
         // Several hosts share one PostgreSQL: live progress, previews and revocations travel between them through it.

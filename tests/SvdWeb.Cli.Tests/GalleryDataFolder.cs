@@ -10,7 +10,7 @@ namespace SvdWeb.Cli.Tests;
 /// </summary>
 internal sealed class GalleryDataFolder
 {
-    // The Generations table as the app's first schema created it (from `dotnet ef migrations script`): the columns backup
+    // The Jobs table as the app's first schema created it (from `dotnet ef migrations script`): the columns backup
     // reads have not changed since; later columns and the account tables are not needed here.
     private const string InitialMigrationSql = """
         CREATE TABLE IF NOT EXISTS "__EFMigrationsHistory" (

@@ -16,7 +16,7 @@ public static class JobPolls
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Until the job has <paramref name="status"/> (at most a minute).</summary>
-    public static async Task WaitForStatusAsync(HttpClient client, Guid id, GenerationStatus status, CancellationToken ct)
+    public static async Task WaitForStatusAsync(HttpClient client, Guid id, JobStatus status, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow.AddMinutes(1);
         while (true)
@@ -35,7 +35,7 @@ public static class JobPolls
         while (true)
         {
             var job = await GetAsync(client, id, ct);
-            if (job.Status is not (GenerationStatus.Queued or GenerationStatus.Running)) return job;
+            if (job.Status is not (JobStatus.Queued or JobStatus.Running)) return job;
             Assert.True(DateTime.UtcNow < deadline, $"Job {id} still {job.Status} after 2 minutes.");
             await Task.Delay(Interval, ct);
         }

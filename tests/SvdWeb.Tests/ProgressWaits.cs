@@ -14,14 +14,14 @@ namespace SvdWeb.Tests;
 internal static class ProgressWaits
 {
     /// <summary>Until the job's row has <paramref name="status"/> (at most a minute).</summary>
-    public static Task<Generation> UntilStatusAsync(IServiceProvider services, Guid id, GenerationStatus status, CancellationToken ct) =>
+    public static Task<Job> UntilStatusAsync(IServiceProvider services, Guid id, JobStatus status, CancellationToken ct) =>
         UntilRowAsync(services, id, row => row.Status == status, $"became {status}", TimeSpan.FromMinutes(1), ct);
 
     /// <summary>Until the job is neither queued nor running (at most <paramref name="minutes"/>); returns its row as it ended.</summary>
-    public static Task<Generation> UntilEndAsync(IServiceProvider services, Guid id, CancellationToken ct, int minutes = 2) =>
+    public static Task<Job> UntilEndAsync(IServiceProvider services, Guid id, CancellationToken ct, int minutes = 2) =>
         UntilRowAsync(services, id, row => row.IsFinished, "ended", TimeSpan.FromMinutes(minutes), ct);
 
-    private static async Task<Generation> UntilRowAsync(IServiceProvider services, Guid id, Func<Generation, bool> reached, string what, TimeSpan within, CancellationToken ct)
+    private static async Task<Job> UntilRowAsync(IServiceProvider services, Guid id, Func<Job, bool> reached, string what, TimeSpan within, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + within;
         using var changed = new SemaphoreSlim(0);
@@ -29,9 +29,9 @@ internal static class ProgressWaits
         var dbFactory = services.GetRequiredService<IDbContextFactory<GalleryDbContext>>();
         while (true)
         {
-            Generation row;
+            Job row;
             await using (var db = await dbFactory.CreateDbContextAsync(ct))
-                row = await db.Generations.AsNoTracking().SingleAsync(g => g.Id == id, ct);
+                row = await db.Jobs.AsNoTracking().SingleAsync(g => g.Id == id, ct);
             if (reached(row)) return row;
             var left = deadline - DateTime.UtcNow;
             Assert.True(left > TimeSpan.Zero, $"Job {id} never {what} within {within.TotalMinutes:0} minute(s); it is {row.Status}.");

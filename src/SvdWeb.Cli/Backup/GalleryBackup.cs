@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace SvdWeb.Cli.Backup;
 
 /// <summary>
-/// Copies the gallery database with SQLite's online backup API and reads the Generations rows of the copy.
+/// Copies the gallery database with SQLite's online backup API and reads the Jobs rows of the copy.
 /// The copy is one sqlite3_backup_step(-1): a single read transaction on the source, so it is a consistent snapshot
 /// that includes every transaction committed to the WAL before it began, even while the app keeps writing (in WAL
 /// mode readers never block the app's writer). A plain file copy could pair a database file with a WAL from another
@@ -67,7 +67,7 @@ internal static class GalleryBackup
         catch (SqliteException ex) when (ex.SqliteErrorCode == 1)
         {
             throw new BackupException(
-                $"'{sourceDatabase}' has no readable Generations table (SQLite: {ex.Message}). Point --data-folder at SvdWeb's data folder; " +
+                $"'{sourceDatabase}' has no readable Jobs table (SQLite: {ex.Message}). Point --data-folder at SvdWeb's data folder; " +
                 "if it is one, start the app once so it applies its migrations, then run the backup again.", ex);
         }
     }

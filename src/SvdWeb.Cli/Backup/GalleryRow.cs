@@ -3,7 +3,7 @@ using System.Globalization;
 namespace SvdWeb.Cli.Backup;
 
 /// <summary>
-/// The columns of one Generations row that locate its media. The CLI reads them with plain SQL rather than through
+/// The columns of one Jobs row that locate its media. The CLI reads them with plain SQL rather than through
 /// the web project's EF model, so it stays free of ASP.NET; the names and rules mirror the web app's MediaStore.
 /// </summary>
 internal sealed record GalleryRow(string Id, string Status, string MediaFolder, string InputFile, int VideoCount)

@@ -57,7 +57,7 @@ internal static class BackupCommand
             var media = await MediaInventory.ScanAsync(dataFolder, rows, ct).ConfigureAwait(false);
             var manifest = new BackupManifest(
                 BackupManifest.CurrentFormatVersion, backupUtc, sourceDatabase, backupFile, rows.Count, media.Files.Count, media.TotalBytes,
-                [.. rows.Select(r => new BackupManifest.GenerationEntry(r.Id, r.Status, MediaInventory.RelativeFolder(r.MediaFolder)))],
+                [.. rows.Select(r => new BackupManifest.JobEntry(r.Id, r.Status, MediaInventory.RelativeFolder(r.MediaFolder)))],
                 media.Files, media.Missing, media.Orphans);
             try
             {

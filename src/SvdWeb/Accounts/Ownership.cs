@@ -9,14 +9,14 @@ namespace SvdWeb.Accounts;
 /// </summary>
 public static class Ownership
 {
-    public static bool MayChange(ClaimsPrincipal user, Generation job)
+    public static bool MayChange(ClaimsPrincipal user, Job job)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(job);
         return user.IsAdmin() || string.Equals(user.FindFirstValue(ClaimTypes.NameIdentifier), job.OwnerId, StringComparison.Ordinal);
     }
 
-    public static bool MaySee(ClaimsPrincipal user, Generation job)
+    public static bool MaySee(ClaimsPrincipal user, Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
         return !job.IsPrivate || MayChange(user, job);
@@ -26,7 +26,7 @@ public static class Ownership
     /// The gallery items this user may list: all for admins; else their own, plus others' public items unless
     /// SvdWeb:OnlyOwnItems is set.
     /// </summary>
-    public static IQueryable<Generation> Listable(IQueryable<Generation> query, ClaimsPrincipal user, bool onlyOwnItems)
+    public static IQueryable<Job> Listable(IQueryable<Job> query, ClaimsPrincipal user, bool onlyOwnItems)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(user);
@@ -45,7 +45,7 @@ public static class Ownership
     public const string ReorderRefusal =
         "Only an admin may move jobs in the queue, since moving one job ahead delays everyone else's. Ask an admin, or cancel your own job and submit it again.";
 
-    public static string Refusal(Generation job)
+    public static string Refusal(Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
         return $"Job {job.Id} belongs to {job.OwnerName}; only its owner or an admin may change it.";

@@ -5,11 +5,11 @@ using SvdWeb.Jobs;
 namespace SvdWeb.Api;
 
 /// <summary>A job as the REST API shows it. <c>Pinned</c>: an admin moved it to the front, so it runs before the round-robin pick.
-/// <c>LowMemory</c>: its owner asked for every memory option the server allows (see <see cref="Generation.LowMemory"/>).
+/// <c>LowMemory</c>: its owner asked for every memory option the server allows (see <see cref="Job.LowMemory"/>).
 /// <c>WaitingReason</c>: why a waiting job runs on no worker (no live worker has its pack with its hash), else null.</summary>
 public sealed record JobDto(
     Guid Id,
-    GenerationStatus Status,
+    JobStatus Status,
     DateTime CreatedUtc,
     DateTime? StartedUtc,
     DateTime? FinishedUtc,
@@ -30,13 +30,13 @@ public sealed record JobDto(
     bool LowMemory,
     string? WaitingReason = null)
 {
-    public static JobDto From(Generation job, JobProgress? progress, QueueEntry? queued, string? waitingReason = null)
+    public static JobDto From(Job job, JobProgress? progress, QueueEntry? queued, string? waitingReason = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         return new(job.Id, job.Status, job.CreatedUtc, job.StartedUtc, job.FinishedUtc, job.ModelName, job.ModelHash, job.ToRecipe(),
             job.InputFileName, job.Error, job.Provider, job.DurationSeconds, job.VideoCount,
             progress is null || job.IsFinished ? null : new JobProgressDto(progress.Stage, progress.Step, progress.TotalSteps, progress.Fraction, progress.ElapsedSeconds, progress.RemainingSeconds),
-            queued?.Position, queued?.EstimatedSecondsLeft, job.SourceId, job.IsPrivate, job.Status == GenerationStatus.Queued && job.PinRank is not null, job.LowMemory, waitingReason);
+            queued?.Position, queued?.EstimatedSecondsLeft, job.SourceId, job.IsPrivate, job.Status == JobStatus.Queued && job.PinRank is not null, job.LowMemory, waitingReason);
     }
 }
 

@@ -17,7 +17,7 @@ namespace SvdWeb.Api;
 
 /// <summary>
 /// The REST API (OpenAPI at /openapi/v1.json). Same validation and messages as the UI, since both go through
-/// <see cref="GenerationService"/>; errors are RFC 7807 problem details, and input errors name the field.
+/// <see cref="JobService"/>; errors are RFC 7807 problem details, and input errors name the field.
 /// Media are served with fixed content types and nosniff, from app-generated paths only.
 /// </summary>
 public static class JobsApi
@@ -74,11 +74,11 @@ public static class JobsApi
         api.MapGet("/jobs/{id:guid}/input.png", InputAsync).WithName("GetJobInput")
             .Produces<Stream>(StatusCodes.Status200OK, "image/png")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/jobs/{id:guid}/thumbnail.png", (Guid id, GenerationService s, MediaStore m, HttpContext c, CancellationToken ct) =>
+        api.MapGet("/jobs/{id:guid}/thumbnail.png", (Guid id, JobService s, MediaStore m, HttpContext c, CancellationToken ct) =>
             PictureAsync(id, MediaStore.ThumbnailFile, "image/png", s, m, c, ct)).WithName("GetJobThumbnail")
             .Produces<Stream>(StatusCodes.Status200OK, "image/png")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/jobs/{id:guid}/preview.gif", (Guid id, GenerationService s, MediaStore m, HttpContext c, CancellationToken ct) =>
+        api.MapGet("/jobs/{id:guid}/preview.gif", (Guid id, JobService s, MediaStore m, HttpContext c, CancellationToken ct) =>
             PictureAsync(id, MediaStore.PreviewFile, "image/gif", s, m, c, ct)).WithName("GetJobPreview")
             .Produces<Stream>(StatusCodes.Status200OK, "image/gif")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -93,7 +93,7 @@ public static class JobsApi
         return app;
     }
 
-    private static async Task<IResult> SubmitAsync(HttpRequest request, ClaimsPrincipal user, GenerationService service, IOptions<SvdWebOptions> options, CancellationToken ct)
+    private static async Task<IResult> SubmitAsync(HttpRequest request, ClaimsPrincipal user, JobService service, IOptions<SvdWebOptions> options, CancellationToken ct)
     {
         // The declared length is checked before reading anything, and ReadImageAsync stops at the limit while
         // streaming, so an oversized upload is never buffered.
@@ -120,7 +120,7 @@ public static class JobsApi
         if (form.Files.GetFile("image") is not { } image)
             return FieldProblem("image", "The form has no 'image' file. Add the picture as a file field named 'image'.");
         if (image.Length > limits.MaxBytes)
-            return FieldProblem("image", ImageLoader.TooLarge(GenerationService.DisplayName(image.FileName), image.Length, limits).Message, StatusCodes.Status413PayloadTooLarge);
+            return FieldProblem("image", ImageLoader.TooLarge(JobService.DisplayName(image.FileName), image.Length, limits).Message, StatusCodes.Status413PayloadTooLarge);
 
         var recipe = form.TryGetValue("recipe", out var json) && !string.IsNullOrWhiteSpace(json) ? SvdRecipe.FromJson(json!) : SvdRecipe.Defaults;
         if (!form.ContainsKey("recipe") || !RecipeHasSeed(form["recipe"]))
@@ -130,17 +130,17 @@ public static class JobsApi
         if (form.TryGetValue("lowMemory", out var lowMemoryField) && !bool.TryParse(lowMemoryField.ToString(), out lowMemory))
             return FieldProblem("lowMemory", $"'lowMemory' must be true or false, not '{lowMemoryField}'.");
 
-        Generation job;
+        Job job;
         await using (var stream = image.OpenReadStream())
             job = await service.SubmitAsync(stream, image.FileName, recipe, user.ToJobOwner(), ct, lowMemory: lowMemory).ConfigureAwait(false);
         return TypedResults.Accepted($"/api/jobs/{job.Id}", JobDto.From(job, null, null));
     }
 
     /// <summary>The job if this user may see it: a private item of someone else is absent (404), as if deleted.</summary>
-    private static async Task<Generation?> FindVisibleAsync(Guid id, ClaimsPrincipal user, GenerationService service, CancellationToken ct) =>
+    private static async Task<Job?> FindVisibleAsync(Guid id, ClaimsPrincipal user, JobService service, CancellationToken ct) =>
         await service.FindAsync(id, ct).ConfigureAwait(false) is { } job && Ownership.MaySee(user, job) ? job : null;
 
-    private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> GetAsync(Guid id, ClaimsPrincipal user, GenerationService service, JobProgressBroadcaster broadcaster, QueueEstimator estimator, WorkerRegistry workers, CancellationToken ct)
+    private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> GetAsync(Guid id, ClaimsPrincipal user, JobService service, JobProgressBroadcaster broadcaster, QueueEstimator estimator, WorkerRegistry workers, CancellationToken ct)
     {
         var job = await FindVisibleAsync(id, user, service, ct).ConfigureAwait(false);
         if (job is null) return NotFound(id);
@@ -148,7 +148,7 @@ public static class JobsApi
         return TypedResults.Ok(JobDto.From(job, broadcaster.Latest(id), queued, await workers.WhyWaitingAsync(job, ct).ConfigureAwait(false)));
     }
 
-    private static async Task<IResult> CancelAsync(Guid id, ClaimsPrincipal user, GenerationService service, CancellationToken ct)
+    private static async Task<IResult> CancelAsync(Guid id, ClaimsPrincipal user, JobService service, CancellationToken ct)
     {
         var job = await FindVisibleAsync(id, user, service, ct).ConfigureAwait(false);
         if (job is null) return NotFound(id);
@@ -158,7 +158,7 @@ public static class JobsApi
         return TypedResults.Accepted($"/api/jobs/{id}");
     }
 
-    private static async Task<IResult> SetPrivateAsync(Guid id, PrivacyRequest? body, ClaimsPrincipal user, GenerationService service, CancellationToken ct)
+    private static async Task<IResult> SetPrivateAsync(Guid id, PrivacyRequest? body, ClaimsPrincipal user, JobService service, CancellationToken ct)
     {
         // A missing field must not read as false: {} would make a private item public.
         if (body?.Private is not { } isPrivate)
@@ -170,7 +170,7 @@ public static class JobsApi
         return TypedResults.Ok(JobDto.From((await service.FindAsync(id, ct).ConfigureAwait(false)) ?? job, null, null));
     }
 
-    private static async Task<IResult> MoveAsync(Guid id, MoveRequest? body, ClaimsPrincipal user, GenerationService service, QueueEstimator estimator, CancellationToken ct)
+    private static async Task<IResult> MoveAsync(Guid id, MoveRequest? body, ClaimsPrincipal user, JobService service, QueueEstimator estimator, CancellationToken ct)
     {
         QueueMove? to = body?.To?.Trim().ToLowerInvariant() switch
         {
@@ -196,7 +196,7 @@ public static class JobsApi
     /// The video as stored (MP4, forward: the defaults, played inline) or in another format or loop, made from its lossless
     /// frames on the first request and cached (<see cref="ShareVideoCache"/>), then sent as a download.
     /// </summary>
-    private static async Task<IResult> VideoAsync(Guid id, GenerationService service, MediaStore media, ShareVideoCache shares, HttpContext context,
+    private static async Task<IResult> VideoAsync(Guid id, JobService service, MediaStore media, ShareVideoCache shares, HttpContext context,
         CancellationToken ct, int index = 0, string? format = null, string? loop = null, int interpolate = 1)
     {
         if (!TryParseChoice(format, ShareFormat.Mp4, out ShareFormat shareFormat))
@@ -241,10 +241,10 @@ public static class JobsApi
 
     private static string Shorten(string? text) => text is null ? "" : text.Length > 20 ? text[..20] + "…" : text;
 
-    private static async Task<IResult> FramesAsync(Guid id, GenerationService service, MediaStore media, HttpContext context, CancellationToken ct, int index = 0) =>
+    private static async Task<IResult> FramesAsync(Guid id, JobService service, MediaStore media, HttpContext context, CancellationToken ct, int index = 0) =>
         await MediaAsync(id, index, service, media, context, MediaStore.FramesZipFile, "application/zip", $"frames-{id:N}-{index}.zip", ct).ConfigureAwait(false);
 
-    private static async Task<IResult> MediaAsync(Guid id, int index, GenerationService service, MediaStore media, HttpContext context,
+    private static async Task<IResult> MediaAsync(Guid id, int index, JobService service, MediaStore media, HttpContext context,
         Func<int, string> file, string contentType, string? downloadName, CancellationToken ct)
     {
         var (job, refusal) = await ReadyJobAsync(id, index, service, context, ct).ConfigureAwait(false);
@@ -257,22 +257,22 @@ public static class JobsApi
     }
 
     /// <summary>A job the caller may see that has succeeded and made video <paramref name="index"/>, or why not.</summary>
-    private static async Task<(Generation? Job, IResult? Refusal)> ReadyJobAsync(Guid id, int index, GenerationService service, HttpContext context, CancellationToken ct)
+    private static async Task<(Job? Job, IResult? Refusal)> ReadyJobAsync(Guid id, int index, JobService service, HttpContext context, CancellationToken ct)
     {
         var job = await FindVisibleAsync(id, context.User, service, ct).ConfigureAwait(false);
         if (job is null) return (null, NotFound(id));
-        if (job.Status != GenerationStatus.Succeeded)
+        if (job.Status != JobStatus.Succeeded)
             return (null, TypedResults.Problem($"Job {id} is {job.Status}; its files exist once it has succeeded.", statusCode: StatusCodes.Status409Conflict, title: "Not ready"));
         if (index < 0 || index >= job.VideoCount)
             return (null, FieldProblem("index", $"index must be between 0 and {job.VideoCount - 1} (this job made {job.VideoCount} video(s)), but is {index}."));
         return (job, null);
     }
 
-    private static Task<IResult> InputAsync(Guid id, GenerationService service, MediaStore media, HttpContext context, CancellationToken ct) =>
-        PictureAsync(id, GenerationService.InputFile, "image/png", service, media, context, ct);
+    private static Task<IResult> InputAsync(Guid id, JobService service, MediaStore media, HttpContext context, CancellationToken ct) =>
+        PictureAsync(id, JobService.InputFile, "image/png", service, media, context, ct);
 
     /// <summary>Input, thumbnail and animated preview: small pictures, served whenever they exist.</summary>
-    private static async Task<IResult> PictureAsync(Guid id, string file, string contentType, GenerationService service, MediaStore media, HttpContext context, CancellationToken ct)
+    private static async Task<IResult> PictureAsync(Guid id, string file, string contentType, JobService service, MediaStore media, HttpContext context, CancellationToken ct)
     {
         var job = await FindVisibleAsync(id, context.User, service, ct).ConfigureAwait(false);
         if (job is null) return NotFound(id);
@@ -284,7 +284,7 @@ public static class JobsApi
         return TypedResults.PhysicalFile(path, contentType);
     }
 
-    private static async Task<IResult> DeleteAsync(Guid id, ClaimsPrincipal user, GenerationService service, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(Guid id, ClaimsPrincipal user, JobService service, CancellationToken ct)
     {
         var job = await FindVisibleAsync(id, user, service, ct).ConfigureAwait(false);
         if (job is null) return NotFound(id);
@@ -292,7 +292,7 @@ public static class JobsApi
         return await service.DeleteAsync(id, ct).ConfigureAwait(false) ? TypedResults.NoContent() : NotFound(id);
     }
 
-    private static ProblemHttpResult Forbidden(Generation job) =>
+    private static ProblemHttpResult Forbidden(Job job) =>
         TypedResults.Problem(Ownership.Refusal(job), statusCode: StatusCodes.Status403Forbidden, title: "Not your job");
 
     private static async Task<IResult> GalleryAsync(ClaimsPrincipal user, IDbContextFactory<GalleryDbContext> dbFactory, IOptions<SvdWebOptions> options, CancellationToken ct,
@@ -305,16 +305,16 @@ public static class JobsApi
             return FieldProblem("pageSize", $"pageSize must be a whole number from 1 to 200, but is '{pageSize}'.");
         pageNumber = Math.Max(1, pageNumber);
         size = Math.Clamp(size, 1, 200);
-        GenerationStatus? wanted = null;
+        JobStatus? wanted = null;
         if (!string.IsNullOrEmpty(status))
         {
             // The API writes statuses in camelCase ("succeeded"); any case is accepted back, names only.
-            if (!Enum.TryParse<GenerationStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || status.Any(char.IsDigit))
-                return FieldProblem("status", $"status must be one of {string.Join(", ", Enum.GetNames<GenerationStatus>().Select(n => JsonNamingPolicy.CamelCase.ConvertName(n)))}, but is '{status}'.");
+            if (!Enum.TryParse<JobStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || status.Any(char.IsDigit))
+                return FieldProblem("status", $"status must be one of {string.Join(", ", Enum.GetNames<JobStatus>().Select(n => JsonNamingPolicy.CamelCase.ConvertName(n)))}, but is '{status}'.");
             wanted = parsed;
         }
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var query = Ownership.Listable(db.Generations.AsNoTracking(), user, options.Value.OnlyOwnItems);
+        var query = Ownership.Listable(db.Jobs.AsNoTracking(), user, options.Value.OnlyOwnItems);
         if (!string.IsNullOrEmpty(model)) query = query.Where(g => g.ModelName == model);
         if (wanted is { } s) query = query.Where(g => g.Status == s);
         var total = await query.CountAsync(ct).ConfigureAwait(false);

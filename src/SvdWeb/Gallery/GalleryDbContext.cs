@@ -31,7 +31,7 @@ public class GalleryDbContext : IdentityDbContext<IdentityUser>, IDataProtection
     /// <summary>ASP.NET Core's data-protection key ring: in the shared database, so a cookie from one web node works on another.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
-    public DbSet<Generation> Generations => Set<Generation>();
+    public DbSet<Job> Jobs => Set<Job>();
 
     public DbSet<SvdWeb.Accounts.ApiToken> ApiTokens => Set<SvdWeb.Accounts.ApiToken>();
 
@@ -45,7 +45,7 @@ public class GalleryDbContext : IdentityDbContext<IdentityUser>, IDataProtection
     {
         ArgumentNullException.ThrowIfNull(builder);
         base.OnModelCreating(builder);
-        builder.ApplyConfiguration(new GenerationConfiguration());
+        builder.ApplyConfiguration(new JobConfiguration());
         builder.ApplyConfiguration(new SvdWeb.Accounts.ApiTokenConfiguration());
         builder.ApplyConfiguration(new SvdWeb.Packs.PackLicenseAcceptanceConfiguration());
         builder.ApplyConfiguration(new SvdWeb.Packs.SiteSettingConfiguration());

@@ -24,8 +24,8 @@ public sealed class GpuQuota(IDbContextFactory<GalleryDbContext> dbFactory, IOpt
         var dayEnd = dayStart.AddDays(1);
         if (!IsOn) return new GpuUsage(0, 0, dayEnd);
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var runs = await db.Generations.AsNoTracking()
-            .Where(g => g.OwnerId == ownerId && g.Status != GenerationStatus.Interrupted && g.StartedUtc != null && g.StartedUtc < dayEnd
+        var runs = await db.Jobs.AsNoTracking()
+            .Where(g => g.OwnerId == ownerId && g.Status != JobStatus.Interrupted && g.StartedUtc != null && g.StartedUtc < dayEnd
                 && (g.FinishedUtc == null || g.FinishedUtc >= dayStart))
             .Select(g => new { Started = g.StartedUtc!.Value, g.FinishedUtc, g.Status })
             .ToListAsync(ct).ConfigureAwait(false);
@@ -33,7 +33,7 @@ public sealed class GpuQuota(IDbContextFactory<GalleryDbContext> dbFactory, IOpt
         foreach (var run in runs)
         {
             // A row started but without an end is running now (a retried row has its times cleared).
-            var end = run.FinishedUtc ?? (run.Status == GenerationStatus.Running ? now : run.Started);
+            var end = run.FinishedUtc ?? (run.Status == JobStatus.Running ? now : run.Started);
             var from = run.Started > dayStart ? run.Started : dayStart;
             var to = end < dayEnd ? end : dayEnd;
             if (to > from) used += (to - from).TotalSeconds;

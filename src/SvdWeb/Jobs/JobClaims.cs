@@ -7,7 +7,7 @@ using SvdWeb.Storage;
 namespace SvdWeb.Jobs;
 
 /// <summary>
-/// The database is the queue: a worker claims the next job (by <see cref="GenerationQueue"/>'s fair order, read from
+/// The database is the queue: a worker claims the next job (by <see cref="JobQueue"/>'s fair order, read from
 /// the rows) in one transaction that marks it Running with a lease (<c>LeaseOwner</c>, <c>LeaseUntil</c>, a new
 /// <c>Attempt</c>), renews the lease while it runs, and every later write names its attempt, so a worker that lost
 /// its lease can change nothing. The two providers differ only in how concurrent claimers stay apart: SQLite is one
@@ -58,7 +58,7 @@ public sealed partial class JobClaims(
             await using var transaction = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
             var pick = only ?? (await RunnableAsync(db, offers, ct).ConfigureAwait(false)).Cast<Guid?>().FirstOrDefault();
             if (pick is not { } id) return null;
-            var next = (await db.Generations.MaxAsync(g => g.ClaimSeq, ct).ConfigureAwait(false) ?? 0) + 1;
+            var next = (await db.Jobs.MaxAsync(g => g.ClaimSeq, ct).ConfigureAwait(false) ?? 0) + 1;
             var claimed = await TakeAsync(db, id, next, leaseOwner, ct).ConfigureAwait(false);
             await transaction.CommitAsync(ct).ConfigureAwait(false);
             return claimed;
@@ -98,7 +98,7 @@ public sealed partial class JobClaims(
     {
         var planned = (await QueuePlan.LoadAsync(db, ct).ConfigureAwait(false)).PlannedOrder().ToArray();
         if (offers is null || planned.Length == 0) return planned;
-        var packs = await db.Generations.Where(g => g.Status == GenerationStatus.Queued)
+        var packs = await db.Jobs.Where(g => g.Status == JobStatus.Queued)
             .Select(g => new { g.Id, g.ModelName, g.ModelHash }).ToDictionaryAsync(g => g.Id, ct).ConfigureAwait(false);
         var offered = offers.ToHashSet();
         return [.. planned.Where(id => packs.TryGetValue(id, out var job) && offered.Contains(new PackOffer(job.ModelName, job.ModelHash)))];
@@ -108,8 +108,8 @@ public sealed partial class JobClaims(
     {
         var started = time.GetUtcNow().UtcDateTime;
         var until = Now + options.Value.Queue.LeaseDuration;
-        var changed = await db.Generations.Where(g => g.Id == id && g.Status == GenerationStatus.Queued).ExecuteUpdateAsync(set => set
-            .SetProperty(g => g.Status, GenerationStatus.Running)
+        var changed = await db.Jobs.Where(g => g.Id == id && g.Status == JobStatus.Queued).ExecuteUpdateAsync(set => set
+            .SetProperty(g => g.Status, JobStatus.Running)
             .SetProperty(g => g.StartedUtc, started)
             .SetProperty(g => g.Error, (string?)null)
             .SetProperty(g => g.ClaimSeq, claimSeq)
@@ -118,7 +118,7 @@ public sealed partial class JobClaims(
             .SetProperty(g => g.LeaseUntil, until)
             .SetProperty(g => g.CancelRequested, false), ct).ConfigureAwait(false);
         if (changed == 0) return null;
-        var attempt = await db.Generations.Where(g => g.Id == id).Select(g => g.Attempt).SingleAsync(ct).ConfigureAwait(false);
+        var attempt = await db.Jobs.Where(g => g.Id == id).Select(g => g.Attempt).SingleAsync(ct).ConfigureAwait(false);
         Log.Claimed(logger, id, attempt, leaseOwner);
         return new ClaimedJob(id, attempt, leaseOwner);
     }
@@ -129,7 +129,7 @@ public sealed partial class JobClaims(
         ArgumentNullException.ThrowIfNull(job);
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
         var until = Now + options.Value.Queue.LeaseDuration;
-        var mine = db.Generations.Where(g => g.Id == job.Id && g.Attempt == job.Attempt && g.Status == GenerationStatus.Running);
+        var mine = db.Jobs.Where(g => g.Id == job.Id && g.Attempt == job.Attempt && g.Status == JobStatus.Running);
         if (await mine.ExecuteUpdateAsync(set => set.SetProperty(g => g.LeaseUntil, until), ct).ConfigureAwait(false) == 0) return LeaseRenewal.Lost;
         return await mine.AnyAsync(g => g.CancelRequested, ct).ConfigureAwait(false) ? LeaseRenewal.CancelRequested : LeaseRenewal.Renewed;
     }
@@ -145,22 +145,22 @@ public sealed partial class JobClaims(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
         var now = Now;
-        var expired = await db.Generations.AsNoTracking()
-            .Where(g => g.Status == GenerationStatus.Running && (g.LeaseUntil == null || g.LeaseUntil < now))
+        var expired = await db.Jobs.AsNoTracking()
+            .Where(g => g.Status == JobStatus.Running && (g.LeaseUntil == null || g.LeaseUntil < now))
             .Select(g => new { g.Id, g.Attempt, g.LostAttempts, g.LeaseOwner, g.MediaFolder, g.InputFile }).ToListAsync(ct).ConfigureAwait(false);
         var taken = 0;
         foreach (var job in expired)
         {
-            var row = db.Generations.Where(g => g.Id == job.Id && g.Attempt == job.Attempt && g.Status == GenerationStatus.Running
+            var row = db.Jobs.Where(g => g.Id == job.Id && g.Attempt == job.Attempt && g.Status == JobStatus.Running
                 && (g.LeaseUntil == null || g.LeaseUntil < now));
             var giveUp = job.LostAttempts + 1 >= options.Value.Queue.MaxLostAttempts;
             var changed = giveUp
                 ? await row.ExecuteUpdateAsync(set => set
-                    .SetProperty(g => g.Status, GenerationStatus.Interrupted).SetProperty(g => g.Error, JobRunner.InterruptedMessage)
+                    .SetProperty(g => g.Status, JobStatus.Interrupted).SetProperty(g => g.Error, JobRunner.InterruptedMessage)
                     .SetProperty(g => g.FinishedUtc, time.GetUtcNow().UtcDateTime).SetProperty(g => g.LostAttempts, g => g.LostAttempts + 1)
                     .SetProperty(g => g.LeaseOwner, (string?)null).SetProperty(g => g.LeaseUntil, (DateTime?)null), ct).ConfigureAwait(false)
                 : await row.ExecuteUpdateAsync(set => set
-                    .SetProperty(g => g.Status, GenerationStatus.Queued).SetProperty(g => g.StartedUtc, (DateTime?)null)
+                    .SetProperty(g => g.Status, JobStatus.Queued).SetProperty(g => g.StartedUtc, (DateTime?)null)
                     .SetProperty(g => g.LostAttempts, g => g.LostAttempts + 1)
                     .SetProperty(g => g.LeaseOwner, (string?)null).SetProperty(g => g.LeaseUntil, (DateTime?)null), ct).ConfigureAwait(false);
             if (changed == 0) continue;

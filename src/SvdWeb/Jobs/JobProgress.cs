@@ -10,7 +10,7 @@ namespace SvdWeb.Jobs;
 /// <param name="PreviewPng">Latent preview of the current denoised estimate (first frame), PNG; base64 in JSON.</param>
 public sealed record JobProgress(
     Guid JobId,
-    GenerationStatus Status,
+    JobStatus Status,
     SvdStage Stage,
     int Step,
     int TotalSteps,
@@ -20,5 +20,5 @@ public sealed record JobProgress(
     string? Message,
     byte[]? PreviewPng = null)
 {
-    public bool IsFinal => Status is not (GenerationStatus.Queued or GenerationStatus.Running);
+    public bool IsFinal => Status is not (JobStatus.Queued or JobStatus.Running);
 }

@@ -49,7 +49,7 @@ public sealed partial class JobProgressBroadcaster(IHubContext<ProgressHub> hub,
     private void Deliver(JobProgress progress)
     {
         ArgumentNullException.ThrowIfNull(progress);
-        var before = _latest.TryGetValue(progress.JobId, out var previous) ? previous.Status : (Gallery.GenerationStatus?)null;
+        var before = _latest.TryGetValue(progress.JobId, out var previous) ? previous.Status : (Gallery.JobStatus?)null;
         _latest[progress.JobId] = progress;
         if (before != progress.Status) Notify(_galleryWatchers.Values, progress.JobId);
         foreach (var (jobId, callback) in _subscribers.Values)

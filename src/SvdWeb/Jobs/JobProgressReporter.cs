@@ -25,7 +25,7 @@ internal sealed class JobProgressReporter(Guid jobId, JobProgressBroadcaster bro
         var fraction = value.Stage == SvdStage.EncodingVideo
             ? PipelineShare + (1 - PipelineShare) * value.Step / Math.Max(1, value.TotalSteps)
             : value.Fraction * PipelineShare;
-        broadcaster.Publish(new JobProgress(jobId, GenerationStatus.Running, value.Stage, value.Step, value.TotalSteps, fraction,
+        broadcaster.Publish(new JobProgress(jobId, JobStatus.Running, value.Stage, value.Step, value.TotalSteps, fraction,
             (before + value.Elapsed).TotalSeconds, value.Remaining?.TotalSeconds, null, _lastPreview));
     }
 }

@@ -51,25 +51,25 @@ public sealed partial class JobRunner(
     {
         ArgumentNullException.ThrowIfNull(claimed);
         var jobId = claimed.Id;
-        Generation? job;
+        Job? job;
         await using (var db = await dbFactory.CreateDbContextAsync(stoppingToken).ConfigureAwait(false))
         {
-            job = await db.Generations.AsNoTracking().FirstOrDefaultAsync(g => g.Id == jobId, stoppingToken).ConfigureAwait(false);
-            if (job is null || job.Attempt != claimed.Attempt || job.Status != GenerationStatus.Running) return;
+            job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(g => g.Id == jobId, stoppingToken).ConfigureAwait(false);
+            if (job is null || job.Attempt != claimed.Attempt || job.Status != JobStatus.Running) return;
         }
         Log.JobStarted(logger, jobId, job.ModelName, job.Recipe.NumFrames, job.Recipe.NumInferenceSteps, job.Recipe.Seed, device);
-        broadcaster.Publish(new JobProgress(jobId, GenerationStatus.Running, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
+        broadcaster.Publish(new JobProgress(jobId, JobStatus.Running, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
 
         using var running = runningJobs.Start(jobId, stoppingToken);
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = HeartbeatAsync(claimed, running, heartbeatStop.Token);
-        GenerationStatus outcome;
+        JobStatus outcome;
         string? error = null;
         SvdResult? result = null;
         try
         {
             result = await GenerateAsync(job, device, running.Token).ConfigureAwait(false);
-            outcome = GenerationStatus.Succeeded;
+            outcome = JobStatus.Succeeded;
         }
         catch (OperationCanceledException) when (running.LeaseLost)
         {
@@ -81,37 +81,37 @@ public sealed partial class JobRunner(
         }
         catch (OperationCanceledException) when (running.CancelledByUser)
         {
-            (outcome, error) = (GenerationStatus.Cancelled, "Cancelled.");
+            (outcome, error) = (JobStatus.Cancelled, "Cancelled.");
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            (outcome, error) = (GenerationStatus.Interrupted, InterruptedMessage);
+            (outcome, error) = (JobStatus.Interrupted, InterruptedMessage);
         }
         catch (UserFacingException ex)
         {
-            (outcome, error) = (GenerationStatus.Failed, ex.Message);
+            (outcome, error) = (JobStatus.Failed, ex.Message);
         }
         catch (IOException ex) when (DiskFull.Is(ex))
         {
-            (outcome, error) = (GenerationStatus.Failed, StorageFull.Message(media.DataFolder, "retry this job"));
+            (outcome, error) = (JobStatus.Failed, StorageFull.Message(media.DataFolder, "retry this job"));
         }
         catch (Exception ex)
         {
             Log.JobFailedUnexpectedly(logger, jobId, ex);
-            (outcome, error) = (GenerationStatus.Failed, $"Unexpected error ({ex.GetType().Name}: {ex.Message}). Job {jobId}; see the server log.");
+            (outcome, error) = (JobStatus.Failed, $"Unexpected error ({ex.GetType().Name}: {ex.Message}). Job {jobId}; see the server log.");
         }
         await heartbeatStop.CancelAsync().ConfigureAwait(false);
         await heartbeat.ConfigureAwait(false);
 
         await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            var row = await db.Generations.FindAsync([jobId], CancellationToken.None).ConfigureAwait(false);
+            var row = await db.Jobs.FindAsync([jobId], CancellationToken.None).ConfigureAwait(false);
             if (row is null)
             {
                 // Deleted while running: nothing to record, and no files may stay behind.
                 media.DeleteFolder(job.MediaFolder);
             }
-            else if (row.Attempt != claimed.Attempt || row.Status != GenerationStatus.Running)
+            else if (row.Attempt != claimed.Attempt || row.Status != JobStatus.Running)
             {
                 // The fence: this worker's lease expired while it finished, and a newer attempt owns the row and folder.
                 Log.LeaseLost(logger, jobId, claimed.Attempt);
@@ -119,7 +119,7 @@ public sealed partial class JobRunner(
             }
             else
             {
-                if (outcome != GenerationStatus.Succeeded) media.DeleteOutputs(job.MediaFolder, job.InputFile);
+                if (outcome != JobStatus.Succeeded) media.DeleteOutputs(job.MediaFolder, job.InputFile);
                 // LeaseOwner stays: which worker ran the job.
                 row.LeaseUntil = null;
                 row.Status = outcome;
@@ -136,8 +136,8 @@ public sealed partial class JobRunner(
             }
         }
         var last = broadcaster.Latest(jobId);
-        broadcaster.Publish(new JobProgress(jobId, outcome, outcome == GenerationStatus.Succeeded ? SvdStage.Done : last?.Stage ?? SvdStage.Preprocessing,
-            last?.Step ?? 0, last?.TotalSteps ?? 1, outcome == GenerationStatus.Succeeded ? 1 : last?.Fraction ?? 0, last?.ElapsedSeconds ?? 0, 0, error));
+        broadcaster.Publish(new JobProgress(jobId, outcome, outcome == JobStatus.Succeeded ? SvdStage.Done : last?.Stage ?? SvdStage.Preprocessing,
+            last?.Step ?? 0, last?.TotalSteps ?? 1, outcome == JobStatus.Succeeded ? 1 : last?.Fraction ?? 0, last?.ElapsedSeconds ?? 0, 0, error));
         Log.JobFinished(logger, jobId, outcome, error ?? "");
     }
 
@@ -186,7 +186,7 @@ public sealed partial class JobRunner(
         }
     }
 
-    private async Task<SvdResult> GenerateAsync(Generation job, string device, CancellationToken ct)
+    private async Task<SvdResult> GenerateAsync(Job job, string device, CancellationToken ct)
     {
         if (catalog.Get(job.ModelName) is null)
         {
@@ -221,7 +221,7 @@ public sealed partial class JobRunner(
         if (pipelines.IsLoaded(pack, device, memoryOptions))
             return await pipelines.GetAsync(pack, device, memoryOptions, ct).ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
-        void Report() => broadcaster.Publish(new JobProgress(jobId, GenerationStatus.Running, SvdStage.LoadingModel, 0, 1, 0,
+        void Report() => broadcaster.Publish(new JobProgress(jobId, JobStatus.Running, SvdStage.LoadingModel, 0, 1, 0,
             Stopwatch.GetElapsedTime(started).TotalSeconds, null, null));
         Report();
         var loading = pipelines.GetAsync(pack, device, memoryOptions, ct);
@@ -240,7 +240,7 @@ public sealed partial class JobRunner(
         public static partial void JobStarted(ILogger logger, Guid jobId, string pack, int frames, int steps, long seed, string device);
 
         [LoggerMessage(2, LogLevel.Information, "Job {JobId} ended {Status}. {Message}")]
-        public static partial void JobFinished(ILogger logger, Guid jobId, GenerationStatus status, string message);
+        public static partial void JobFinished(ILogger logger, Guid jobId, JobStatus status, string message);
 
         [LoggerMessage(4, LogLevel.Warning, "Job {JobId} attempt {Attempt} lost its lease (another worker runs the job now); this run stops and records nothing.")]
         public static partial void LeaseLost(ILogger logger, Guid jobId, int attempt);

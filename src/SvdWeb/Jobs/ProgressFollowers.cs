@@ -37,7 +37,7 @@ public sealed partial class ProgressFollowers(IHubContext<ProgressHub> hub, ILog
     }
 
     /// <summary>After the job's visibility changed: everyone following it who may not see it now stops receiving it.</summary>
-    public async Task RecheckAsync(Generation job)
+    public async Task RecheckAsync(Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
         foreach (var (connectionId, follower) in _connections)

@@ -13,7 +13,7 @@ namespace SvdWeb.Jobs;
 /// Scripts may connect with their API token: <c>Authorization: Bearer svdw_…</c> on negotiate and HTTP transports, and
 /// the <c>access_token</c> query parameter on the WebSocket request (SignalR clients' AccessTokenProvider does both).
 /// </summary>
-public sealed class ProgressHub(JobProgressBroadcaster broadcaster, GenerationService generations, ProgressFollowers followers) : Hub
+public sealed class ProgressHub(JobProgressBroadcaster broadcaster, JobService generations, ProgressFollowers followers) : Hub
 {
     public const string Path = "/hubs/progress";
     public const string ProgressMethod = "progress";

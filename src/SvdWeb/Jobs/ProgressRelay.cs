@@ -204,7 +204,7 @@ public sealed partial class ProgressRelay(
                 case RelayKind.Visibility when message.Id is { } jobId:
                     await using (var db = await dbFactory.CreateDbContextAsync().ConfigureAwait(false))
                     {
-                        if (await db.Generations.AsNoTracking().FirstOrDefaultAsync(g => g.Id == jobId).ConfigureAwait(false) is { IsPrivate: true } job)
+                        if (await db.Jobs.AsNoTracking().FirstOrDefaultAsync(g => g.Id == jobId).ConfigureAwait(false) is { IsPrivate: true } job)
                             await followers.RecheckAsync(job).ConfigureAwait(false);
                     }
                     broadcaster.PublishVisibilityChangedFromPeer(jobId);

@@ -19,17 +19,17 @@ public sealed class QueueEstimator(IDbContextFactory<GalleryDbContext> dbFactory
     public async Task<IReadOnlyList<QueueEntry>> SnapshotAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var rows = await db.Generations.AsNoTracking()
-            .Where(g => g.Status == GenerationStatus.Running || g.Status == GenerationStatus.Queued)
+        var rows = await db.Jobs.AsNoTracking()
+            .Where(g => g.Status == JobStatus.Running || g.Status == JobStatus.Queued)
             .OrderBy(g => g.CreatedUtc)
             .ToListAsync(ct).ConfigureAwait(false);
         var planned = (await QueuePlan.LoadAsync(db, ct).ConfigureAwait(false)).PlannedOrder().Select((id, index) => (id, index)).ToDictionary(p => p.id, p => p.index);
-        var active = rows.OrderBy(g => g.Status == GenerationStatus.Running ? 0 : 1)
+        var active = rows.OrderBy(g => g.Status == JobStatus.Running ? 0 : 1)
             .ThenBy(g => planned.GetValueOrDefault(g.Id, int.MaxValue))
             .ToList();
         var packs = active.Select(g => g.ModelName).Distinct().ToArray();
-        var reference = (await db.Generations.AsNoTracking()
-                .Where(g => g.Status == GenerationStatus.Succeeded && g.SecondsPerStep != null && packs.Contains(g.ModelName))
+        var reference = (await db.Jobs.AsNoTracking()
+                .Where(g => g.Status == JobStatus.Succeeded && g.SecondsPerStep != null && packs.Contains(g.ModelName))
                 .OrderByDescending(g => g.FinishedUtc)
                 .Take(50)
                 .ToListAsync(ct).ConfigureAwait(false))
@@ -44,18 +44,18 @@ public sealed class QueueEstimator(IDbContextFactory<GalleryDbContext> dbFactory
         foreach (var job in active)
         {
             var seconds = Estimate(job, reference.GetValueOrDefault(job.ModelName));
-            if (job.Status == GenerationStatus.Running && seconds is { } total && broadcaster.Latest(job.Id) is { } progress)
+            if (job.Status == JobStatus.Running && seconds is { } total && broadcaster.Latest(job.Id) is { } progress)
                 seconds = progress.RemainingSeconds ?? total * (1 - progress.Fraction);
             // Each job goes to the worker that frees up first.
             var lane = Array.IndexOf(lanes, lanes.Min());
             unknown |= seconds is null;
             lanes[lane] += seconds ?? 0;
-            entries.Add(new QueueEntry(job, job.Status == GenerationStatus.Running ? 0 : ++position, unknown ? null : lanes[lane]));
+            entries.Add(new QueueEntry(job, job.Status == JobStatus.Running ? 0 : ++position, unknown ? null : lanes[lane]));
         }
         return entries;
     }
 
-    public static double? Estimate(Generation job, Generation? reference)
+    public static double? Estimate(Job job, Job? reference)
     {
         ArgumentNullException.ThrowIfNull(job);
         if (reference?.SecondsPerStep is not { } perStep) return null;
@@ -63,6 +63,6 @@ public sealed class QueueEstimator(IDbContextFactory<GalleryDbContext> dbFactory
         return perStep * ratio * job.Recipe.NumInferenceSteps * (1 + OverheadShare);
     }
 
-    private static double Work(Generation g) =>
+    private static double Work(Job g) =>
         (double)g.Recipe.NumVideosPerPrompt * (g.Recipe.MaxGuidanceScale > 1 ? 2 : 1) * g.Recipe.NumFrames * g.Recipe.Height * g.Recipe.Width;
 }

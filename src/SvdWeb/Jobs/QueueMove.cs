@@ -1,6 +1,6 @@
 namespace SvdWeb.Jobs;
 
-/// <summary>An admin's move of a waiting job (see <see cref="GenerationQueue"/> for what each means).</summary>
+/// <summary>An admin's move of a waiting job (see <see cref="JobQueue"/> for what each means).</summary>
 public enum QueueMove
 {
     /// <summary>Runs next, before the round-robin pick; the latest job moved to the front goes first.</summary>

@@ -2,7 +2,7 @@ namespace SvdWeb.Jobs;
 
 /// <summary>
 /// The jobs this process is running, each with the source a cancel trips. A cancel from another process reaches the
-/// worker through the row instead (<see cref="SvdWeb.Gallery.Generation.CancelRequested"/>, seen by the heartbeat).
+/// worker through the row instead (<see cref="SvdWeb.Gallery.Job.CancelRequested"/>, seen by the heartbeat).
 /// </summary>
 public sealed class RunningJobs
 {

@@ -42,11 +42,11 @@ public sealed partial class StartupRecovery(
         var removed = sqlite ? media.RemoveTemporaryFiles() : 0;
         var now = time.GetUtcNow().UtcDateTime;
         var interrupted = sqlite
-            ? await db.Generations.Where(g => g.Status == GenerationStatus.Running).ToListAsync(cancellationToken).ConfigureAwait(false)
+            ? await db.Jobs.Where(g => g.Status == JobStatus.Running).ToListAsync(cancellationToken).ConfigureAwait(false)
             : [];
         foreach (var job in interrupted)
         {
-            job.Status = GenerationStatus.Interrupted;
+            job.Status = JobStatus.Interrupted;
             job.Error = JobRunner.InterruptedMessage;
             job.FinishedUtc = now;
             job.LeaseOwner = null;
@@ -55,7 +55,7 @@ public sealed partial class StartupRecovery(
         }
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
 
-        var queued = await db.Generations.CountAsync(g => g.Status == GenerationStatus.Queued, cancellationToken).ConfigureAwait(false);
+        var queued = await db.Jobs.CountAsync(g => g.Status == JobStatus.Queued, cancellationToken).ConfigureAwait(false);
         Log.Recovered(logger, queued, interrupted.Count, removed);
 
         await AuditMediaAsync(db, cancellationToken).ConfigureAwait(false);
@@ -69,7 +69,7 @@ public sealed partial class StartupRecovery(
     {
         var flagged = 0;
         var folders = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var job in db.Generations.AsAsyncEnumerable().WithCancellation(ct).ConfigureAwait(false))
+        await foreach (var job in db.Jobs.AsAsyncEnumerable().WithCancellation(ct).ConfigureAwait(false))
         {
             folders.Add(job.MediaFolder);
             var missing = media.MissingFiles(job);

@@ -54,14 +54,14 @@ public sealed class WorkerRegistry(IDbContextFactory<GalleryDbContext> dbFactory
     /// worker busy with a long run does instead of polling) has its pack with its hash. Null when one has, or when
     /// claims are not pack-aware.
     /// </summary>
-    public async Task<string?> WhyWaitingAsync(Generation job, CancellationToken ct)
+    public async Task<string?> WhyWaitingAsync(Job job, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(job);
-        if (!PackAware || job.Status != GenerationStatus.Queued) return null;
+        if (!PackAware || job.Status != JobStatus.Queued) return null;
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
         var now = Now;
         var since = now - options.Value.Queue.LeaseDuration;
-        var leasing = db.Generations.Where(g => g.Status == GenerationStatus.Running && g.LeaseUntil > now).Select(g => g.LeaseOwner);
+        var leasing = db.Jobs.Where(g => g.Status == JobStatus.Running && g.LeaseUntil > now).Select(g => g.LeaseOwner);
         var live = await db.Workers.AsNoTracking().Where(w => w.HeartbeatUtc > since || leasing.Contains(w.Name))
             .Select(w => w.Packs).ToListAsync(ct).ConfigureAwait(false);
         if (live.SelectMany(PackOffer.Parse).Any(o => o.Name == job.ModelName && o.Hash == job.ModelHash)) return null;

@@ -102,11 +102,11 @@ public sealed class MediaStore
     }
 
     /// <summary>The files a generation in this state must have: its input, and once it succeeded, every output.</summary>
-    public static IEnumerable<string> ExpectedFiles(Gallery.Generation job)
+    public static IEnumerable<string> ExpectedFiles(Gallery.Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
         yield return job.InputFile;
-        if (job.Status != Gallery.GenerationStatus.Succeeded) yield break;
+        if (job.Status != Gallery.JobStatus.Succeeded) yield break;
         for (var i = 0; i < job.VideoCount; i++)
         {
             yield return VideoFile(i);
@@ -117,7 +117,7 @@ public sealed class MediaStore
     }
 
     /// <summary>The expected files of a generation that are not on disk.</summary>
-    public IReadOnlyList<string> MissingFiles(Gallery.Generation job) =>
+    public IReadOnlyList<string> MissingFiles(Gallery.Job job) =>
         [.. ExpectedFiles(job).Where(file => !File.Exists(PathOf(job.MediaFolder, file)))];
 
     /// <summary>Media folders that belong to no row (e.g. left by a restore of an older database).</summary>

@@ -23,7 +23,7 @@ public sealed class ShareVideoCache(MediaStore media, IOptions<SvdWebOptions> op
     /// <summary>The path of the file, made first when needed.</summary>
     /// <exception cref="FileNotFoundException">The video's frames are missing from the data folder.</exception>
     /// <exception cref="FfmpegException">ffmpeg is missing or failed.</exception>
-    public async Task<string> GetAsync(Generation job, int index, ShareFormat format, LoopMode loop, CancellationToken ct, int interpolation = 1)
+    public async Task<string> GetAsync(Job job, int index, ShareFormat format, LoopMode loop, CancellationToken ct, int interpolation = 1)
     {
         ArgumentNullException.ThrowIfNull(job);
         if (format == ShareFormat.Mp4 && loop == LoopMode.Forward && interpolation == 1)
@@ -43,7 +43,7 @@ public sealed class ShareVideoCache(MediaStore media, IOptions<SvdWebOptions> op
         return path;
     }
 
-    private async Task EncodeAsync(Generation job, int index, ShareFormat format, LoopMode loop, int interpolation, string path)
+    private async Task EncodeAsync(Job job, int index, ShareFormat format, LoopMode loop, int interpolation, string path)
     {
         var (frames, width, height) = await ReadFramesAsync(media.PathOf(job.MediaFolder, MediaStore.FramesZipFile(index))).ConfigureAwait(false);
         await ShareEncoder.WriteAsync(path, frames, width, height, job.Recipe.Fps, format, loop, CancellationToken.None, options.Value.VideoCrf, interpolation, job.ToRecipeStamp()).ConfigureAwait(false);

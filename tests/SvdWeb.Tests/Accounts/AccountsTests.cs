@@ -24,7 +24,7 @@ public sealed class AccountsTests : IDisposable
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var job = await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct);
-        var row = await _factory.Services.GetRequiredService<SvdWeb.Jobs.GenerationService>().FindAsync(job!.Id, ct);
+        var row = await _factory.Services.GetRequiredService<SvdWeb.Jobs.JobService>().FindAsync(job!.Id, ct);
         Assert.Equal(("local", "local"), (row!.OwnerId, row.OwnerName));
     }
 
@@ -63,7 +63,7 @@ public sealed class AccountsTests : IDisposable
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var job = await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct);
-        var row = await _factory.Services.GetRequiredService<SvdWeb.Jobs.GenerationService>().FindAsync(job!.Id, ct);
+        var row = await _factory.Services.GetRequiredService<SvdWeb.Jobs.JobService>().FindAsync(job!.Id, ct);
         Assert.Equal((id, "bob"), (row!.OwnerId, row.OwnerName));
     }
 

@@ -32,7 +32,7 @@ public sealed class ApiTokenTests : IDisposable
 
         var jobId = await SubmitAsync(Bearer(made.Secret), ct);
 
-        var row = await _factory.Services.GetRequiredService<GenerationService>().FindAsync(jobId, ct);
+        var row = await _factory.Services.GetRequiredService<JobService>().FindAsync(jobId, ct);
         Assert.Equal((aliceId, "alice"), (row!.OwnerId, row.OwnerName));
         var listed = Assert.Single(await Tokens.ListAsync(aliceId, ct));
         Assert.NotNull(listed.LastUsedUtc);
@@ -102,7 +102,7 @@ public sealed class ApiTokenTests : IDisposable
         Assert.Equal(HttpStatusCode.Forbidden, bobCancels.StatusCode);
         Assert.Contains("belongs to alice", await bobCancels.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Accepted, adminCancels.StatusCode);
-        Assert.Equal(GenerationStatus.Cancelled, (await JobPolls.WaitForEndAsync(alice, jobId, ct)).Status);
+        Assert.Equal(JobStatus.Cancelled, (await JobPolls.WaitForEndAsync(alice, jobId, ct)).Status);
     }
 
     [Fact]

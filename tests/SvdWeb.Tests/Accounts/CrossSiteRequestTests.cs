@@ -61,7 +61,7 @@ public sealed class CrossSiteRequestTests : IDisposable
 
         await AssertRefusedAsync(refused, ct);
         var job = await client.GetFromJsonAsync<JobDto>($"/api/jobs/{id}", JobsApiTests.Json, ct);
-        Assert.NotEqual(GenerationStatus.Cancelled, job!.Status);
+        Assert.NotEqual(JobStatus.Cancelled, job!.Status);
     }
 
     [Theory]
@@ -168,7 +168,7 @@ public sealed class CrossSiteRequestTests : IDisposable
     private async Task<int> CountJobsAsync(CancellationToken ct)
     {
         await using var db = await _factory.Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct);
-        return await db.Generations.CountAsync(ct);
+        return await db.Jobs.CountAsync(ct);
     }
 
     public void Dispose() => _factory.Dispose();

@@ -41,7 +41,7 @@ public sealed class OwnershipTests : IDisposable
         Assert.Equal(HttpStatusCode.Forbidden, bobDeletes.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, aliceCancels.StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, adminDeletes.StatusCode);
-        Assert.Equal(GenerationStatus.Cancelled, (await JobPolls.WaitForEndAsync(alice, first, ct)).Status);
+        Assert.Equal(JobStatus.Cancelled, (await JobPolls.WaitForEndAsync(alice, first, ct)).Status);
         Assert.Equal(HttpStatusCode.OK, (await bob.GetAsync($"/api/jobs/{first}", ct)).StatusCode);
     }
 
@@ -74,7 +74,7 @@ public sealed class OwnershipTests : IDisposable
         var alice = await SignIn.AsAsync(_factory, "alice", "alice password", ct);
         var bob = await SignIn.AsAsync(_factory, "bob", "bob password", ct);
         var id = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
-        Assert.Equal(GenerationStatus.Succeeded, (await JobPolls.WaitForEndAsync(alice, id, ct)).Status);
+        Assert.Equal(JobStatus.Succeeded, (await JobPolls.WaitForEndAsync(alice, id, ct)).Status);
 
         var bobCancelsEnded = await bob.PostAsync($"/api/jobs/{id}/cancel", null, ct);
         var bobHides = await bob.PostAsJsonAsync($"/api/jobs/{id}/private", new { @private = true }, ct);

@@ -26,7 +26,7 @@ public sealed class PrivateItemsTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var (alice, bob, admin) = await ThreeUsersAsync(ct);
         var id = await SubmitAsync(alice, ct);
-        Assert.Equal(GenerationStatus.Succeeded, (await JobPolls.WaitForEndAsync(alice, id, ct)).Status);
+        Assert.Equal(JobStatus.Succeeded, (await JobPolls.WaitForEndAsync(alice, id, ct)).Status);
         Assert.Equal(HttpStatusCode.OK, (await bob.GetAsync($"/api/jobs/{id}/thumbnail.png", ct)).StatusCode);
 
         var made = await SetPrivateAsync(alice, id, true, ct);

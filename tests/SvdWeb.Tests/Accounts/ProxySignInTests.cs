@@ -49,7 +49,7 @@ public sealed class ProxySignInTests : IDisposable
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var job = await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct);
-        var row = await _factory.Services.GetRequiredService<GenerationService>().FindAsync(job!.Id, ct);
+        var row = await _factory.Services.GetRequiredService<JobService>().FindAsync(job!.Id, ct);
         Assert.Equal((aliceId, "alice"), (row!.OwnerId, row.OwnerName));
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, adminPage.StatusCode); // alice is a plain user, the proxy does not make her more
@@ -164,7 +164,7 @@ public sealed class ProxySignInTests : IDisposable
         Assert.Equal(("dora", false, false), (listed.UserName, listed.IsAdmin, listed.IsDisabled));
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
         var job = await submitted.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct);
-        Assert.Equal("dora", (await _factory.Services.GetRequiredService<GenerationService>().FindAsync(job!.Id, ct))!.OwnerName);
+        Assert.Equal("dora", (await _factory.Services.GetRequiredService<JobService>().FindAsync(job!.Id, ct))!.OwnerName);
         Assert.Equal(HttpStatusCode.Forbidden, adminPage.StatusCode);
     }
 

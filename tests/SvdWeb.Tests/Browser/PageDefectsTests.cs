@@ -22,7 +22,7 @@ public sealed class PageDefectsTests : BrowserTest
         var accepted = await (await api.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct))
             .Content.ReadFromJsonAsync<Api.JobDto>(JobsApiTests.Json, ct);
         var job = await JobPolls.WaitForEndAsync(api, accepted!.Id, ct);
-        Assert.Equal(Gallery.GenerationStatus.Succeeded, job.Status);
+        Assert.Equal(Gallery.JobStatus.Succeeded, job.Status);
         var page = Browser.Page;
         var address = new Uri(Root, $"/gallery/{job.Id}").ToString();
 

@@ -54,7 +54,7 @@ public sealed class QueueBrowserTests : BrowserTest
         using var api = new HttpClient { BaseAddress = Root };
         // A long job holds the single worker, so the two small ones wait in line (one pinned: the most buttons a row has).
         var blocker = await SubmitAsync(api, "blocker.png", """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":200,"seed":1}""");
-        await JobPolls.WaitForStatusAsync(api, blocker, GenerationStatus.Running, ct);
+        await JobPolls.WaitForStatusAsync(api, blocker, JobStatus.Running, ct);
         await SubmitAsync(api, "first.png", JobsApiTests.SmallRecipe);
         var second = await SubmitAsync(api, "second.png", JobsApiTests.SmallRecipe);
         (await api.PostAsJsonAsync($"/api/jobs/{second}/move", new { to = "front" }, ct)).EnsureSuccessStatusCode();
@@ -101,6 +101,6 @@ public sealed class QueueBrowserTests : BrowserTest
         await Expect(dialog).ToContainTextAsync("It is running");
         await dialog.Locator("button", new LocatorLocatorOptions { HasText = "Cancel job" }).ClickAsync();
         await Expect(page.Locator(".mud-snackbar").Filter(new LocatorFilterOptions { HasText = "Cancelled blocker.png: it stops within moments." })).ToBeVisibleAsync();
-        await JobPolls.WaitForStatusAsync(api, blocker, GenerationStatus.Cancelled, ct);
+        await JobPolls.WaitForStatusAsync(api, blocker, JobStatus.Cancelled, ct);
     }
 }

@@ -44,11 +44,11 @@ public sealed class CreatePageDefaultsTests : RealServicesContext
         page.Find("#generate").Click();
 
         var factory = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>();
-        Generation? job = null;
+        Job? job = null;
         page.WaitForAssertion(() =>
         {
             using var db = factory.CreateDbContext();
-            job = Assert.Single(db.Generations.ToList());
+            job = Assert.Single(db.Jobs.ToList());
         });
         return job!.ToRecipe();
     }

@@ -88,12 +88,12 @@ public sealed class CreatePageMemoryTests : RealServicesContext
         Assert.Empty(page.FindAll("#submit-error"));
         Assert.Contains("does not fit the GPU's memory", page.Find("#generate-blocked").TextContent, StringComparison.Ordinal);
         using (var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext())
-            Assert.Equal(0, db.Generations.Count());
+            Assert.Equal(0, db.Jobs.Count());
         // Nothing changed the decode chunk the user left empty (the default: all frames).
         Assert.Equal("", page.Find("#decode-chunk-size").GetAttribute("value") ?? "");
 
         // The refusal is the server's, not only the page's: the service refuses the page's recipe with the same words.
-        var generations = Services.GetRequiredService<SvdWeb.Jobs.GenerationService>();
+        var generations = Services.GetRequiredService<SvdWeb.Jobs.JobService>();
         await using var upload = File.OpenRead(Fixtures.Image("logo_128x64.png"));
         var refused = await Assert.ThrowsAsync<SvdWeb.Jobs.InsufficientGpuMemoryException>(() => generations.SubmitAsync(upload, "logo.png",
             new SvdWeb.Inference.SvdRecipe { Seed = 1 }, SvdWeb.Jobs.JobOwner.Local, Xunit.TestContext.Current.CancellationToken));
@@ -106,7 +106,7 @@ public sealed class CreatePageMemoryTests : RealServicesContext
         page.WaitForAssertion(() =>
         {
             using var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext();
-            Assert.Equal(3, Assert.Single(db.Generations.ToList()).Recipe.DecodeChunkSize);
+            Assert.Equal(3, Assert.Single(db.Jobs.ToList()).Recipe.DecodeChunkSize);
         });
     }
 

@@ -96,7 +96,7 @@ public sealed class CreatePageRemixFileTests : RealServicesContext
     [Fact]
     public async Task Upload_SvdWebMp4OfAnExistingItem_RemixTakesTheItemsImage()
     {
-        var generations = Services.GetRequiredService<GenerationService>();
+        var generations = Services.GetRequiredService<JobService>();
         await using var upload = File.OpenRead(Fixtures.Image("rose_70x46.png"));
         var item = await generations.SubmitAsync(upload, "rose.png", Recipe, JobOwner.Local, Xunit.TestContext.Current.CancellationToken);
         var video = await Mp4Async(item.ToRecipeStamp());

@@ -33,14 +33,14 @@ public sealed class CreatePageTests : RealServicesContext
         page.Find($"#{id}").Blur();
     }
 
-    private Generation SingleStoredJob(IRenderedComponent<Create> page)
+    private Job SingleStoredJob(IRenderedComponent<Create> page)
     {
         var factory = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>();
-        Generation? job = null;
+        Job? job = null;
         page.WaitForAssertion(() =>
         {
             using var db = factory.CreateDbContext();
-            job = Assert.Single(db.Generations.ToList());
+            job = Assert.Single(db.Jobs.ToList());
         });
         return job!;
     }
@@ -131,7 +131,7 @@ public sealed class CreatePageTests : RealServicesContext
         Assert.True(page.Find("#generate").HasAttribute("disabled"));
         page.Find("#create-page").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter", CtrlKey = true });
         using var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext();
-        Assert.Equal(0, db.Generations.Count());
+        Assert.Equal(0, db.Jobs.Count());
     }
 
     [Fact]
@@ -154,7 +154,7 @@ public sealed class CreatePageTests : RealServicesContext
         Assert.True(page.Find("#generate").HasAttribute("disabled"));
         page.Find("#create-page").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter", CtrlKey = true });
         using (var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext())
-            Assert.Equal(0, db.Generations.Count());
+            Assert.Equal(0, db.Jobs.Count());
 
         Type(page, "num-frames", "6");
         Type(page, "fps", "7");
@@ -180,7 +180,7 @@ public sealed class CreatePageTests : RealServicesContext
         var job = SingleStoredJob(page);
         Assert.Equal(4242, job.Recipe.Seed);
         Assert.Equal((128, 64, 6, "tiny-svd"), (job.Recipe.Width, job.Recipe.Height, job.Recipe.NumFrames, job.ModelName));
-        Assert.Equal(GenerationStatus.Queued, job.Status);
+        Assert.Equal(JobStatus.Queued, job.Status);
         // The page stays (image and settings kept); the snackbar links to the job.
         page.WaitForAssertion(() => Assert.Equal($"/gallery/{job.Id}", _snackbars!.Find("#queued-link-0").GetAttribute("href")));
         Assert.DoesNotContain("/gallery/", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri, StringComparison.Ordinal);
@@ -219,7 +219,7 @@ public sealed class CreatePageTests : RealServicesContext
         page.WaitForAssertion(() =>
         {
             using var db = factory.CreateDbContext();
-            Assert.Equal([100L, 101L, 102L], db.Generations.Select(g => g.Recipe.Seed).ToList().Order());
+            Assert.Equal([100L, 101L, 102L], db.Jobs.Select(g => g.Recipe.Seed).ToList().Order());
         });
         page.WaitForAssertion(() => Assert.Equal(3, _snackbars!.FindAll(".queued-link").Count));
         Assert.Contains("seeds 100–102", _snackbars!.Find("#queued-snackbar").TextContent, StringComparison.Ordinal);
@@ -247,7 +247,7 @@ public sealed class CreatePageTests : RealServicesContext
         page.Find("#create-page").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
 
         using var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext();
-        Assert.Equal(0, db.Generations.Count());
+        Assert.Equal(0, db.Jobs.Count());
     }
 
     [Fact]
@@ -268,7 +268,7 @@ public sealed class CreatePageTests : RealServicesContext
     [Fact]
     public async Task Render_RemixOfGalleryItem_PrefillsImageAndSettingsWithSeedLocked()
     {
-        var generations = Services.GetRequiredService<SvdWeb.Jobs.GenerationService>();
+        var generations = Services.GetRequiredService<SvdWeb.Jobs.JobService>();
         await using var upload = File.OpenRead(Fixtures.Image("rose_70x46.png"));
         var source = await generations.SubmitAsync(upload, "rose.png", new SvdWeb.Inference.SvdRecipe
         {
@@ -302,7 +302,7 @@ public sealed class CreatePageTests : RealServicesContext
         page.Find("#generate").Click();
         page.WaitForAssertion(() => Assert.Equal("Choose an image first.", page.Find("#image-error").TextContent));
         using var db = Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContext();
-        Assert.Equal(0, db.Generations.Count());
+        Assert.Equal(0, db.Jobs.Count());
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace SvdWeb.Tests.Components;
 
 public sealed class GalleryCardTests : BunitContext
 {
-    private static Generation Item(GenerationStatus status) => new()
+    private static Job Item(JobStatus status) => new()
     {
         Id = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e"),
         CreatedUtc = new DateTime(2026, 11, 30, 12, 0, 0, DateTimeKind.Utc),
@@ -32,7 +32,7 @@ public sealed class GalleryCardTests : BunitContext
     [Fact]
     public void Render_Succeeded_ShowsThumbnailSeedAndLink()
     {
-        var card = Render<GalleryCard>(p => p.Add(c => c.Item, Item(GenerationStatus.Succeeded)));
+        var card = Render<GalleryCard>(p => p.Add(c => c.Item, Item(JobStatus.Succeeded)));
 
         Assert.Equal("/gallery/0f8fad5b-d9cb-469f-a165-70867728950e", card.Find("a").GetAttribute("href"));
         Assert.EndsWith("/thumbnail.png", card.Find("img").GetAttribute("src"), StringComparison.Ordinal);
@@ -43,7 +43,7 @@ public sealed class GalleryCardTests : BunitContext
     [Fact]
     public void Hover_Succeeded_SwitchesToAnimatedPreview()
     {
-        var card = Render<GalleryCard>(p => p.Add(c => c.Item, Item(GenerationStatus.Succeeded)));
+        var card = Render<GalleryCard>(p => p.Add(c => c.Item, Item(JobStatus.Succeeded)));
 
         card.Find("a").MouseOver();
 
@@ -53,7 +53,7 @@ public sealed class GalleryCardTests : BunitContext
     [Fact]
     public void Render_Failed_ShowsInputImageAndStatus()
     {
-        var card = Render<GalleryCard>(p => p.Add(c => c.Item, Item(GenerationStatus.Failed)));
+        var card = Render<GalleryCard>(p => p.Add(c => c.Item, Item(JobStatus.Failed)));
 
         Assert.EndsWith("/input.png", card.Find("img").GetAttribute("src"), StringComparison.Ordinal);
         Assert.Equal("Failed", card.Find(".status-chip").GetAttribute("data-status"));

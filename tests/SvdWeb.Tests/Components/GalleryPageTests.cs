@@ -22,7 +22,7 @@ public sealed class GalleryPageTests : RealServicesContext
 
     private IRenderedComponent<MudDialogProvider>? _dialogs;
 
-    private GenerationService Generations => Services.GetRequiredService<GenerationService>();
+    private JobService Jobs => Services.GetRequiredService<JobService>();
 
     private IRenderedComponent<GalleryPage> RenderGallery(string query = "")
     {
@@ -37,10 +37,10 @@ public sealed class GalleryPageTests : RealServicesContext
         return host.FindComponent<GalleryPage>();
     }
 
-    private async Task<Generation> SubmitAsync(string fileName, long seed, JobOwner owner)
+    private async Task<Job> SubmitAsync(string fileName, long seed, JobOwner owner)
     {
         await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
-        return await Generations.SubmitAsync(image, fileName, new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, Seed = seed }, owner, CancellationToken.None);
+        return await Jobs.SubmitAsync(image, fileName, new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, Seed = seed }, owner, CancellationToken.None);
     }
 
     private static string[] Shown(IRenderedComponent<GalleryPage> page) =>
@@ -55,7 +55,7 @@ public sealed class GalleryPageTests : RealServicesContext
         var job = await SubmitAsync("cat.png", 1, Owner);
 
         page.WaitForAssertion(() => Assert.Equal([job.Id.ToString()], Shown(page)));
-        Assert.True(await Generations.DeleteAsync(job.Id, CancellationToken.None));
+        Assert.True(await Jobs.DeleteAsync(job.Id, CancellationToken.None));
         page.WaitForElement("#gallery-empty");
     }
 
@@ -119,8 +119,8 @@ public sealed class GalleryPageTests : RealServicesContext
         dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Delete").Click();
 
         page.WaitForAssertion(() => Assert.Equal([theirs.Id.ToString()], Shown(page)));
-        Assert.Null(await Generations.FindAsync(first.Id, CancellationToken.None));
-        Assert.Null(await Generations.FindAsync(second.Id, CancellationToken.None));
-        Assert.NotNull(await Generations.FindAsync(theirs.Id, CancellationToken.None));
+        Assert.Null(await Jobs.FindAsync(first.Id, CancellationToken.None));
+        Assert.Null(await Jobs.FindAsync(second.Id, CancellationToken.None));
+        Assert.NotNull(await Jobs.FindAsync(theirs.Id, CancellationToken.None));
     }
 }

@@ -26,7 +26,7 @@ public sealed class JobProgressPanelTests : RealServicesContext
         var broadcaster = Services.GetRequiredService<JobProgressBroadcaster>();
         var panel = Render<JobProgressPanel>(p => p.Add(c => c.JobId, JobId));
 
-        broadcaster.Publish(new JobProgress(JobId, GenerationStatus.Running, SvdStage.Denoising, 3, 25, 0.4, 12.5, 18, null, [0x89, 0x50, 0x4E, 0x47]));
+        broadcaster.Publish(new JobProgress(JobId, JobStatus.Running, SvdStage.Denoising, 3, 25, 0.4, 12.5, 18, null, [0x89, 0x50, 0x4E, 0x47]));
 
         panel.WaitForAssertion(() =>
         {
@@ -43,7 +43,7 @@ public sealed class JobProgressPanelTests : RealServicesContext
         var broadcaster = Services.GetRequiredService<JobProgressBroadcaster>();
         var panel = Render<JobProgressPanel>(p => p.Add(c => c.JobId, JobId));
 
-        broadcaster.Publish(new JobProgress(JobId, GenerationStatus.Running, SvdStage.LoadingModel, 0, 1, 0, 7, null, null));
+        broadcaster.Publish(new JobProgress(JobId, JobStatus.Running, SvdStage.LoadingModel, 0, 1, 0, 7, null, null));
 
         panel.WaitForAssertion(() =>
         {
@@ -59,13 +59,13 @@ public sealed class JobProgressPanelTests : RealServicesContext
         JobProgress? finished = null;
         var panel = Render<JobProgressPanel>(p => p.Add(c => c.JobId, JobId).Add(c => c.OnFinished, (JobProgress f) => finished = f));
 
-        broadcaster.Publish(new JobProgress(JobId, GenerationStatus.Failed, SvdStage.Decoding, 1, 2, 0.9, 30, 0, "Out of device memory while running the VAE decoder."));
+        broadcaster.Publish(new JobProgress(JobId, JobStatus.Failed, SvdStage.Decoding, 1, 2, 0.9, 30, 0, "Out of device memory while running the VAE decoder."));
 
         panel.WaitForAssertion(() =>
         {
             Assert.Contains("Out of device memory", panel.Find("#progress-error").TextContent, StringComparison.Ordinal);
             Assert.Empty(panel.FindAll("#cancel-job"));
-            Assert.Equal(GenerationStatus.Failed, finished?.Status);
+            Assert.Equal(JobStatus.Failed, finished?.Status);
         });
     }
 
@@ -74,7 +74,7 @@ public sealed class JobProgressPanelTests : RealServicesContext
     {
         // A page reload or a second tab renders a new panel: it starts from the broadcaster's latest report.
         var broadcaster = Services.GetRequiredService<JobProgressBroadcaster>();
-        broadcaster.Publish(new JobProgress(JobId, GenerationStatus.Running, SvdStage.Decoding, 1, 2, 0.9, 20, 2, null));
+        broadcaster.Publish(new JobProgress(JobId, JobStatus.Running, SvdStage.Decoding, 1, 2, 0.9, 20, 2, null));
 
         var panel = Render<JobProgressPanel>(p => p.Add(c => c.JobId, JobId));
 
@@ -93,7 +93,7 @@ public sealed class JobProgressPanelTests : RealServicesContext
 
         for (var done = 0; done <= total; done++)
         {
-            broadcaster.Publish(new JobProgress(JobId, GenerationStatus.Running, stage, done, total, 0.5 + done * 0.1, 10 + done, 5, null));
+            broadcaster.Publish(new JobProgress(JobId, JobStatus.Running, stage, done, total, 0.5 + done * 0.1, 10 + done, 5, null));
             var expected = done;
             panel.WaitForAssertion(() => Assert.Equal(expected, broadcaster.Latest(JobId)!.Step));
             panel.WaitForAssertion(() => Assert.Equal($"{label} {Math.Min(expected + 1, total)}/{total}", panel.Find("#progress-stage").TextContent));

@@ -96,7 +96,7 @@ public sealed class LocalTimeTests : BunitContext
     public void GalleryCard_ShowsItsDateThroughLocalTime()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
-        var item = new Generation
+        var item = new Job
         {
             Id = Guid.NewGuid(),
             CreatedUtc = Instant,

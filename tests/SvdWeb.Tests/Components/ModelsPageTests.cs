@@ -58,10 +58,10 @@ public sealed class ModelsPageTests : RealServicesContext
 
     private static string Card(string pack) => $"[data-pack='{pack}']";
 
-    private Task<Generation> SubmitAsync(string pack)
+    private Task<Job> SubmitAsync(string pack)
     {
         var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
-        return Services.GetRequiredService<GenerationService>().SubmitAsync(image, "logo.png",
+        return Services.GetRequiredService<JobService>().SubmitAsync(image, "logo.png",
             new SvdRecipe { Model = pack, NumFrames = 2, NumInferenceSteps = 1, Seed = 1 }, new JobOwner("alice", "alice"), Xunit.TestContext.Current.CancellationToken);
     }
 

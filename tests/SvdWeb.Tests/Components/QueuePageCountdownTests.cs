@@ -28,7 +28,7 @@ public sealed class QueuePageCountdownTests : RealServicesContext
     private async Task<Guid> SubmitAsync(string name)
     {
         await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
-        return (await Services.GetRequiredService<GenerationService>().SubmitAsync(image, name,
+        return (await Services.GetRequiredService<JobService>().SubmitAsync(image, name,
             new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, Seed = 1 }, JobOwner.Local, Xunit.TestContext.Current.CancellationToken)).Id;
     }
 
@@ -40,8 +40,8 @@ public sealed class QueuePageCountdownTests : RealServicesContext
     {
         var ct = Xunit.TestContext.Current.CancellationToken;
         await using var db = await Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct);
-        await db.Generations.Where(g => g.Id == id).ExecuteUpdateAsync(set => set
-            .SetProperty(g => g.Status, GenerationStatus.Succeeded)
+        await db.Jobs.Where(g => g.Id == id).ExecuteUpdateAsync(set => set
+            .SetProperty(g => g.Status, JobStatus.Succeeded)
             .SetProperty(g => g.SecondsPerStep, 5.0)
             .SetProperty(g => g.FinishedUtc, Start.UtcDateTime), ct);
     }

@@ -43,7 +43,7 @@ public sealed class QueuePageTests : RealServicesContext
     private async Task<Guid> SubmitAsync(JobOwner owner)
     {
         await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
-        return (await Services.GetRequiredService<GenerationService>().SubmitAsync(image, $"{owner.Name}.png",
+        return (await Services.GetRequiredService<JobService>().SubmitAsync(image, $"{owner.Name}.png",
             new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, Seed = 1 }, owner, Xunit.TestContext.Current.CancellationToken)).Id;
     }
 
@@ -115,7 +115,7 @@ public sealed class QueuePageTests : RealServicesContext
         var bobsFirst = await SubmitAsync(Bob);
         var alicesSecond = await SubmitAsync(Alice);
         var bobsSecond = await SubmitAsync(Bob);
-        var generations = Services.GetRequiredService<GenerationService>();
+        var generations = Services.GetRequiredService<JobService>();
         Assert.Null(await generations.MoveAsync(alicesSecond, QueueMove.Front, ct));
 
         var user = RenderPage("alice-id", admin: false);
@@ -163,7 +163,7 @@ public sealed class QueuePageTests : RealServicesContext
     {
         var alices = await SubmitAsync(Alice);
         var bobs = await SubmitAsync(Bob);
-        await Services.GetRequiredService<GenerationService>().SetPrivateAsync(bobs, true, Xunit.TestContext.Current.CancellationToken);
+        await Services.GetRequiredService<JobService>().SetPrivateAsync(bobs, true, Xunit.TestContext.Current.CancellationToken);
 
         var alice = RenderPage("alice-id", admin: false);
 
@@ -213,7 +213,7 @@ public sealed class QueuePageTests : RealServicesContext
         Assert.Contains("leaves the queue without running", dialogs.Markup, StringComparison.Ordinal);
         dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Keep").Click();
         dialogs.WaitForAssertion(() => Assert.DoesNotContain("Cancel bob.png?", dialogs.Markup, StringComparison.Ordinal));
-        Assert.Equal(SvdWeb.Gallery.GenerationStatus.Queued, (await Services.GetRequiredService<GenerationService>().FindAsync(bobs, Xunit.TestContext.Current.CancellationToken))!.Status);
+        Assert.Equal(SvdWeb.Gallery.JobStatus.Queued, (await Services.GetRequiredService<JobService>().FindAsync(bobs, Xunit.TestContext.Current.CancellationToken))!.Status);
         Assert.Single(page.FindAll("#queue-table tbody tr"));
         Assert.DoesNotContain("Cancelled", _snackbars!.Markup, StringComparison.Ordinal);
     }
@@ -233,7 +233,7 @@ public sealed class QueuePageTests : RealServicesContext
         var snackbars = _snackbars!;
         snackbars.WaitForAssertion(() => Assert.Contains("Cancelled bob.png.", snackbars.Markup, StringComparison.Ordinal));
         page.WaitForElement("#queue-empty");
-        Assert.Equal(SvdWeb.Gallery.GenerationStatus.Cancelled, (await Services.GetRequiredService<GenerationService>().FindAsync(bobs, Xunit.TestContext.Current.CancellationToken))!.Status);
+        Assert.Equal(SvdWeb.Gallery.JobStatus.Cancelled, (await Services.GetRequiredService<JobService>().FindAsync(bobs, Xunit.TestContext.Current.CancellationToken))!.Status);
     }
 
     [Fact]
@@ -247,7 +247,7 @@ public sealed class QueuePageTests : RealServicesContext
         var dialogs = _dialogs!;
         dialogs.WaitForAssertion(() => Assert.Contains("Cancel bob.png?", dialogs.Markup, StringComparison.Ordinal));
         // Another tab (or the API) cancels it first; this confirmation then has nothing left to cancel.
-        Assert.True(await Services.GetRequiredService<GenerationService>().CancelAsync(bobs, Xunit.TestContext.Current.CancellationToken));
+        Assert.True(await Services.GetRequiredService<JobService>().CancelAsync(bobs, Xunit.TestContext.Current.CancellationToken));
         dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel job").Click();
 
         var snackbars = _snackbars!;

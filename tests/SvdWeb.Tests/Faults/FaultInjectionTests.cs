@@ -25,7 +25,7 @@ public sealed class FaultInjectionTests : IDisposable
             using var client = new HttpClient { BaseAddress = first.Address };
             running = await SubmitAsync(client, SlowRecipe, ct);
             queued = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
-            await JobPolls.WaitForStatusAsync(client, running, GenerationStatus.Running, ct);
+            await JobPolls.WaitForStatusAsync(client, running, JobStatus.Running, ct);
             await JobPolls.WaitForDenoisedAsync(client, running, 1, ct);
 
             first.Kill();
@@ -34,9 +34,9 @@ public sealed class FaultInjectionTests : IDisposable
         using var second = await ServerProcess.StartAsync(_data, ct);
         using var restarted = new HttpClient { BaseAddress = second.Address };
         var interrupted = await restarted.GetFromJsonAsync<JobDto>($"/api/jobs/{running}", JobsApiTests.Json, ct);
-        Assert.Equal(GenerationStatus.Interrupted, interrupted!.Status);
+        Assert.Equal(JobStatus.Interrupted, interrupted!.Status);
         Assert.Contains("retry it", interrupted.Error, StringComparison.Ordinal);
-        Assert.Equal(GenerationStatus.Succeeded, (await JobPolls.WaitForEndAsync(restarted, queued, ct)).Status);
+        Assert.Equal(JobStatus.Succeeded, (await JobPolls.WaitForEndAsync(restarted, queued, ct)).Status);
         // The killed job keeps only its input; no temporary or partial file survives startup recovery.
         Assert.Equal(["input.png"], Directory.GetFiles(Path.Combine(_data, "media", running.ToString("N"))).Select(Path.GetFileName));
         Assert.Empty(Directory.GetFiles(Path.Combine(_data, "media"), "*.tmp*", SearchOption.AllDirectories));
@@ -82,7 +82,7 @@ public sealed class FaultInjectionTests : IDisposable
             await using var factory = new SvdWebFactory(mount);
             var client = factory.CreateClient();
             var first = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
-            Assert.Equal(GenerationStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, first, ct)).Status);
+            Assert.Equal(JobStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, first, ct)).Status);
             var video = await client.GetByteArrayAsync($"/api/jobs/{first}/video", ct);
 
             // Leave room for the next input and its database rows, not for its frames.
@@ -92,7 +92,7 @@ public sealed class FaultInjectionTests : IDisposable
             var second = await SubmitAsync(client, """{"height":128,"width":256,"numFrames":12,"numInferenceSteps":1,"decodeChunkSize":12,"seed":5}""", ct);
             var failed = await JobPolls.WaitForEndAsync(client, second, ct);
 
-            Assert.Equal(GenerationStatus.Failed, failed.Status);
+            Assert.Equal(JobStatus.Failed, failed.Status);
             Assert.Contains("full", failed.Error, StringComparison.Ordinal);
             Assert.Equal(video, await client.GetByteArrayAsync($"/api/jobs/{first}/video", ct));
             Assert.Equal(["input.png"], Directory.GetFiles(Path.Combine(mount, "media", second.ToString("N"))).Select(Path.GetFileName));
@@ -118,7 +118,7 @@ public sealed class FaultInjectionTests : IDisposable
             await using var factory = new SvdWebFactory(mount);
             var client = factory.CreateClient();
             var first = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
-            Assert.Equal(GenerationStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, first, ct)).Status);
+            Assert.Equal(JobStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, first, ct)).Status);
             FillUp(Path.Combine(mount, "filler"));
 
             var submit = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);

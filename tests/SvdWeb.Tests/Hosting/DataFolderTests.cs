@@ -38,7 +38,7 @@ public sealed class DataFolderTests : IDisposable
             var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
             var job = await JobPolls.WaitForEndAsync(client, (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id, ct);
-            Assert.True(job.Status == GenerationStatus.Succeeded, job.Error);
+            Assert.True(job.Status == JobStatus.Succeeded, job.Error);
 
             var entries = new[] { data }.Concat(Directory.EnumerateFileSystemEntries(data, "*", SearchOption.AllDirectories)).ToArray();
             Assert.Contains(Path.Combine(data, "svdweb.db"), entries);

@@ -142,7 +142,7 @@ public sealed class ApiProblemTests : IDisposable
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var job = await JobPolls.WaitForEndAsync(client, (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id, ct);
-        Assert.True(job.Status == GenerationStatus.Succeeded, job.Error);
+        Assert.True(job.Status == JobStatus.Succeeded, job.Error);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public sealed class GpuQuotaApiTests : IDisposable
             await Task.Delay(100, ct);
         }
         await alice.PostAsync($"/api/jobs/{first}/cancel", null, ct);
-        Assert.Equal(GenerationStatus.Cancelled, (await JobPolls.WaitForEndAsync(alice, first, ct)).Status);
+        Assert.Equal(JobStatus.Cancelled, (await JobPolls.WaitForEndAsync(alice, first, ct)).Status);
 
         var refused = await alice.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
 

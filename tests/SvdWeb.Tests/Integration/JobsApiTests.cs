@@ -40,7 +40,7 @@ public sealed class JobsApiTests : IDisposable
         var accepted = await response.Content.ReadFromJsonAsync<JobDto>(Json, ct);
         Assert.Equal($"/api/jobs/{accepted!.Id}", response.Headers.Location?.OriginalString);
         var job = await JobPolls.WaitForEndAsync(client, accepted.Id, ct);
-        Assert.True(job.Status == GenerationStatus.Succeeded, job.Error);
+        Assert.True(job.Status == JobStatus.Succeeded, job.Error);
         Assert.Equal("CPU", job.Provider);
         Assert.Equal(42, job.Recipe.Seed);
 
@@ -162,10 +162,10 @@ public sealed class JobsApiTests : IDisposable
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, cancelSlow.StatusCode);
         var cancelled = await JobPolls.WaitForEndAsync(client, waiting.Id, ct);
-        Assert.Equal(GenerationStatus.Cancelled, cancelled.Status);
+        Assert.Equal(JobStatus.Cancelled, cancelled.Status);
         Assert.Null(cancelled.StartedUtc);
         var slowEnd = await JobPolls.WaitForEndAsync(client, slow.Id, ct);
-        Assert.Equal(GenerationStatus.Cancelled, slowEnd.Status);
+        Assert.Equal(JobStatus.Cancelled, slowEnd.Status);
         Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync($"/api/jobs/{waiting.Id}/cancel", null, ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await client.GetAsync($"/api/jobs/{slow.Id}/video", ct)).StatusCode);
         Assert.Equal(["input.png"], Directory.GetFiles(Path.Combine(_factory.DataFolder, "media", slow.Id.ToString("N"))).Select(Path.GetFileName));

@@ -30,8 +30,8 @@ public sealed class LowMemoryApiTests : IDisposable
         Assert.True(low.LowMemory);
         var plainDone = await JobPolls.WaitForEndAsync(client, plain.Id, ct);
         var lowDone = await JobPolls.WaitForEndAsync(client, low.Id, ct);
-        Assert.True(plainDone.Status == GenerationStatus.Succeeded, plainDone.Error);
-        Assert.True(lowDone.Status == GenerationStatus.Succeeded, lowDone.Error);
+        Assert.True(plainDone.Status == JobStatus.Succeeded, plainDone.Error);
+        Assert.True(lowDone.Status == JobStatus.Succeeded, lowDone.Error);
         Assert.True(lowDone.LowMemory);
         Assert.Contains(_factory.Logs.Entries, e => e.Message.Contains("memory options: model CPU offload, forward chunking", StringComparison.Ordinal));
         // The options change where tensors live and how the feed-forward is sliced, not a single value.

@@ -20,7 +20,7 @@ public sealed class MediaAuditTests : IDisposable
             var client = first.CreateClient();
             var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
             id = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Api.JobDto>(response.Content, JobsApiTests.Json, ct))!.Id;
-            Assert.Equal(GenerationStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, id, ct)).Status);
+            Assert.Equal(JobStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, id, ct)).Status);
         }
         File.Delete(Path.Combine(_data, "media", id.ToString("N"), "video_0.mp4"));
         var stray = Directory.CreateDirectory(Path.Combine(_data, "media", "0123456789abcdef0123456789abcdef")).FullName;
@@ -31,9 +31,9 @@ public sealed class MediaAuditTests : IDisposable
         var page = await restarted.GetStringAsync($"/gallery/{id}", ct);
 
         await using var db = await second.Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct);
-        var row = await db.Generations.SingleAsync(g => g.Id == id, ct);
+        var row = await db.Jobs.SingleAsync(g => g.Id == id, ct);
         Assert.Equal("video_0.mp4", row.MissingFiles);
-        Assert.Equal(GenerationStatus.Succeeded, row.Status);
+        Assert.Equal(JobStatus.Succeeded, row.Status);
         Assert.Contains("detail-missing-files", page, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(stray, "input.png")), "The audit must never delete files it does not know.");
     }

@@ -59,7 +59,7 @@ public sealed class ProgressHubRevocationTests : IAsyncDisposable
 
         Assert.Equal(job, await unfollowed.Task.WaitAsync(TimeSpan.FromSeconds(10), ct));
         var last = await ownerFinished.Task.WaitAsync(TimeSpan.FromMinutes(2), ct);
-        Assert.Equal(GenerationStatus.Succeeded, last.Status);
+        Assert.Equal(JobStatus.Succeeded, last.Status);
         Assert.Equal(0, Volatile.Read(ref afterUnfollowed));
         await alice.PostAsync($"/api/jobs/{blocker}/cancel", null, ct);
     }

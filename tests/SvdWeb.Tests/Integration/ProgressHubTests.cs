@@ -40,7 +40,7 @@ public sealed class ProgressHubTests : IAsyncDisposable
 
         var last = await finished.Task.WaitAsync(TimeSpan.FromMinutes(2), ct);
 
-        Assert.Equal(GenerationStatus.Succeeded, last.Status);
+        Assert.Equal(JobStatus.Succeeded, last.Status);
         JobProgress[] events;
         lock (received) events = [.. received];
         Assert.All(events, e => Assert.Equal(followed, e.JobId));
@@ -48,7 +48,7 @@ public sealed class ProgressHubTests : IAsyncDisposable
         Assert.Equal([1, 2, 3, 4, 5], steps);
         Assert.Equal([1, 2], events.Where(e => e is { Stage: SvdStage.Decoding, Step: > 0 }).Select(e => e.Step));
         for (var i = 1; i < events.Length; i++) Assert.True(events[i].Fraction >= events[i - 1].Fraction);
-        Assert.Equal(GenerationStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, blocker, ct)).Status);
+        Assert.Equal(JobStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, blocker, ct)).Status);
     }
 
     private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)

@@ -54,7 +54,7 @@ public sealed class ProgressHubTokenTests : IAsyncDisposable
 
         Assert.Contains($"There is no job {job}", refused.Message, StringComparison.Ordinal);
         var last = await finished.Task.WaitAsync(TimeSpan.FromMinutes(2), ct);
-        Assert.Equal((job, GenerationStatus.Succeeded), (last.JobId, last.Status));
+        Assert.Equal((job, JobStatus.Succeeded), (last.JobId, last.Status));
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class QueueMoveApiTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var (alice, bob, admin) = await SignInAllAsync(ct);
         var blocker = await SubmitAsync(bob, LongRecipe, ct);
-        await JobPolls.WaitForStatusAsync(bob, blocker, GenerationStatus.Running, ct);
+        await JobPolls.WaitForStatusAsync(bob, blocker, JobStatus.Running, ct);
         var first = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
         var second = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
         var bobs = await SubmitAsync(bob, JobsApiTests.SmallRecipe, ct);
@@ -71,7 +71,7 @@ public sealed class QueueMoveApiTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var (alice, bob, admin) = await SignInAllAsync(ct);
         var blocker = await SubmitAsync(bob, LongRecipe, ct);
-        await JobPolls.WaitForStatusAsync(bob, blocker, GenerationStatus.Running, ct);
+        await JobPolls.WaitForStatusAsync(bob, blocker, JobStatus.Running, ct);
         var first = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
         var second = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
         var bobs = await SubmitAsync(bob, JobsApiTests.SmallRecipe, ct);
@@ -105,7 +105,7 @@ public sealed class QueueMoveApiTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var (alice, _, admin) = await SignInAllAsync(ct);
         var running = await SubmitAsync(alice, LongRecipe, ct);
-        await JobPolls.WaitForStatusAsync(alice, running, GenerationStatus.Running, ct);
+        await JobPolls.WaitForStatusAsync(alice, running, JobStatus.Running, ct);
         var waiting = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
 
         var cancelWaiting = await admin.PostAsync($"/api/jobs/{waiting}/cancel", null, ct);
@@ -114,9 +114,9 @@ public sealed class QueueMoveApiTests : IDisposable
         Assert.Equal(HttpStatusCode.Accepted, cancelWaiting.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, cancelRunning.StatusCode);
         var waitingEnd = await JobPolls.WaitForEndAsync(alice, waiting, ct);
-        Assert.Equal(GenerationStatus.Cancelled, waitingEnd.Status);
+        Assert.Equal(JobStatus.Cancelled, waitingEnd.Status);
         Assert.Null(waitingEnd.StartedUtc);
-        Assert.Equal(GenerationStatus.Cancelled, (await JobPolls.WaitForEndAsync(alice, running, ct)).Status);
+        Assert.Equal(JobStatus.Cancelled, (await JobPolls.WaitForEndAsync(alice, running, ct)).Status);
     }
 
     private async Task<(HttpClient Alice, HttpClient Bob, HttpClient Admin)> SignInAllAsync(CancellationToken ct)

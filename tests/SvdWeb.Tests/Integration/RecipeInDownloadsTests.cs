@@ -25,7 +25,7 @@ public sealed class RecipeInDownloadsTests : IDisposable
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(ct));
         var accepted = (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
         var job = await JobPolls.WaitForEndAsync(client, accepted.Id, ct);
-        Assert.True(job.Status == GenerationStatus.Succeeded, job.Error);
+        Assert.True(job.Status == JobStatus.Succeeded, job.Error);
         using var api = JsonDocument.Parse(await client.GetStringAsync($"/api/jobs/{job.Id}", ct));
         var expected = new RecipeStamp(SvdRecipe.FromJson(api.RootElement.GetProperty("recipe").GetRawText()), job.ModelHash, job.Id);
 

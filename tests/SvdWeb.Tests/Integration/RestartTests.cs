@@ -21,18 +21,18 @@ public sealed class RestartTests : IDisposable
             running = await SubmitAsync(client, """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":50,"seed":1}""", ct);
             queuedA = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
             queuedB = await SubmitAsync(client, JobsApiTests.SmallRecipe.Replace("42", "43", StringComparison.Ordinal), ct);
-            await JobPolls.WaitForStatusAsync(client, running, GenerationStatus.Running, ct);
+            await JobPolls.WaitForStatusAsync(client, running, JobStatus.Running, ct);
         } // host stops here, mid-job
 
         using var second = new SvdWebFactory(_data);
         var restarted = second.CreateClient();
         var interrupted = await restarted.GetFromJsonAsync<JobDto>($"/api/jobs/{running}", JobsApiTests.Json, ct);
-        Assert.Equal(GenerationStatus.Interrupted, interrupted!.Status);
+        Assert.Equal(JobStatus.Interrupted, interrupted!.Status);
         Assert.Contains("retry", interrupted.Error, StringComparison.Ordinal);
 
         var a = await JobPolls.WaitForEndAsync(restarted, queuedA, ct);
         var b = await JobPolls.WaitForEndAsync(restarted, queuedB, ct);
-        Assert.Equal((GenerationStatus.Succeeded, GenerationStatus.Succeeded), (a.Status, b.Status));
+        Assert.Equal((JobStatus.Succeeded, JobStatus.Succeeded), (a.Status, b.Status));
         Assert.True(a.StartedUtc <= b.StartedUtc, "Queued jobs ran out of order.");
         Assert.Equal(["input.png"], Directory.GetFiles(Path.Combine(_data, "media", running.ToString("N"))).Select(Path.GetFileName));
     }

@@ -45,7 +45,7 @@ public sealed class UserFacingStatusTests : IDisposable
     {
         var listed = Refusals.Select(row => row.Data.Item1.GetType()).OrderBy(t => t.FullName, StringComparer.Ordinal);
 
-        Assert.Equal(DerivedTypes.ConcreteOf(typeof(UserFacingException), typeof(UserFacingException).Assembly, typeof(GenerationService).Assembly), listed);
+        Assert.Equal(DerivedTypes.ConcreteOf(typeof(UserFacingException), typeof(UserFacingException).Assembly, typeof(JobService).Assembly), listed);
     }
 
     [Theory]

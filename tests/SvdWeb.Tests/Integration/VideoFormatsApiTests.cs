@@ -142,7 +142,7 @@ public sealed class VideoFormatsApiTests : IDisposable
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(ct));
         var accepted = (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
         var job = await JobPolls.WaitForEndAsync(client, accepted.Id, ct);
-        Assert.True(job.Status == GenerationStatus.Succeeded, job.Error);
+        Assert.True(job.Status == JobStatus.Succeeded, job.Error);
         return job;
     }
 

@@ -21,19 +21,19 @@ public sealed class FairQueueTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         using var factory = new SvdWebFactory(_data);
-        var service = factory.Services.GetRequiredService<GenerationService>();
+        var service = factory.Services.GetRequiredService<JobService>();
         var serviceServices = factory.Services;
         var first = await SubmitAsync(service, Long, Alice, ct);
-        await ProgressWaits.UntilStatusAsync(serviceServices, first, GenerationStatus.Running, ct);
+        await ProgressWaits.UntilStatusAsync(serviceServices, first, JobStatus.Running, ct);
         var alicesRest = new List<Guid>();
         for (var i = 0; i < 4; i++) alicesRest.Add(await SubmitAsync(service, Small, Alice, ct));
         var bobs = await SubmitAsync(service, Small, Bob, ct);
 
         await service.CancelAsync(first, ct);
-        var jobs = new List<Generation>();
+        var jobs = new List<Job>();
         foreach (var id in (Guid[])[first, .. alicesRest, bobs]) jobs.Add(await ProgressWaits.UntilEndAsync(serviceServices, id, ct));
 
-        Assert.All(jobs.Skip(1), j => Assert.Equal(GenerationStatus.Succeeded, j.Status));
+        Assert.All(jobs.Skip(1), j => Assert.Equal(JobStatus.Succeeded, j.Status));
         Assert.Equal([first, bobs, .. alicesRest], jobs.OrderBy(j => j.StartedUtc).Select(j => j.Id));
     }
 
@@ -42,10 +42,10 @@ public sealed class FairQueueTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         using var factory = new SvdWebFactory(_data, settings: new Dictionary<string, string?> { ["SvdWeb:MaxQueuedJobsPerUser"] = "2" });
-        var service = factory.Services.GetRequiredService<GenerationService>();
+        var service = factory.Services.GetRequiredService<JobService>();
         var serviceServices = factory.Services;
         var blocker = await SubmitAsync(service, Long, Bob, ct);
-        await ProgressWaits.UntilStatusAsync(serviceServices, blocker, GenerationStatus.Running, ct);
+        await ProgressWaits.UntilStatusAsync(serviceServices, blocker, JobStatus.Running, ct);
         await SubmitAsync(service, Small, Alice, ct);
         await SubmitAsync(service, Small, Alice, ct);
 
@@ -55,7 +55,7 @@ public sealed class FairQueueTests : IDisposable
         Assert.Contains("SvdWeb:MaxQueuedJobsPerUser", refused.Message, StringComparison.Ordinal);
         Assert.Contains("Nothing was stored", refused.Message, StringComparison.Ordinal);
         var bobsNext = await SubmitAsync(service, Small, Bob, ct);
-        Assert.Equal(GenerationStatus.Queued, (await service.FindAsync(bobsNext, ct))!.Status);
+        Assert.Equal(JobStatus.Queued, (await service.FindAsync(bobsNext, ct))!.Status);
         await service.CancelAsync(blocker, ct);
     }
 
@@ -66,22 +66,22 @@ public sealed class FairQueueTests : IDisposable
         Guid alicesA, alicesB, bobs;
         using (var first = new SvdWebFactory(_data))
         {
-            var service = first.Services.GetRequiredService<GenerationService>();
+            var service = first.Services.GetRequiredService<JobService>();
             var serviceServices = first.Services;
             var running = await SubmitAsync(service, Long, Alice, ct);
-            await ProgressWaits.UntilStatusAsync(serviceServices, running, GenerationStatus.Running, ct);
+            await ProgressWaits.UntilStatusAsync(serviceServices, running, JobStatus.Running, ct);
             alicesA = await SubmitAsync(service, Small, Alice, ct);
             alicesB = await SubmitAsync(service, Small, Alice, ct);
             bobs = await SubmitAsync(service, Small, Bob, ct);
         } // stops mid-job: Alice was served last, Bob is owed the next turn even though Alice's jobs are older
 
         using var second = new SvdWebFactory(_data);
-        var restarted = second.Services.GetRequiredService<GenerationService>();
+        var restarted = second.Services.GetRequiredService<JobService>();
         var restartedServices = second.Services;
-        var jobs = new List<Generation>();
+        var jobs = new List<Job>();
         foreach (var id in (Guid[])[alicesA, alicesB, bobs]) jobs.Add(await ProgressWaits.UntilEndAsync(restartedServices, id, ct));
 
-        Assert.All(jobs, j => Assert.Equal(GenerationStatus.Succeeded, j.Status));
+        Assert.All(jobs, j => Assert.Equal(JobStatus.Succeeded, j.Status));
         Assert.Equal([bobs, alicesA, alicesB], jobs.OrderBy(j => j.StartedUtc).Select(j => j.Id));
     }
 
@@ -92,10 +92,10 @@ public sealed class FairQueueTests : IDisposable
         Guid alicesA, alicesB, alicesC, bobs;
         using (var first = new SvdWebFactory(_data))
         {
-            var service = first.Services.GetRequiredService<GenerationService>();
+            var service = first.Services.GetRequiredService<JobService>();
             var serviceServices = first.Services;
             var running = await SubmitAsync(service, Long, Bob, ct);
-            await ProgressWaits.UntilStatusAsync(serviceServices, running, GenerationStatus.Running, ct);
+            await ProgressWaits.UntilStatusAsync(serviceServices, running, JobStatus.Running, ct);
             alicesA = await SubmitAsync(service, Small, Alice, ct);
             alicesB = await SubmitAsync(service, Small, Alice, ct);
             alicesC = await SubmitAsync(service, Small, Alice, ct);
@@ -107,12 +107,12 @@ public sealed class FairQueueTests : IDisposable
         } // stops mid-job: the queue in memory is gone, only the rows remain
 
         using var second = new SvdWebFactory(_data);
-        var restarted = second.Services.GetRequiredService<GenerationService>();
+        var restarted = second.Services.GetRequiredService<JobService>();
         var restartedServices = second.Services;
-        var jobs = new List<Generation>();
+        var jobs = new List<Job>();
         foreach (var id in (Guid[])[alicesA, alicesB, alicesC, bobs]) jobs.Add(await ProgressWaits.UntilEndAsync(restartedServices, id, ct));
 
-        Assert.All(jobs, j => Assert.Equal(GenerationStatus.Succeeded, j.Status));
+        Assert.All(jobs, j => Assert.Equal(JobStatus.Succeeded, j.Status));
         Assert.Equal([bobs, alicesA, alicesC, alicesB], jobs.OrderBy(j => j.StartedUtc).Select(j => j.Id));
     }
 
@@ -123,10 +123,10 @@ public sealed class FairQueueTests : IDisposable
         Guid alicesA, alicesB, alicesC, bobs;
         using (var first = new SvdWebFactory(_data))
         {
-            var service = first.Services.GetRequiredService<GenerationService>();
+            var service = first.Services.GetRequiredService<JobService>();
             var serviceServices = first.Services;
             var running = await SubmitAsync(service, Long, Bob, ct);
-            await ProgressWaits.UntilStatusAsync(serviceServices, running, GenerationStatus.Running, ct);
+            await ProgressWaits.UntilStatusAsync(serviceServices, running, JobStatus.Running, ct);
             alicesA = await SubmitAsync(service, Small, Alice, ct);
             alicesB = await SubmitAsync(service, Small, Alice, ct);
             alicesC = await SubmitAsync(service, Small, Alice, ct);
@@ -139,17 +139,17 @@ public sealed class FairQueueTests : IDisposable
         } // stops mid-job: the queue in memory is gone, only the rows remain
 
         using var second = new SvdWebFactory(_data);
-        var restarted = second.Services.GetRequiredService<GenerationService>();
+        var restarted = second.Services.GetRequiredService<JobService>();
         var restartedServices = second.Services;
-        var jobs = new List<Generation>();
+        var jobs = new List<Job>();
         foreach (var id in (Guid[])[alicesA, alicesB, alicesC, bobs]) jobs.Add(await ProgressWaits.UntilEndAsync(restartedServices, id, ct));
 
-        Assert.All(jobs, j => Assert.Equal(GenerationStatus.Succeeded, j.Status));
+        Assert.All(jobs, j => Assert.Equal(JobStatus.Succeeded, j.Status));
         // Still pinned, B would run right after Bob's pinned job; unpinned, it waits behind A in Alice's line.
         Assert.Equal([bobs, alicesA, alicesB, alicesC], jobs.OrderBy(j => j.StartedUtc).Select(j => j.Id));
     }
 
-    internal static async Task<Guid> SubmitAsync(GenerationService service, SvdRecipe recipe, JobOwner owner, CancellationToken ct)
+    internal static async Task<Guid> SubmitAsync(JobService service, SvdRecipe recipe, JobOwner owner, CancellationToken ct)
     {
         await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
         return (await service.SubmitAsync(image, "logo.png", recipe, owner, ct)).Id;

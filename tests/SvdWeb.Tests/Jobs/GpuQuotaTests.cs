@@ -36,20 +36,20 @@ public sealed class GpuQuotaTests : RealServicesContext
     private static readonly JobOwner Alice = new("alice-id", "alice");
     private static readonly JobOwner Bob = new("bob-id", "bob");
 
-    private GenerationService Generations => Services.GetRequiredService<GenerationService>();
+    private JobService Jobs => Services.GetRequiredService<JobService>();
 
     private async Task<Guid> SubmitAsync(JobOwner owner)
     {
         await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
-        return (await Generations.SubmitAsync(image, "logo.png", new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, Seed = 1 },
+        return (await Jobs.SubmitAsync(image, "logo.png", new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, Seed = 1 },
             owner, Xunit.TestContext.Current.CancellationToken)).Id;
     }
 
     /// <summary>Records a run on the row as JobRunner (or startup recovery, for Interrupted) would.</summary>
-    private async Task RanAsync(Guid id, GenerationStatus status, DateTime started, DateTime? finished)
+    private async Task RanAsync(Guid id, JobStatus status, DateTime started, DateTime? finished)
     {
         await using var db = await Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(Xunit.TestContext.Current.CancellationToken);
-        await db.Generations.Where(g => g.Id == id).ExecuteUpdateAsync(set => set
+        await db.Jobs.Where(g => g.Id == id).ExecuteUpdateAsync(set => set
             .SetProperty(g => g.Status, status).SetProperty(g => g.StartedUtc, started).SetProperty(g => g.FinishedUtc, finished), Xunit.TestContext.Current.CancellationToken);
     }
 
@@ -59,12 +59,12 @@ public sealed class GpuQuotaTests : RealServicesContext
     public async Task UsageAsync_RunsAcrossMidnightRunningAndInterrupted_CountsTodaysPartOfRealRuns()
     {
         var quota = Services.GetRequiredService<GpuQuota>();
-        await RanAsync(await SubmitAsync(Alice), GenerationStatus.Succeeded, At(9, 23, 55), At(10, 0, 5));  // 300 s today
-        await RanAsync(await SubmitAsync(Alice), GenerationStatus.Failed, At(10, 9, 0), At(10, 9, 2));      // 120 s
-        await RanAsync(await SubmitAsync(Alice), GenerationStatus.Running, At(10, 14, 59), null);          // 60 s so far
-        await RanAsync(await SubmitAsync(Alice), GenerationStatus.Interrupted, At(10, 10, 0), At(10, 12, 0));
-        await RanAsync(await SubmitAsync(Alice), GenerationStatus.Succeeded, At(9, 10, 0), At(9, 11, 0));  // yesterday
-        await RanAsync(await SubmitAsync(Bob), GenerationStatus.Succeeded, At(10, 8, 0), At(10, 9, 0));
+        await RanAsync(await SubmitAsync(Alice), JobStatus.Succeeded, At(9, 23, 55), At(10, 0, 5));  // 300 s today
+        await RanAsync(await SubmitAsync(Alice), JobStatus.Failed, At(10, 9, 0), At(10, 9, 2));      // 120 s
+        await RanAsync(await SubmitAsync(Alice), JobStatus.Running, At(10, 14, 59), null);          // 60 s so far
+        await RanAsync(await SubmitAsync(Alice), JobStatus.Interrupted, At(10, 10, 0), At(10, 12, 0));
+        await RanAsync(await SubmitAsync(Alice), JobStatus.Succeeded, At(9, 10, 0), At(9, 11, 0));  // yesterday
+        await RanAsync(await SubmitAsync(Bob), JobStatus.Succeeded, At(10, 8, 0), At(10, 9, 0));
 
         var usage = await quota.UsageAsync(Alice.Id, Xunit.TestContext.Current.CancellationToken);
 
@@ -79,16 +79,16 @@ public sealed class GpuQuotaTests : RealServicesContext
     public async Task Submit_QuotaUsedThenUtcMidnight_RefusedWithUsedLimitResetThenAdmitted()
     {
         var ct = Xunit.TestContext.Current.CancellationToken;
-        await RanAsync(await SubmitAsync(Alice), GenerationStatus.Succeeded, At(10, 9, 0), At(10, 9, 10));
+        await RanAsync(await SubmitAsync(Alice), JobStatus.Succeeded, At(10, 9, 0), At(10, 9, 10));
         await using var db = await Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct);
-        var rowsBefore = await db.Generations.CountAsync(ct);
+        var rowsBefore = await db.Jobs.CountAsync(ct);
 
         var refused = await Assert.ThrowsAsync<GpuQuotaException>(() => SubmitAsync(Alice));
 
         Assert.Equal("You have used 600 of your 600 GPU seconds for today (SvdWeb:DailyGpuSecondsPerUser). Nothing was stored. " +
             "The quota resets at midnight UTC (2026-03-11 00:00 UTC, in 9 h 0 min); submit again then, or ask an admin.", refused.Message);
         Assert.Equal(9 * 3600, refused.SecondsUntilReset);
-        Assert.Equal(rowsBefore, await db.Generations.CountAsync(ct));
+        Assert.Equal(rowsBefore, await db.Jobs.CountAsync(ct));
         // Others, and admins, are not held back by Alice's quota.
         await SubmitAsync(Bob);
         await SubmitAsync(new JobOwner(Alice.Id, Alice.Name, IsAdmin: true));
@@ -98,7 +98,7 @@ public sealed class GpuQuotaTests : RealServicesContext
         _clock.Set(new DateTimeOffset(2026, 3, 11, 0, 0, 0, TimeSpan.Zero));
         var next = await SubmitAsync(Alice);
 
-        Assert.Equal(GenerationStatus.Queued, (await Generations.FindAsync(next, ct))!.Status);
+        Assert.Equal(JobStatus.Queued, (await Jobs.FindAsync(next, ct))!.Status);
     }
 
     [Fact]
@@ -106,18 +106,18 @@ public sealed class GpuQuotaTests : RealServicesContext
     {
         var ct = Xunit.TestContext.Current.CancellationToken;
         var failed = await SubmitAsync(Alice);
-        await RanAsync(failed, GenerationStatus.Failed, At(10, 9, 0), At(10, 9, 10));
+        await RanAsync(failed, JobStatus.Failed, At(10, 9, 0), At(10, 9, 10));
 
-        await Assert.ThrowsAsync<GpuQuotaException>(() => Generations.RetryAsync(failed, Alice, ct));
-        Assert.Equal(GenerationStatus.Failed, (await Generations.FindAsync(failed, ct))!.Status);
-        Assert.True(await Generations.RetryAsync(failed, new JobOwner("root-id", "root", IsAdmin: true), ct));
-        Assert.Equal(GenerationStatus.Queued, (await Generations.FindAsync(failed, ct))!.Status);
+        await Assert.ThrowsAsync<GpuQuotaException>(() => Jobs.RetryAsync(failed, Alice, ct));
+        Assert.Equal(JobStatus.Failed, (await Jobs.FindAsync(failed, ct))!.Status);
+        Assert.True(await Jobs.RetryAsync(failed, new JobOwner("root-id", "root", IsAdmin: true), ct));
+        Assert.Equal(JobStatus.Queued, (await Jobs.FindAsync(failed, ct))!.Status);
     }
 
     [Fact]
     public async Task Badge_UserOverQuotaAndAdmin_ShowsUsedOverQuota()
     {
-        await RanAsync(await SubmitAsync(Alice), GenerationStatus.Succeeded, At(10, 9, 0), At(10, 9, 12));
+        await RanAsync(await SubmitAsync(Alice), JobStatus.Succeeded, At(10, 9, 0), At(10, 9, 12));
 
         var user = RenderBadge(Alice.Id, admin: false);
         var admin = RenderBadge("root-id", admin: true);
@@ -131,7 +131,7 @@ public sealed class GpuQuotaTests : RealServicesContext
     [Fact]
     public async Task CreatePage_QuotaUsed_GenerateShowsRefusalAndBadgeShowsUsage()
     {
-        await RanAsync(await SubmitAsync(Alice), GenerationStatus.Succeeded, At(10, 9, 0), At(10, 9, 10));
+        await RanAsync(await SubmitAsync(Alice), JobStatus.Succeeded, At(10, 9, 0), At(10, 9, 10));
         Render<MudPopoverProvider>();
         var page = Render<CascadingValue<Task<AuthenticationState>>>(p => p
             .Add(c => c.Value, SignedIn(Alice.Id, admin: false))

@@ -22,11 +22,11 @@ public sealed class ModelLoadingStageTests : IDisposable
         using var subscription = services.GetRequiredService<JobProgressBroadcaster>().Subscribe(null, reports.Enqueue);
 
         var first = await SubmitAsync(services, ct);
-        Assert.Equal(Gallery.GenerationStatus.Succeeded, (await ProgressWaits.UntilEndAsync(services, first, ct)).Status);
+        Assert.Equal(Gallery.JobStatus.Succeeded, (await ProgressWaits.UntilEndAsync(services, first, ct)).Status);
         var second = await SubmitAsync(services, ct);
-        Assert.Equal(Gallery.GenerationStatus.Succeeded, (await ProgressWaits.UntilEndAsync(services, second, ct)).Status);
+        Assert.Equal(Gallery.JobStatus.Succeeded, (await ProgressWaits.UntilEndAsync(services, second, ct)).Status);
 
-        var firstRun = reports.Where(r => r.JobId == first && r.Status == Gallery.GenerationStatus.Running).ToArray();
+        var firstRun = reports.Where(r => r.JobId == first && r.Status == Gallery.JobStatus.Running).ToArray();
         var stages = firstRun.Select(r => r.Stage).Distinct().ToArray();
         Assert.Equal(SvdStage.LoadingModel, stages.SkipWhile(s => s == SvdStage.Preprocessing).First());
         Assert.True(Array.IndexOf(stages, SvdStage.LoadingModel) < Array.IndexOf(stages, SvdStage.EncodingImage), string.Join(", ", stages));
@@ -39,7 +39,7 @@ public sealed class ModelLoadingStageTests : IDisposable
     private static async Task<Guid> SubmitAsync(IServiceProvider services, CancellationToken ct)
     {
         await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
-        return (await services.GetRequiredService<GenerationService>().SubmitAsync(image, "logo.png", Small, JobOwner.Local, ct)).Id;
+        return (await services.GetRequiredService<JobService>().SubmitAsync(image, "logo.png", Small, JobOwner.Local, ct)).Id;
     }
 
     public void Dispose() => Directory.Delete(_data, recursive: true);

@@ -10,7 +10,7 @@ public sealed class QueueOwnerLabelsTests
 {
     private static readonly ResolvedRecipe Recipe = SvdRecipe.Defaults.Resolve(ModelPack.Load(Fixtures.TinyPack));
 
-    private static QueueEntry Entry(string ownerId, string ownerName) => new(new Generation
+    private static QueueEntry Entry(string ownerId, string ownerName) => new(new Job
     {
         Id = Guid.NewGuid(), OwnerId = ownerId, OwnerName = ownerName, ModelName = "tiny-svd", ModelHash = "", MediaFolder = "", Recipe = Recipe,
         InputFileName = "a.png", InputFile = "input.png", InputSha256 = "",

@@ -33,7 +33,7 @@ public sealed class RemovedPackTests : RealServicesContext
         var catalog = Services.GetRequiredService<PackCatalog>();
         catalog.Rescan();
         await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
-        var job = await Services.GetRequiredService<GenerationService>().SubmitAsync(image, "logo.png",
+        var job = await Services.GetRequiredService<JobService>().SubmitAsync(image, "logo.png",
             new SvdRecipe { Model = "tiny-gone", NumFrames = 2, NumInferenceSteps = 1, Seed = 1 }, JobOwner.Local, ct);
 
         _models.Remove("tiny-gone");
@@ -41,8 +41,8 @@ public sealed class RemovedPackTests : RealServicesContext
         await Services.GetRequiredService<JobRunner>().RunAsync(job.Id, "cpu", ct);
 
         Assert.Equal(["tiny-gone"], changes.Removed);
-        var row = await Services.GetRequiredService<GenerationService>().FindAsync(job.Id, ct);
-        Assert.Equal(GenerationStatus.Failed, row!.Status);
+        var row = await Services.GetRequiredService<JobService>().FindAsync(job.Id, ct);
+        Assert.Equal(JobStatus.Failed, row!.Status);
         Assert.Contains("model pack 'tiny-gone' was removed from the models folder after this job was queued", row.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(catalog.List(), p => p.Name == "tiny-gone");
     }

@@ -36,11 +36,11 @@ public sealed class RetryGateTests : IDisposable
             ["SvdWeb:Inference:ModelCpuOffload"] = "Never",
             ["SvdWeb:Inference:ForwardChunking"] = "Never",
         });
-        var service = strict.Services.GetRequiredService<GenerationService>();
+        var service = strict.Services.GetRequiredService<JobService>();
 
         await Assert.ThrowsAsync<InsufficientGpuMemoryException>(() => service.RetryAsync(id, JobOwner.Local, ct));
 
-        Assert.Equal(GenerationStatus.Cancelled, (await service.FindAsync(id, ct))!.Status);
+        Assert.Equal(JobStatus.Cancelled, (await service.FindAsync(id, ct))!.Status);
     }
 
     [Fact]
@@ -51,13 +51,13 @@ public sealed class RetryGateTests : IDisposable
         await using var strict = new SvdWebFactory(_data, settings: new Dictionary<string, string?> { ["SvdWeb:MaxQueuedJobsPerUser"] = "1" });
         var client = strict.CreateClient();
         var running = await SubmitAsync(client, SlowRecipe, ct);
-        await JobPolls.WaitForStatusAsync(client, running, GenerationStatus.Running, ct);
+        await JobPolls.WaitForStatusAsync(client, running, JobStatus.Running, ct);
         await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
-        var service = strict.Services.GetRequiredService<GenerationService>();
+        var service = strict.Services.GetRequiredService<JobService>();
 
         await Assert.ThrowsAsync<UserQueueLimitException>(() => service.RetryAsync(id, JobOwner.Local, ct));
 
-        Assert.Equal(GenerationStatus.Cancelled, (await service.FindAsync(id, ct))!.Status);
+        Assert.Equal(JobStatus.Cancelled, (await service.FindAsync(id, ct))!.Status);
         await client.PostAsync($"/api/jobs/{running}/cancel", null, ct);
     }
 
@@ -70,7 +70,7 @@ public sealed class RetryGateTests : IDisposable
         await client.PostAsync($"/api/jobs/{id}/cancel", null, ct);
         var ended = await JobPolls.WaitForEndAsync(client, id, ct);
         // A tiny job may finish before the cancel lands; only a cancelled one can be retried.
-        Assert.SkipWhen(ended.Status != GenerationStatus.Cancelled, $"The job ended {ended.Status} before it could be cancelled.");
+        Assert.SkipWhen(ended.Status != JobStatus.Cancelled, $"The job ended {ended.Status} before it could be cancelled.");
         return id;
     }
 

@@ -121,7 +121,7 @@ public sealed class LoadRunTests : IAsyncLifetime
 
         var ended = new List<JobDto>();
         foreach (var id in accepted) ended.Add(await JobPolls.WaitForEndAsync(client, id, ct));
-        Assert.All(ended, job => Assert.Equal(GenerationStatus.Succeeded, job.Status));
+        Assert.All(ended, job => Assert.Equal(JobStatus.Succeeded, job.Status));
         var totalSeconds = clock.Elapsed.TotalSeconds;
         var overtakes = AssertRoundRobin(ended, ownerOf, queuedBy);
         var perUser = string.Join(", ", Enumerable.Range(0, Users).Select(u => ownerOf.Values.Count(o => o == u).ToString(CultureInfo.InvariantCulture)));

@@ -62,8 +62,8 @@ public sealed class PostgresPackClaimTests(PostgresServer server) : IAsyncDispos
 
         Assert.Equal(alphaJobs, byA);
         Assert.Equal(betaJobs, byB);
-        Assert.Equal(GenerationStatus.Queued, (await QueueRows.GetAsync(web.Services, nobody, ct)).Status);
-        Assert.Equal(GenerationStatus.Queued, (await QueueRows.GetAsync(web.Services, changed, ct)).Status);
+        Assert.Equal(JobStatus.Queued, (await QueueRows.GetAsync(web.Services, nobody, ct)).Status);
+        Assert.Equal(JobStatus.Queued, (await QueueRows.GetAsync(web.Services, changed, ct)).Status);
         var client = web.CreateClient();
         var dto = await client.GetFromJsonAsync<JobDto>($"/api/jobs/{nobody}", JobsApiTests.Json, ct);
         Assert.Equal("No worker has pack gamma with hash cccccccccccc…; add the pack to a worker's models folder (the same files, so the hash matches) and it runs there.", dto!.WaitingReason);

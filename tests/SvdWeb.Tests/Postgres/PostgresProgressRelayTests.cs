@@ -65,15 +65,15 @@ public sealed class PostgresProgressRelayTests(PostgresServer server) : IAsyncDi
 
         var last = await finished.Task.WaitAsync(TimeSpan.FromMinutes(2), ct);
 
-        Assert.Equal(GenerationStatus.Succeeded, last.Status);
+        Assert.Equal(JobStatus.Succeeded, last.Status);
         JobProgress[] events;
         lock (received) events = [.. received];
         Assert.All(events, e => Assert.Equal(followed, e.JobId));
         Assert.Equal([1, 2, 3, 4, 5], events.Where(e => e is { Stage: SvdStage.Denoising, Step: > 0 }).Select(e => e.Step));
         Assert.Contains(events, e => e.PreviewPng is { Length: > 8 } png && png.AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }));
         // Node B's own pages (in-process subscribers) know the job's last state too.
-        Assert.Equal(GenerationStatus.Succeeded, web.Services.GetRequiredService<JobProgressBroadcaster>().Latest(followed)?.Status);
-        Assert.Equal(GenerationStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, blocker, ct)).Status);
+        Assert.Equal(JobStatus.Succeeded, web.Services.GetRequiredService<JobProgressBroadcaster>().Latest(followed)?.Status);
+        Assert.Equal(JobStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, blocker, ct)).Status);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class PostgresProgressRelayTests(PostgresServer server) : IAsyncDi
         using var subscription = web.Services.GetRequiredService<JobProgressBroadcaster>().Subscribe(job, p => arrived.TrySetResult(p));
 
         runner.Services.GetRequiredService<JobProgressBroadcaster>().Publish(
-            new JobProgress(job, GenerationStatus.Running, SvdStage.Denoising, 3, 25, 0.1, 4.5, 30, "step 3 of 25 · ×", preview));
+            new JobProgress(job, JobStatus.Running, SvdStage.Denoising, 3, 25, 0.1, 4.5, 30, "step 3 of 25 · ×", preview));
 
         var progress = await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
         Assert.Equal((3, 25, "step 3 of 25 · ×"), (progress.Step, progress.TotalSteps, progress.Message));
@@ -104,7 +104,7 @@ public sealed class PostgresProgressRelayTests(PostgresServer server) : IAsyncDi
         var rechecked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var watch = web.Services.GetRequiredService<JobProgressBroadcaster>().WatchVisibility(job, () => rechecked.TrySetResult());
 
-        Assert.True(await runner.Services.GetRequiredService<GenerationService>().SetPrivateAsync(job, true, ct));
+        Assert.True(await runner.Services.GetRequiredService<JobService>().SetPrivateAsync(job, true, ct));
 
         await rechecked.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
     }
@@ -118,7 +118,7 @@ public sealed class PostgresProgressRelayTests(PostgresServer server) : IAsyncDi
         var listed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var watch = web.Services.GetRequiredService<JobProgressBroadcaster>().WatchGallery(() => listed.TrySetResult());
 
-        Assert.True(await runner.Services.GetRequiredService<GenerationService>().DeleteAsync(job, ct));
+        Assert.True(await runner.Services.GetRequiredService<JobService>().DeleteAsync(job, ct));
 
         await listed.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
     }

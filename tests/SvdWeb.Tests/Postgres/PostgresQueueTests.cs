@@ -61,7 +61,7 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
         // scheduled: each plans from the claims before it.
         Assert.Equal(planned, claimed);
         var first = await QueueRows.GetAsync(a, claimed[0], ct);
-        Assert.Equal(GenerationStatus.Running, first.Status);
+        Assert.Equal(JobStatus.Running, first.Status);
         Assert.Equal(1, first.Attempt);
         Assert.StartsWith("test:", first.LeaseOwner, StringComparison.Ordinal);
         Assert.True(first.LeaseUntil > DateTime.UtcNow);
@@ -86,7 +86,7 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
         Assert.Equal(1, await claims.RequeueExpiredAsync(ct));
 
         var requeued = await QueueRows.GetAsync(node, job, ct);
-        Assert.Equal(GenerationStatus.Queued, requeued.Status);
+        Assert.Equal(JobStatus.Queued, requeued.Status);
         Assert.Equal(order, requeued.QueueOrder);
         Assert.Equal(1, requeued.LostAttempts);
         Assert.Null(requeued.LeaseOwner);
@@ -104,7 +104,7 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
         Assert.Equal(1, await claims.RequeueExpiredAsync(ct));
 
         var interrupted = await QueueRows.GetAsync(node, job, ct);
-        Assert.Equal(GenerationStatus.Interrupted, interrupted.Status);
+        Assert.Equal(JobStatus.Interrupted, interrupted.Status);
         Assert.Equal(JobRunner.InterruptedMessage, interrupted.Error);
         Assert.Equal(2, interrupted.LostAttempts);
     }
@@ -120,16 +120,16 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
         var client = web.CreateClient();
         var slow = await SubmitAsync(client, """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":50,"seed":1}""", ct);
         var small = await SubmitAsync(client, Integration.JobsApiTests.SmallRecipe, ct);
-        await ProgressWaits.UntilStatusAsync(web.Services, slow, GenerationStatus.Running, ct);
+        await ProgressWaits.UntilStatusAsync(web.Services, slow, JobStatus.Running, ct);
 
         var cancel = await client.PostAsync($"/api/jobs/{slow}/cancel", null, ct);
 
         Assert.Equal(System.Net.HttpStatusCode.Accepted, cancel.StatusCode);
         var cancelled = await JobPolls.WaitForEndAsync(client, slow, ct);
-        Assert.Equal(GenerationStatus.Cancelled, cancelled.Status);
+        Assert.Equal(JobStatus.Cancelled, cancelled.Status);
         Assert.Equal("Cancelled.", cancelled.Error);
         // The worker node goes on with the next job, queued on the web node.
-        Assert.Equal(GenerationStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, small, ct)).Status);
+        Assert.Equal(JobStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, small, ct)).Status);
         Assert.Equal(1, (await QueueRows.GetAsync(web.Services, small, ct)).Attempt);
     }
 
@@ -148,14 +148,14 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
         // Meanwhile the job was taken back and claimed again elsewhere (as after a network cut longer than the lease).
         await using (var db = await node.Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct))
         {
-            await db.Generations.Where(g => g.Id == slow).ExecuteUpdateAsync(set => set
+            await db.Jobs.Where(g => g.Id == slow).ExecuteUpdateAsync(set => set
                 .SetProperty(g => g.Attempt, 2).SetProperty(g => g.LeaseOwner, "host-b:2:cpu"), ct);
         }
 
         await run.WaitAsync(TimeSpan.FromSeconds(30), ct);
 
         var row = await QueueRows.GetAsync(node.Services, slow, ct);
-        Assert.Equal((GenerationStatus.Running, 2, "host-b:2:cpu"), (row.Status, row.Attempt, row.LeaseOwner));
+        Assert.Equal((JobStatus.Running, 2, "host-b:2:cpu"), (row.Status, row.Attempt, row.LeaseOwner));
         Assert.Null(row.Error);
         Assert.Null(row.FinishedUtc);
         Assert.Contains(node.Logs.Entries, e => e.Message.Contains($"Job {slow} attempt 1 lost its lease", StringComparison.Ordinal));

@@ -50,7 +50,7 @@ public sealed class PostgresWorkerProcessTests(PostgresServer server) : IAsyncDi
     private static async Task<Guid> SubmitAsync(IServiceProvider web, JobOwner owner, SvdRecipe recipe, CancellationToken ct)
     {
         await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
-        return (await web.GetRequiredService<GenerationService>().SubmitAsync(image, "logo.png", recipe, owner, ct)).Id;
+        return (await web.GetRequiredService<JobService>().SubmitAsync(image, "logo.png", recipe, owner, ct)).Id;
     }
 
     [Fact]
@@ -65,10 +65,10 @@ public sealed class PostgresWorkerProcessTests(PostgresServer server) : IAsyncDi
         var planned = (await QueueRows.PlannedOrderAsync(web, ct)).ToList();
 
         await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => WorkerAsync(ct)));
-        var ended = new List<Generation>();
+        var ended = new List<Job>();
         foreach (var id in jobs) ended.Add(await ProgressWaits.UntilEndAsync(web, id, ct, minutes: 3));
 
-        Assert.All(ended, job => Assert.Equal(GenerationStatus.Succeeded, job.Status));
+        Assert.All(ended, job => Assert.Equal(JobStatus.Succeeded, job.Status));
         // Exactly once: one claim each, never taken back.
         Assert.All(ended, job => Assert.Equal((1, 0), (job.Attempt, job.LostAttempts)));
         var pids = _workers.Select(w => $":{w.ProcessId}:").ToArray();
@@ -89,7 +89,7 @@ public sealed class PostgresWorkerProcessTests(PostgresServer server) : IAsyncDi
         var killed = await SubmitAsync(web, Alice, recipe, ct);
         var first = await WorkerAsync(ct);
         var deadline = DateTime.UtcNow.AddMinutes(1);
-        while ((await QueueRows.GetAsync(web, killed, ct)).Status != GenerationStatus.Running)
+        while ((await QueueRows.GetAsync(web, killed, ct)).Status != JobStatus.Running)
         {
             Assert.True(DateTime.UtcNow < deadline, "The first worker never claimed the job.");
             await Task.Delay(50, ct);
@@ -102,18 +102,18 @@ public sealed class PostgresWorkerProcessTests(PostgresServer server) : IAsyncDi
         var second = await WorkerAsync(ct);
         var done = await ProgressWaits.UntilEndAsync(web, killed, ct, minutes: 3);
 
-        Assert.Equal(GenerationStatus.Succeeded, done.Status);
+        Assert.Equal(JobStatus.Succeeded, done.Status);
         Assert.Equal((2, 1), (done.Attempt, done.LostAttempts));
         Assert.Contains($":{second.ProcessId}:", done.LeaseOwner, StringComparison.Ordinal);
         var clean = await SubmitAsync(web, Bob, recipe, ct);
         var cleanRun = await ProgressWaits.UntilEndAsync(web, clean, ct, minutes: 3);
-        Assert.Equal((GenerationStatus.Succeeded, 1), (cleanRun.Status, cleanRun.Attempt));
+        Assert.Equal((JobStatus.Succeeded, 1), (cleanRun.Status, cleanRun.Attempt));
         Assert.Equal(Frames(done), Frames(cleanRun));
         Assert.Empty(Directory.GetFiles(Path.Combine(_media, "media"), "*.tmp*", SearchOption.AllDirectories));
     }
 
     /// <summary>Each frame's pixels and recipe, by entry name (the file bytes name each job's own gallery item).</summary>
-    private List<(string Name, string Sha256)> Frames(Generation job)
+    private List<(string Name, string Sha256)> Frames(Job job)
     {
         using var zip = ZipFile.OpenRead(Path.Combine(_media, "media", job.MediaFolder, "frames_0.zip"));
         return zip.Entries.Select(entry =>

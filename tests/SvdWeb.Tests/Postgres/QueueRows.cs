@@ -17,11 +17,11 @@ internal static class QueueRows
     {
         await using var db = await services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct);
         var id = Guid.NewGuid();
-        db.Generations.Add(new Generation
+        db.Jobs.Add(new Job
         {
             Id = id,
             CreatedUtc = DateTime.UtcNow,
-            Status = GenerationStatus.Queued,
+            Status = JobStatus.Queued,
             QueueOrder = await QueuePlan.NextOrderAsync(db, ct),
             OwnerId = owner,
             OwnerName = owner,
@@ -37,10 +37,10 @@ internal static class QueueRows
         return id;
     }
 
-    public static async Task<Generation> GetAsync(IServiceProvider services, Guid id, CancellationToken ct)
+    public static async Task<Job> GetAsync(IServiceProvider services, Guid id, CancellationToken ct)
     {
         await using var db = await services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct);
-        return await db.Generations.AsNoTracking().SingleAsync(g => g.Id == id, ct);
+        return await db.Jobs.AsNoTracking().SingleAsync(g => g.Id == id, ct);
     }
 
     public static async Task<IReadOnlyList<Guid>> PlannedOrderAsync(IServiceProvider services, CancellationToken ct)
@@ -62,7 +62,7 @@ internal static class QueueRows
             while (await claims.ClaimNextAsync($"test:{w}", ct) is { } job) claimed.Add(job.Id);
         }, ct)));
         await using var db = await nodes[0].GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct);
-        var order = await db.Generations.AsNoTracking().Where(g => g.ClaimSeq != null).OrderBy(g => g.ClaimSeq).Select(g => g.Id).ToListAsync(ct);
+        var order = await db.Jobs.AsNoTracking().Where(g => g.ClaimSeq != null).OrderBy(g => g.ClaimSeq).Select(g => g.Id).ToListAsync(ct);
         Assert.Equal(claimed.Count, claimed.Distinct().Count());
         Assert.Equal(claimed.Order(), order.Order());
         return order;

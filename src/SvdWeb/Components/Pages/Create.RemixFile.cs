@@ -18,7 +18,7 @@ public sealed partial class Create
 
     /// <param name="IsVideo">An MP4 or WebM: not an image to generate from, only a recipe to remix.</param>
     /// <param name="FrameLoaded">The file itself loaded as the image (a PNG frame, a GIF's first frame).</param>
-    private sealed record DroppedRecipe(RecipeStamp Stamp, string FileName, byte[] File, bool IsVideo, Generation? Item, bool FrameLoaded, bool Applied = false)
+    private sealed record DroppedRecipe(RecipeStamp Stamp, string FileName, byte[] File, bool IsVideo, Job? Item, bool FrameLoaded, bool Applied = false)
     {
         public RemixImage ImageFrom => Item is not null ? RemixImage.GalleryItem : IsVideo || FrameLoaded ? RemixImage.FirstFrame : RemixImage.None;
     }
@@ -34,11 +34,11 @@ public sealed partial class Create
         _dropped = null;
         var kind = RecipeReader.Detect(file);
         var isVideo = RecipeReader.IsVideo(kind);
-        var display = GenerationService.DisplayName(name);
+        var display = JobService.DisplayName(name);
         RecipeStamp? stamp;
         try
         {
-            stamp = await RecipeReader.ReadAsync(file, display, Generations.Limits, CancellationToken.None);
+            stamp = await RecipeReader.ReadAsync(file, display, Jobs.Limits, CancellationToken.None);
         }
         catch (Exception ex) when (ex is SvdInputException or FfmpegException)
         {
@@ -84,23 +84,23 @@ public sealed partial class Create
     }
 
     /// <summary>A gallery item the user may see and whose input is still in the data folder; someone else's private item does not exist to them.</summary>
-    private async Task<Generation?> VisibleItemAsync(Guid id) =>
-        await Generations.FindAsync(id, CancellationToken.None) is { } item
+    private async Task<Job?> VisibleItemAsync(Guid id) =>
+        await Jobs.FindAsync(id, CancellationToken.None) is { } item
         && (AuthenticationState is null || Ownership.MaySee((await AuthenticationState).User, item))
         && File.Exists(Media.PathOf(item.MediaFolder, item.InputFile))
             ? item
             : null;
 
-    private async Task LoadItemImageAsync(Generation item)
+    private async Task LoadItemImageAsync(Job item)
     {
         var bytes = await File.ReadAllBytesAsync(Media.PathOf(item.MediaFolder, item.InputFile));
-        (_upload, _image, _fileName) = (bytes, ImageLoader.Load(new MemoryStream(bytes), Generations.Limits, item.InputFileName), item.InputFileName);
+        (_upload, _image, _fileName) = (bytes, ImageLoader.Load(new MemoryStream(bytes), Jobs.Limits, item.InputFileName), item.InputFileName);
         _inputPreview = DataUrl(_image, PreviewMaxSide);
     }
 
     private async Task UseImageAsync(byte[] file, string name)
     {
-        var image = await Generations.ReadImageAsync(new MemoryStream(file), name, CancellationToken.None);
+        var image = await Jobs.ReadImageAsync(new MemoryStream(file), name, CancellationToken.None);
         (_upload, _image, _fileName) = (file, image, name);
         _inputPreview = DataUrl(image, PreviewMaxSide);
     }

@@ -42,7 +42,7 @@ public sealed partial class Create : IDisposable
     private MudBlazor.MudForm? _settingsForm;
     private bool _revalidate = true;
 
-    [Inject] private GenerationService Generations { get; set; } = default!;
+    [Inject] private JobService Jobs { get; set; } = default!;
 
     /// <summary>The signed-in user (the app always cascades it; component tests without authentication act as the local user).</summary>
     [CascadingParameter] private Task<Microsoft.AspNetCore.Components.Authorization.AuthenticationState>? AuthenticationState { get; set; }
@@ -192,7 +192,7 @@ public sealed partial class Create : IDisposable
         var limit = Options.Value.MaxUploadBytes;
         if (file.Size > limit)
         {
-            _imageError = ImageLoader.TooLarge(GenerationService.DisplayName(file.Name), file.Size, Options.Value.ImageLimits()).Message;
+            _imageError = ImageLoader.TooLarge(JobService.DisplayName(file.Name), file.Size, Options.Value.ImageLimits()).Message;
             return;
         }
         try
@@ -203,7 +203,7 @@ public sealed partial class Create : IDisposable
             await stream.CopyToAsync(buffer);
             var bytes = buffer.ToArray();
             if (await OfferDroppedRecipeAsync(bytes, file.Name)) return;
-            await UseImageAsync(bytes, GenerationService.DisplayName(file.Name));
+            await UseImageAsync(bytes, JobService.DisplayName(file.Name));
             UpdateModelView();
         }
         catch (UserFacingException ex)
@@ -213,7 +213,7 @@ public sealed partial class Create : IDisposable
         }
         catch (IOException ex)
         {
-            _imageError = $"'{GenerationService.DisplayName(file.Name)}' could not be read from the browser: {ex.Message}";
+            _imageError = $"'{JobService.DisplayName(file.Name)}' could not be read from the browser: {ex.Message}";
         }
     }
 
@@ -261,7 +261,7 @@ public sealed partial class Create : IDisposable
         if (GenerateBlocker() is not null) return;
         if (!_form.SeedLocked) _form.Seed = SvdRecipe.RandomSeed();
         var recipe = _form.ToRecipe();
-        var queued = new List<SvdWeb.Gallery.Generation>();
+        var queued = new List<SvdWeb.Gallery.Job>();
         string? refusal = null;
         _submitting = true;
         try
@@ -270,7 +270,7 @@ public sealed partial class Create : IDisposable
             for (var i = 0; i < _count; i++)
             {
                 var variation = recipe with { Seed = recipe.Seed + i };
-                queued.Add(await Generations.SubmitAsync(new MemoryStream(_upload), _fileName ?? "image", variation, owner, CancellationToken.None, lowMemory: _form.LowMemory));
+                queued.Add(await Jobs.SubmitAsync(new MemoryStream(_upload), _fileName ?? "image", variation, owner, CancellationToken.None, lowMemory: _form.LowMemory));
             }
         }
         catch (UserFacingException ex)

@@ -66,7 +66,7 @@ public sealed class CreateForm
         return form;
     }
 
-    /// <summary>How the job runs, not what it makes, so not in <see cref="ToRecipe"/> (see Generation.LowMemory).</summary>
+    /// <summary>How the job runs, not what it makes, so not in <see cref="ToRecipe"/> (see Job.LowMemory).</summary>
     public bool LowMemory { get; set; }
 
     public static readonly (string Key, string Label, int Width, int Height)[] Presets =

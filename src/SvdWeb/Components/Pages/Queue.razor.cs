@@ -14,7 +14,7 @@ namespace SvdWeb.Components.Pages;
 
 /// <summary>
 /// Waiting and running jobs in the order workers will take them, with owners, progress and estimates. Owners and
-/// admins cancel; admins also move waiting jobs (front, unpin, up, down; the rules are on <see cref="GenerationQueue"/>).
+/// admins cancel; admins also move waiting jobs (front, unpin, up, down; the rules are on <see cref="JobQueue"/>).
 /// </summary>
 /// <remarks>
 /// The estimates are those of the last snapshot, which is taken on progress events only; between them (a slow step of a
@@ -29,7 +29,7 @@ public sealed partial class Queue
 
     [Inject] private JobProgressBroadcaster Broadcaster { get; set; } = default!;
 
-    [Inject] private GenerationService Generations { get; set; } = default!;
+    [Inject] private JobService Jobs { get; set; } = default!;
 
     [Inject] private IOptions<SvdWebOptions> Options { get; set; } = default!;
 
@@ -107,7 +107,7 @@ public sealed partial class Queue
         };
     }
 
-    private string ProgressText(Guid id) => Broadcaster.Latest(id) is { Status: GenerationStatus.Running } p
+    private string ProgressText(Guid id) => Broadcaster.Latest(id) is { Status: JobStatus.Running } p
         ? string.Create(CultureInfo.InvariantCulture, $"{p.Fraction * 100:F0}%{p.Stage switch
         {
             SvdStage.Denoising => $" · {SvdProgress.Counter(p.Stage, p.Step, p.TotalSteps)}",
@@ -127,7 +127,7 @@ public sealed partial class Queue
         var entry = _entries?.FirstOrDefault(e => e.Job.Id == id);
         var name = entry?.Job.InputFileName ?? "this job";
         // Cancelling throws away the job's place in line (and a running job's work so far): asked first, as Revoke is.
-        var running = entry?.Job.Status == GenerationStatus.Running;
+        var running = entry?.Job.Status == JobStatus.Running;
         var confirmed = await Dialogs.ShowMessageBoxAsync($"Cancel {name}?",
             running
                 ? "It is running: it stops within moments and makes no video. It stays in the gallery as cancelled, where Retry runs it again."
@@ -136,7 +136,7 @@ public sealed partial class Queue
         if (confirmed != true) return;
         try
         {
-            if (await Generations.CancelAsync(id, CancellationToken.None))
+            if (await Jobs.CancelAsync(id, CancellationToken.None))
                 Snackbar.Add(running ? $"Cancelled {name}: it stops within moments." : $"Cancelled {name}.", Severity.Success);
             else
                 Snackbar.Add($"{name} was not cancelled: it has already ended.", Severity.Warning);
@@ -150,11 +150,11 @@ public sealed partial class Queue
 
     /// <summary>
     /// Whether up (-1) or down (1) has a job to swap with: the entries are in planned order, and a move swaps within the
-    /// pinned jobs or within one owner's unpinned jobs (GenerationQueue's remarks).
+    /// pinned jobs or within one owner's unpinned jobs (JobQueue's remarks).
     /// </summary>
     private bool HasNeighbour(QueueEntry entry, int direction)
     {
-        var waiting = _entries!.Where(e => e.Job.Status == GenerationStatus.Queued).ToList();
+        var waiting = _entries!.Where(e => e.Job.Status == JobStatus.Queued).ToList();
         var index = waiting.FindIndex(e => e.Job.Id == entry.Job.Id);
         var pinned = entry.Job.PinRank is not null;
         for (var i = index + direction; i >= 0 && i < waiting.Count; i += direction)
@@ -169,7 +169,7 @@ public sealed partial class Queue
     {
         _refusal = AuthenticationState is not null && !Ownership.MayReorder((await AuthenticationState).User)
             ? Ownership.ReorderRefusal
-            : await Generations.MoveAsync(id, to, CancellationToken.None);
+            : await Jobs.MoveAsync(id, to, CancellationToken.None);
         await RefreshAsync();
     }
 

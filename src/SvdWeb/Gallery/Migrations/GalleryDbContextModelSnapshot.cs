@@ -287,7 +287,7 @@ namespace SvdWeb.Gallery.Migrations
                     b.ToTable("ApiTokens");
                 });
 
-            modelBuilder.Entity("SvdWeb.Gallery.Generation", b =>
+            modelBuilder.Entity("SvdWeb.Gallery.Job", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()

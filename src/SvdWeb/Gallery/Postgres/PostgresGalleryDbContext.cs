@@ -8,7 +8,7 @@ namespace SvdWeb.Gallery.Postgres;
 /// </summary>
 public sealed class PostgresGalleryDbContext(DbContextOptions<PostgresGalleryDbContext> options) : GalleryDbContext(options)
 {
-    /// <summary>The serve counter claims draw from (<c>Generation.ClaimSeq</c>): one number per claim, whichever host claims.</summary>
+    /// <summary>The serve counter claims draw from (<c>Job.ClaimSeq</c>): one number per claim, whichever host claims.</summary>
     public const string ClaimSequence = "ClaimSeq";
 
     protected override void OnModelCreating(ModelBuilder builder)

@@ -300,7 +300,7 @@ namespace SvdWeb.Gallery.Postgres.Migrations
                     b.ToTable("ApiTokens");
                 });
 
-            modelBuilder.Entity("SvdWeb.Gallery.Generation", b =>
+            modelBuilder.Entity("SvdWeb.Gallery.Job", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()

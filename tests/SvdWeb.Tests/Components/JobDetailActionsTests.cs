@@ -18,15 +18,15 @@ namespace SvdWeb.Tests.Components;
 /// The detail page's Regenerate and Retry on the real generation service when the action is refused: the reason is
 /// shown, the page keeps working, and the advice on a failed item names the action that works.
 /// </summary>
-public sealed class GenerationDetailActionsTests : RealServicesContext
+public sealed class JobDetailActionsTests : RealServicesContext
 {
     private IRenderedComponent<MudSnackbarProvider>? _snackbars;
 
     private IRenderedComponent<MudSnackbarProvider> Snackbars => _snackbars ?? throw new InvalidOperationException("Render the page first.");
 
-    private GenerationService Generations => Services.GetRequiredService<GenerationService>();
+    private JobService Jobs => Services.GetRequiredService<JobService>();
 
-    private IRenderedComponent<GenerationDetail> RenderDetail(Guid id)
+    private IRenderedComponent<JobDetail> RenderDetail(Guid id)
     {
         var user = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, "owner-1"), new Claim(ClaimTypes.Name, "owner")], "Test"));
         if (_snackbars is null)
@@ -36,26 +36,26 @@ public sealed class GenerationDetailActionsTests : RealServicesContext
         }
         var host = Render<CascadingValue<Task<AuthenticationState>>>(p => p
             .Add(c => c.Value, Task.FromResult(new AuthenticationState(user)))
-            .AddChildContent<GenerationDetail>(d => d.Add(c => c.Id, id)));
-        return host.FindComponent<GenerationDetail>();
+            .AddChildContent<JobDetail>(d => d.Add(c => c.Id, id)));
+        return host.FindComponent<JobDetail>();
     }
 
-    private async Task<Generation> SubmitAsync(CancellationToken ct)
+    private async Task<Job> SubmitAsync(CancellationToken ct)
     {
         await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
-        return await Generations.SubmitAsync(image, "owner.png", new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, Seed = 1 },
+        return await Jobs.SubmitAsync(image, "owner.png", new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, Seed = 1 },
             new JobOwner("owner-1", "owner"), ct);
     }
 
-    private async Task EndAsync(Guid id, GenerationStatus status, string error, CancellationToken ct, string? modelHash = null)
+    private async Task EndAsync(Guid id, JobStatus status, string error, CancellationToken ct, string? modelHash = null)
     {
         await using var db = await Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct);
-        var row = await db.Generations.SingleAsync(g => g.Id == id, ct);
+        var row = await db.Jobs.SingleAsync(g => g.Id == id, ct);
         row.Status = status;
         row.Error = error;
         row.FinishedUtc = DateTime.UtcNow;
         await db.SaveChangesAsync(ct);
-        if (modelHash is not null) await db.Generations.Where(g => g.Id == id).ExecuteUpdateAsync(set => set.SetProperty(g => g.ModelHash, modelHash), ct);
+        if (modelHash is not null) await db.Jobs.Where(g => g.Id == id).ExecuteUpdateAsync(set => set.SetProperty(g => g.ModelHash, modelHash), ct);
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class GenerationDetailActionsTests : RealServicesContext
     {
         var ct = Xunit.TestContext.Current.CancellationToken;
         var job = await SubmitAsync(ct);
-        await EndAsync(job.Id, GenerationStatus.Failed, "boom", ct);
+        await EndAsync(job.Id, JobStatus.Failed, "boom", ct);
         var page = RenderDetail(job.Id);
 
         Assert.Contains("new item", page.WaitForElement("#regenerate").GetAttribute("title"), StringComparison.Ordinal);
@@ -75,7 +75,7 @@ public sealed class GenerationDetailActionsTests : RealServicesContext
     {
         var ct = Xunit.TestContext.Current.CancellationToken;
         var job = await SubmitAsync(ct);
-        await EndAsync(job.Id, GenerationStatus.Failed, "boom", ct);
+        await EndAsync(job.Id, JobStatus.Failed, "boom", ct);
         File.Delete(Services.GetRequiredService<MediaStore>().PathOf(job.MediaFolder, job.InputFile));
         var page = RenderDetail(job.Id);
 
@@ -95,14 +95,14 @@ public sealed class GenerationDetailActionsTests : RealServicesContext
     {
         var ct = Xunit.TestContext.Current.CancellationToken;
         var job = await SubmitAsync(ct);
-        await EndAsync(job.Id, GenerationStatus.Failed, "the pack changed on disk after this job was queued. Regenerate the item to run it on the current pack.", ct,
+        await EndAsync(job.Id, JobStatus.Failed, "the pack changed on disk after this job was queued. Regenerate the item to run it on the current pack.", ct,
             modelHash: new string('0', 64));
         var page = RenderDetail(job.Id);
 
         await page.WaitForElement("#retry").ClickAsync(new());
 
         Snackbars.WaitForAssertion(() => Assert.Contains("Regenerate it instead", Snackbars.Markup, StringComparison.Ordinal));
-        Assert.Equal(GenerationStatus.Failed, (await Generations.FindAsync(job.Id, ct))!.Status);
+        Assert.Equal(JobStatus.Failed, (await Jobs.FindAsync(job.Id, ct))!.Status);
         // The item's advice agrees: Regenerate, not "Retry runs it again".
         Assert.DoesNotContain("Retry runs it again", page.Find("#detail-error").TextContent, StringComparison.Ordinal);
 
@@ -118,7 +118,7 @@ public sealed class GenerationDetailActionsTests : RealServicesContext
     {
         var ct = Xunit.TestContext.Current.CancellationToken;
         var job = await SubmitAsync(ct);
-        await EndAsync(job.Id, GenerationStatus.Interrupted, JobRunner.InterruptedMessage, ct);
+        await EndAsync(job.Id, JobStatus.Interrupted, JobRunner.InterruptedMessage, ct);
 
         var page = RenderDetail(job.Id);
 

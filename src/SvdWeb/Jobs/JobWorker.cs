@@ -11,7 +11,7 @@ namespace SvdWeb.Jobs;
 /// JobRunner records every outcome on the job's row, so only host shutdown ends this loop; an unexpected exception
 /// (the database restarting, say) is logged and the worker keeps serving.
 /// </summary>
-public sealed partial class GenerationWorker(string device, JobClaims claims, WorkerRegistry registry, QueueSignal signal, JobRunner runner, IOptions<SvdWebOptions> options, ILogger<GenerationWorker> logger) : BackgroundService
+public sealed partial class JobWorker(string device, JobClaims claims, WorkerRegistry registry, QueueSignal signal, JobRunner runner, IOptions<SvdWebOptions> options, ILogger<JobWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -54,7 +54,7 @@ public sealed partial class GenerationWorker(string device, JobClaims claims, Wo
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Generation worker for device {Device} started.")]
+        [LoggerMessage(1, LogLevel.Information, "Job worker for device {Device} started.")]
         public static partial void Started(ILogger logger, string device);
 
         [LoggerMessage(2, LogLevel.Error, "Job {JobId} failed unexpectedly; the worker goes on with the next job.")]

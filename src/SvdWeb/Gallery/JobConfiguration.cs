@@ -4,10 +4,12 @@ using SvdWeb.Inference;
 
 namespace SvdWeb.Gallery;
 
-internal sealed class GenerationConfiguration : IEntityTypeConfiguration<Generation>
+internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
 {
-    public void Configure(EntityTypeBuilder<Generation> builder)
+    public void Configure(EntityTypeBuilder<Job> builder)
     {
+        // The table kept the name it had before the code said "job": no migration.
+        builder.ToTable("Generations");
         builder.HasKey(g => g.Id);
         builder.HasIndex(g => g.CreatedUtc);
         builder.HasIndex(g => new { g.Status, g.CreatedUtc });
@@ -16,7 +18,7 @@ internal sealed class GenerationConfiguration : IEntityTypeConfiguration<Generat
         builder.Property(g => g.OwnerId).HasMaxLength(64).HasDefaultValue("local");
         builder.Property(g => g.OwnerName).HasMaxLength(256).HasDefaultValue("local");
         builder.Property(g => g.Status).HasConversion<string>().HasMaxLength(16);
-        // The recipe keeps the flat columns it had as properties of Generation: no migration, and the gallery's SQL reads the same.
+        // The recipe keeps the flat columns it had as properties of Job: no migration, and the gallery's SQL reads the same.
         builder.ComplexProperty(g => g.Recipe, recipe =>
         {
             recipe.Property(r => r.Height).HasColumnName(nameof(ResolvedRecipe.Height));

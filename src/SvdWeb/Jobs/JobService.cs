@@ -19,7 +19,7 @@ namespace SvdWeb.Jobs;
 /// a row with its input file; the Queued rows are the queue (QueueOrder, PinRank; see <see cref="QueuePlan"/>), which
 /// workers in any process claim from (<see cref="JobClaims"/>).
 /// </summary>
-public sealed partial class GenerationService(
+public sealed partial class JobService(
     IDbContextFactory<GalleryDbContext> dbFactory,
     QueueSignal signal,
     RunningJobs running,
@@ -32,7 +32,7 @@ public sealed partial class GenerationService(
     FfmpegStatus ffmpeg,
     IOptions<SvdWebOptions> options,
     TimeProvider time,
-    ILogger<GenerationService> logger)
+    ILogger<JobService> logger)
 {
     public const string InputFile = "input.png";
 
@@ -65,7 +65,7 @@ public sealed partial class GenerationService(
 
     /// <param name="lowMemory">The owner's "low memory" choice: run with every memory option the server allows (model CPU
     /// offload, forward chunking), whatever the estimate says; the frames are the same, the run slower.</param>
-    public async Task<Generation> SubmitAsync(Stream upload, string fileName, SvdRecipe recipe, JobOwner owner, CancellationToken ct, Guid? sourceId = null, bool lowMemory = false)
+    public async Task<Job> SubmitAsync(Stream upload, string fileName, SvdRecipe recipe, JobOwner owner, CancellationToken ct, Guid? sourceId = null, bool lowMemory = false)
     {
         // Before the upload is decoded: someone over a limit must not get to spend the server's memory on decoding.
         await EnsureAdmissibleAsync(owner, ct).ConfigureAwait(false);
@@ -89,9 +89,9 @@ public sealed partial class GenerationService(
 
     private async Task EnsureQueueRoomAsync(GalleryDbContext db, string ownerId, CancellationToken ct)
     {
-        var waiting = await db.Generations.CountAsync(g => g.Status == GenerationStatus.Queued, ct).ConfigureAwait(false);
+        var waiting = await db.Jobs.CountAsync(g => g.Status == JobStatus.Queued, ct).ConfigureAwait(false);
         if (waiting >= options.Value.MaxQueuedJobs) throw new QueueFullException(waiting);
-        var mine = await db.Generations.CountAsync(g => g.Status == GenerationStatus.Queued && g.OwnerId == ownerId, ct).ConfigureAwait(false);
+        var mine = await db.Jobs.CountAsync(g => g.Status == JobStatus.Queued && g.OwnerId == ownerId, ct).ConfigureAwait(false);
         if (mine >= options.Value.MaxQueuedJobsPerUser) throw new UserQueueLimitException(mine, options.Value.MaxQueuedJobsPerUser);
     }
 
@@ -116,7 +116,7 @@ public sealed partial class GenerationService(
 
     /// <summary>The same recipe and input again (a regenerate gives identical frames on the same pack and provider), with
     /// the source's "low memory" choice unless <paramref name="lowMemory"/> says otherwise.</summary>
-    public async Task<Generation> RegenerateAsync(Guid sourceId, JobOwner owner, CancellationToken ct, Func<SvdRecipe, SvdRecipe>? change = null, bool? lowMemory = null)
+    public async Task<Job> RegenerateAsync(Guid sourceId, JobOwner owner, CancellationToken ct, Func<SvdRecipe, SvdRecipe>? change = null, bool? lowMemory = null)
     {
         var source = await FindAsync(sourceId, ct).ConfigureAwait(false)
             ?? throw new SvdInputException("id", $"There is no gallery item {sourceId}.");
@@ -125,7 +125,7 @@ public sealed partial class GenerationService(
         return await EnqueueAsync(image, source.InputFileName, change is null ? recipe : change(recipe), owner, sourceId, lowMemory ?? source.LowMemory, ct).ConfigureAwait(false);
     }
 
-    private async Task<Generation> EnqueueAsync(RgbImage image, string displayName, SvdRecipe recipe, JobOwner owner, Guid? sourceId, bool lowMemory, CancellationToken ct)
+    private async Task<Job> EnqueueAsync(RgbImage image, string displayName, SvdRecipe recipe, JobOwner owner, Guid? sourceId, bool lowMemory, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(owner);
@@ -150,7 +150,7 @@ public sealed partial class GenerationService(
         }
     }
 
-    private async Task<Generation> AdmitAsync(Guid id, string folder, byte[] png, RgbImage image, string displayName, ModelPack pack, string hash,
+    private async Task<Job> AdmitAsync(Guid id, string folder, byte[] png, RgbImage image, string displayName, ModelPack pack, string hash,
         ResolvedRecipe resolved, JobOwner owner, Guid? sourceId, bool lowMemory, CancellationToken ct)
     {
         ffmpeg.EnsureAvailable();
@@ -169,12 +169,12 @@ public sealed partial class GenerationService(
             throw;
         }
         var order = await QueuePlan.NextOrderAsync(db, ct).ConfigureAwait(false);
-        var job = new Generation
+        var job = new Job
         {
             QueueOrder = order,
             Id = id,
             CreatedUtc = time.GetUtcNow().UtcDateTime,
-            Status = GenerationStatus.Queued,
+            Status = JobStatus.Queued,
             SourceId = sourceId,
             OwnerId = owner.Id,
             OwnerName = owner.Name,
@@ -189,7 +189,7 @@ public sealed partial class GenerationService(
             InputWidth = image.Width,
             InputHeight = image.Height,
         };
-        db.Generations.Add(job);
+        db.Jobs.Add(job);
         try
         {
             await db.SaveChangesAsync(ct).ConfigureAwait(false);
@@ -200,7 +200,7 @@ public sealed partial class GenerationService(
             throw;
         }
         signal.Pulse();
-        broadcaster.Publish(new JobProgress(id, GenerationStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
+        broadcaster.Publish(new JobProgress(id, JobStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
         Log.Queued(logger, id, pack.Name, job.Recipe.Seed);
         return job;
     }
@@ -217,8 +217,8 @@ public sealed partial class GenerationService(
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
-            var job = await db.Generations.FindAsync([id], ct).ConfigureAwait(false);
-            if (job is null || job.Status is not (GenerationStatus.Failed or GenerationStatus.Cancelled or GenerationStatus.Interrupted)) return false;
+            var job = await db.Jobs.FindAsync([id], ct).ConfigureAwait(false);
+            if (job is null || job.Status is not (JobStatus.Failed or JobStatus.Cancelled or JobStatus.Interrupted)) return false;
             ffmpeg.EnsureAvailable();
             var (pack, _) = CheckRecipe(job.ToRecipe(), job.InputWidth, job.InputHeight);
             // The worker refuses a job whose pack changed since it was queued; say so now, with what does work.
@@ -226,7 +226,7 @@ public sealed partial class GenerationService(
                 throw new ModelPackException(pack.Folder, $"the pack '{pack.Name}' changed on disk since this item was queued, so a retry would not reproduce its recipe. Regenerate it instead: a new item with the same settings on the current pack.");
             if (!requester.IsAdmin) await quota.EnsureAvailableAsync(new JobOwner(job.OwnerId, job.OwnerName), ct).ConfigureAwait(false);
             await EnsureQueueRoomAsync(db, job.OwnerId, ct).ConfigureAwait(false);
-            job.Status = GenerationStatus.Queued;
+            job.Status = JobStatus.Queued;
             job.Error = null;
             job.StartedUtc = job.FinishedUtc = null;
             job.QueueOrder = await QueuePlan.NextOrderAsync(db, ct).ConfigureAwait(false);
@@ -242,7 +242,7 @@ public sealed partial class GenerationService(
         {
             _admission.Release();
         }
-        broadcaster.Publish(new JobProgress(id, GenerationStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
+        broadcaster.Publish(new JobProgress(id, JobStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
         return true;
     }
 
@@ -250,26 +250,26 @@ public sealed partial class GenerationService(
     public async Task<bool> CancelAsync(Guid id, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var job = await db.Generations.FindAsync([id], ct).ConfigureAwait(false);
+        var job = await db.Jobs.FindAsync([id], ct).ConfigureAwait(false);
         if (job is null || job.IsFinished) return false;
-        if (job.Status == GenerationStatus.Queued)
+        if (job.Status == JobStatus.Queued)
         {
-            job.Status = GenerationStatus.Cancelled;
+            job.Status = JobStatus.Cancelled;
             job.Error = "Cancelled before it started.";
             job.FinishedUtc = time.GetUtcNow().UtcDateTime;
             await db.SaveChangesAsync(ct).ConfigureAwait(false);
-            broadcaster.Publish(new JobProgress(id, GenerationStatus.Cancelled, SvdStage.Preprocessing, 0, 1, 0, 0, 0, job.Error));
+            broadcaster.Publish(new JobProgress(id, JobStatus.Cancelled, SvdStage.Preprocessing, 0, 1, 0, 0, 0, job.Error));
             return true;
         }
         // Running: the worker records Cancelled when the pipeline stops (between ONNX runs or inside one). Here at once;
         // in another process when its heartbeat reads the flag.
-        var asked = await db.Generations.Where(g => g.Id == id && g.Status == GenerationStatus.Running)
+        var asked = await db.Jobs.Where(g => g.Id == id && g.Status == JobStatus.Running)
             .ExecuteUpdateAsync(set => set.SetProperty(g => g.CancelRequested, true), ct).ConfigureAwait(false) > 0;
         return running.Cancel(id) || asked;
     }
 
     /// <summary>
-    /// An admin's move of a waiting job (<see cref="QueueMove"/>; the rules are on <see cref="GenerationQueue"/>). The
+    /// An admin's move of a waiting job (<see cref="QueueMove"/>; the rules are on <see cref="JobQueue"/>). The
     /// caller checks that the user is an admin. The new places are stored, so the order survives a restart.
     /// </summary>
     /// <returns>null when it moved (or already was at the front); otherwise why not, for a 409 or the page's alert.</returns>
@@ -279,9 +279,9 @@ public sealed partial class GenerationService(
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
-            var job = await db.Generations.AsNoTracking().FirstOrDefaultAsync(g => g.Id == id, ct).ConfigureAwait(false);
+            var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(g => g.Id == id, ct).ConfigureAwait(false);
             if (job is null) return $"There is no job {id}.";
-            if (job.Status != GenerationStatus.Queued)
+            if (job.Status != JobStatus.Queued)
                 return $"Job {id} is {job.Status}; only a waiting job can be moved.";
             var result = (await QueuePlan.LoadAsync(db, ct).ConfigureAwait(false)).Move(id, to);
             if (result.Refusal is not null) return result.Refusal;
@@ -290,13 +290,13 @@ public sealed partial class GenerationService(
             foreach (var place in result.Changed)
             {
                 await (place.Pinned
-                    ? db.Generations.Where(g => g.Id == place.JobId).ExecuteUpdateAsync(set => set.SetProperty(g => g.PinRank, place.Rank), CancellationToken.None)
-                    : db.Generations.Where(g => g.Id == place.JobId).ExecuteUpdateAsync(set => set
+                    ? db.Jobs.Where(g => g.Id == place.JobId).ExecuteUpdateAsync(set => set.SetProperty(g => g.PinRank, place.Rank), CancellationToken.None)
+                    : db.Jobs.Where(g => g.Id == place.JobId).ExecuteUpdateAsync(set => set
                         .SetProperty(g => g.QueueOrder, place.Rank).SetProperty(g => g.PinRank, (long?)null), CancellationToken.None)).ConfigureAwait(false);
             }
             Log.Moved(logger, id, to);
             // Queue pages refresh on any progress message.
-            broadcaster.Publish(new JobProgress(id, GenerationStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
+            broadcaster.Publish(new JobProgress(id, JobStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
             return null;
         }
         finally
@@ -309,11 +309,11 @@ public sealed partial class GenerationService(
     public async Task<bool> SetPrivateAsync(Guid id, bool isPrivate, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var changed = await db.Generations.Where(g => g.Id == id)
+        var changed = await db.Jobs.Where(g => g.Id == id)
             .ExecuteUpdateAsync(set => set.SetProperty(g => g.IsPrivate, isPrivate), ct).ConfigureAwait(false);
         if (changed == 0) return false;
         // Followers on the hub were checked when they followed; whoever may not see the item now stops receiving it.
-        if (isPrivate && await db.Generations.AsNoTracking().FirstOrDefaultAsync(g => g.Id == id, ct).ConfigureAwait(false) is { } job)
+        if (isPrivate && await db.Jobs.AsNoTracking().FirstOrDefaultAsync(g => g.Id == id, ct).ConfigureAwait(false) is { } job)
             await followers.RecheckAsync(job).ConfigureAwait(false);
         // Pages showing the item (the detail page and its live progress) check again too.
         broadcaster.PublishVisibilityChanged(id);
@@ -324,9 +324,9 @@ public sealed partial class GenerationService(
     public async Task<bool> DeleteAsync(Guid id, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var job = await db.Generations.FindAsync([id], ct).ConfigureAwait(false);
+        var job = await db.Jobs.FindAsync([id], ct).ConfigureAwait(false);
         if (job is null) return false;
-        db.Generations.Remove(job);
+        db.Jobs.Remove(job);
         try
         {
             await db.SaveChangesAsync(ct).ConfigureAwait(false);
@@ -344,10 +344,10 @@ public sealed partial class GenerationService(
         return true;
     }
 
-    public async Task<Generation?> FindAsync(Guid id, CancellationToken ct)
+    public async Task<Job?> FindAsync(Guid id, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        return await db.Generations.AsNoTracking().FirstOrDefaultAsync(g => g.Id == id, ct).ConfigureAwait(false);
+        return await db.Jobs.AsNoTracking().FirstOrDefaultAsync(g => g.Id == id, ct).ConfigureAwait(false);
     }
 
     /// <summary>The upload's name without any folder part: shown to people, never used as a path.</summary>
@@ -363,7 +363,7 @@ public sealed partial class GenerationService(
         [LoggerMessage(1, LogLevel.Information, "Job {JobId} queued on {Pack}, seed {Seed}.")]
         public static partial void Queued(ILogger logger, Guid jobId, string pack, long seed);
 
-        [LoggerMessage(2, LogLevel.Information, "Generation {JobId} deleted with its files.")]
+        [LoggerMessage(2, LogLevel.Information, "Job {JobId} deleted with its files.")]
         public static partial void Deleted(ILogger logger, Guid jobId);
 
         [LoggerMessage(3, LogLevel.Information, "Job {JobId} moved in the queue: {Move}.")]

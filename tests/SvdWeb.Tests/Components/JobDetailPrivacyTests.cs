@@ -12,11 +12,11 @@ using SvdWeb.TestSupport;
 namespace SvdWeb.Tests.Components;
 
 /// <summary>The detail page's Private switch and what others see, on the real generation service (no worker runs).</summary>
-public sealed class GenerationDetailPrivacyTests : RealServicesContext
+public sealed class JobDetailPrivacyTests : RealServicesContext
 {
     private bool _providers;
 
-    private IRenderedComponent<GenerationDetail> RenderDetail(Guid id, string userId, bool admin = false)
+    private IRenderedComponent<JobDetail> RenderDetail(Guid id, string userId, bool admin = false)
     {
         Claim[] claims = [new Claim(ClaimTypes.NameIdentifier, userId), new Claim(ClaimTypes.Name, userId)];
         var user = new ClaimsPrincipal(new ClaimsIdentity(admin ? [.. claims, new Claim(ClaimTypes.Role, SvdWeb.Accounts.Roles.Admin)] : claims, "Test"));
@@ -28,15 +28,15 @@ public sealed class GenerationDetailPrivacyTests : RealServicesContext
         }
         var host = Render<CascadingValue<Task<AuthenticationState>>>(p => p
             .Add(c => c.Value, Task.FromResult(new AuthenticationState(user)))
-            .AddChildContent<GenerationDetail>(d => d.Add(c => c.Id, id)));
-        return host.FindComponent<GenerationDetail>();
+            .AddChildContent<JobDetail>(d => d.Add(c => c.Id, id)));
+        return host.FindComponent<JobDetail>();
     }
 
     [Fact]
     public async Task PrivateSwitch_OwnerTurnsOn_StoredAndHiddenFromOthers()
     {
         var ct = Xunit.TestContext.Current.CancellationToken;
-        var generations = Services.GetRequiredService<GenerationService>();
+        var generations = Services.GetRequiredService<JobService>();
         await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
         var job = await generations.SubmitAsync(image, "owner.png", new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, Seed = 1 },
             new JobOwner("owner-1", "owner"), ct);
@@ -55,7 +55,7 @@ public sealed class GenerationDetailPrivacyTests : RealServicesContext
     public async Task MadePrivateWhileOpen_OtherUsersPageDropsItAndItsProgressOwnersKeepsIt()
     {
         var ct = Xunit.TestContext.Current.CancellationToken;
-        var generations = Services.GetRequiredService<GenerationService>();
+        var generations = Services.GetRequiredService<JobService>();
         await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
         var job = await generations.SubmitAsync(image, "a.png", new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, Seed = 1 },
             new JobOwner("alice-id", "alice"), ct);
@@ -75,7 +75,7 @@ public sealed class GenerationDetailPrivacyTests : RealServicesContext
     public async Task Controls_OtherUser_NoneOwnerAndAdminSeeThem()
     {
         var ct = Xunit.TestContext.Current.CancellationToken;
-        var generations = Services.GetRequiredService<GenerationService>();
+        var generations = Services.GetRequiredService<JobService>();
         await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
         var job = await generations.SubmitAsync(image, "a.png", new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, Seed = 1 },
             new JobOwner("alice-id", "alice"), ct);

@@ -1,7 +1,7 @@
 namespace SvdWeb.Gallery;
 
 /// <summary>Where a generation is in its life. Stored as text so the database reads well in sqlite3.</summary>
-public enum GenerationStatus
+public enum JobStatus
 {
     Queued,
     Running,

@@ -7,7 +7,7 @@ namespace SvdWeb.Gallery;
 /// column (<see cref="Recipe"/>), so the gallery can sort and filter on it and regenerating is copying one row. Media files live under the
 /// data folder in <see cref="MediaFolder"/> (relative), named by the app, never by the user.
 /// </summary>
-public sealed class Generation
+public sealed class Job
 {
     public Guid Id { get; init; }
 
@@ -17,7 +17,7 @@ public sealed class Generation
 
     public DateTime? FinishedUtc { get; set; }
 
-    public GenerationStatus Status { get; set; }
+    public JobStatus Status { get; set; }
 
     /// <summary>The message the user saw when it failed, was cancelled or interrupted.</summary>
     public string? Error { get; set; }
@@ -70,7 +70,7 @@ public sealed class Generation
     public required string ModelHash { get; init; }
 
     /// <summary>Every setting that shaped the video, resolved against the pack when it was queued; a column each (the
-    /// gallery sorts and filters on them), mapped in <see cref="GenerationConfiguration"/>.</summary>
+    /// gallery sorts and filters on them), mapped in <see cref="JobConfiguration"/>.</summary>
     public required ResolvedRecipe Recipe { get; init; }
 
     /// <summary>
@@ -115,5 +115,5 @@ public sealed class Generation
     /// <summary>What every file of this item carries: its recipe as the API returns it, the pack's hash and the item's id.</summary>
     public RecipeStamp ToRecipeStamp() => new(ToRecipe(), ModelHash, Id);
 
-    public bool IsFinished => Status is GenerationStatus.Succeeded or GenerationStatus.Failed or GenerationStatus.Cancelled or GenerationStatus.Interrupted;
+    public bool IsFinished => Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled or JobStatus.Interrupted;
 }

@@ -1,6 +1,6 @@
 namespace SvdWeb.Components.Pages;
 
-public sealed partial class GenerationDetail
+public sealed partial class JobDetail
 {
     private static partial class Log
     {

@@ -23,7 +23,7 @@ namespace SvdWeb.Jobs;
 /// changes whose turn comes first. A swap among the pinned jobs keeps the slots' pin ranks instead, and each job its
 /// order number, so an unpinned job still returns to its own place.
 /// </remarks>
-public sealed class GenerationQueue
+public sealed class JobQueue
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, OwnerLine> _lines = new(StringComparer.Ordinal);
@@ -36,7 +36,7 @@ public sealed class GenerationQueue
     private long _serves;
 
     /// <summary>
-    /// The order number for a job about to be stored as Queued (<c>Generation.QueueOrder</c>): after every job queued
+    /// The order number for a job about to be stored as Queued (<c>Job.QueueOrder</c>): after every job queued
     /// so far, including those restored from the database.
     /// </summary>
     public long NextOrder()
@@ -246,7 +246,7 @@ public sealed class GenerationQueue
     }
 
     /// <summary>
-    /// A waiting job with its order number in its owner's line (<c>Generation.QueueOrder</c>, kept while pinned) and,
+    /// A waiting job with its order number in its owner's line (<c>Job.QueueOrder</c>, kept while pinned) and,
     /// among the pinned jobs, its pin rank.
     /// </summary>
     private readonly record struct Slot(Guid JobId, string Owner, long Order, long? PinRank = null)

@@ -11,18 +11,18 @@ using SvdWeb.TestSupport;
 namespace SvdWeb.Tests.Components;
 
 /// <summary>The detail page's recipe table: halfRandn with what it means, and Created as the shared LocalTime.</summary>
-public sealed class GenerationDetailRecipeTests : RealServicesContext
+public sealed class JobDetailRecipeTests : RealServicesContext
 {
     [Fact]
     public async Task Facts_HalfRandnNew_NamedWithTorchVersionAndExplained_CreatedIsLocalTime()
     {
         var ct = Xunit.TestContext.Current.CancellationToken;
         await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
-        var job = await Services.GetRequiredService<GenerationService>().SubmitAsync(image, "a.png",
+        var job = await Services.GetRequiredService<JobService>().SubmitAsync(image, "a.png",
             new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, Seed = 1, HalfRandn = HalfRandnMode.New }, JobOwner.Local, ct);
         Render<MudPopoverProvider>();
 
-        var page = Render<GenerationDetail>(p => p.Add(c => c.Id, job.Id));
+        var page = Render<JobDetail>(p => p.Add(c => c.Id, job.Id));
 
         var fact = page.WaitForElement("[data-fact='halfRandn']");
         Assert.StartsWith("new (torch ≥ 2.12)", fact.TextContent, StringComparison.Ordinal);

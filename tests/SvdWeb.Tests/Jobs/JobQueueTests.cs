@@ -3,7 +3,7 @@ using SvdWeb.Jobs;
 namespace SvdWeb.Tests.Jobs;
 
 /// <summary>The round-robin order on its own: no host, no worker, only the queue.</summary>
-public sealed class GenerationQueueTests
+public sealed class JobQueueTests
 {
     private static readonly Guid[] Ids = Enumerable.Range(1, 8).Select(i => new Guid(i, 0, 0, new byte[8])).ToArray();
 
@@ -11,7 +11,7 @@ public sealed class GenerationQueueTests
     public async Task DequeueAsync_OneOwnerManyJobsOtherOwnerOne_AlternatesOwners()
     {
         var ct = TestContext.Current.CancellationToken;
-        var queue = new GenerationQueue();
+        var queue = new JobQueue();
         foreach (var id in Ids[..4]) queue.Enqueue(id, "a");
         queue.Enqueue(Ids[4], "b");
 
@@ -24,7 +24,7 @@ public sealed class GenerationQueueTests
     [Fact]
     public void PlannedOrder_ThreeOwners_MatchesRoundRobin()
     {
-        var queue = new GenerationQueue();
+        var queue = new JobQueue();
         queue.Enqueue(Ids[0], "a");
         queue.Enqueue(Ids[1], "a");
         queue.Enqueue(Ids[2], "b");
@@ -38,7 +38,7 @@ public sealed class GenerationQueueTests
     public async Task Remove_WaitingJob_NeverHandedOut()
     {
         var ct = TestContext.Current.CancellationToken;
-        var queue = new GenerationQueue();
+        var queue = new JobQueue();
         queue.Enqueue(Ids[0], "a");
         queue.Enqueue(Ids[1], "a");
 
@@ -53,7 +53,7 @@ public sealed class GenerationQueueTests
     public async Task RestoreServedOrder_OwnerServedLast_WaitsForTheOthers()
     {
         var ct = TestContext.Current.CancellationToken;
-        var queue = new GenerationQueue();
+        var queue = new JobQueue();
         queue.RestoreServedOrder(["b", "a"]);
         queue.Enqueue(Ids[0], "a");
         queue.Enqueue(Ids[1], "b");
@@ -66,7 +66,7 @@ public sealed class GenerationQueueTests
     public async Task Move_FrontOtherOwnersLastJob_RunsNextAndCountsAsOwnersTurn()
     {
         var ct = TestContext.Current.CancellationToken;
-        var queue = new GenerationQueue();
+        var queue = new JobQueue();
         queue.Enqueue(Ids[0], "a");
         queue.Enqueue(Ids[1], "b");
         queue.Enqueue(Ids[2], "a");
@@ -86,7 +86,7 @@ public sealed class GenerationQueueTests
     [Fact]
     public void Move_FrontTwice_LatestPinnedRunsFirstAndUpSwapsPinned()
     {
-        var queue = new GenerationQueue();
+        var queue = new JobQueue();
         foreach (var (id, owner) in new[] { (Ids[0], "a"), (Ids[1], "a"), (Ids[2], "b"), (Ids[3], "c") }) queue.Enqueue(id, owner);
 
         queue.Move(Ids[1], QueueMove.Front);
@@ -103,7 +103,7 @@ public sealed class GenerationQueueTests
     [Fact]
     public void Move_UpWithinOwnersLine_SwapsOnlyThatOwnersJobsAndKeepsTurns()
     {
-        var queue = new GenerationQueue();
+        var queue = new JobQueue();
         queue.Enqueue(Ids[0], "a", order: 1);
         queue.Enqueue(Ids[1], "b", order: 2);
         queue.Enqueue(Ids[2], "a", order: 3);
@@ -122,7 +122,7 @@ public sealed class GenerationQueueTests
     [Fact]
     public void Move_FirstOfLineUpOrNotWaiting_RefusedWithReasonNothingChanged()
     {
-        var queue = new GenerationQueue();
+        var queue = new JobQueue();
         queue.Enqueue(Ids[0], "a");
         queue.Enqueue(Ids[1], "b");
 
@@ -140,7 +140,7 @@ public sealed class GenerationQueueTests
     [Fact]
     public void Move_UnpinAfterFront_BackAtOriginalPlaceInOwnersLine()
     {
-        var queue = new GenerationQueue();
+        var queue = new JobQueue();
         queue.Enqueue(Ids[0], "a", order: 1);
         queue.Enqueue(Ids[1], "a", order: 2);
         queue.Enqueue(Ids[2], "b", order: 3);
@@ -161,7 +161,7 @@ public sealed class GenerationQueueTests
     [Fact]
     public void Move_UnpinOneOfThreePinnedAfterSwap_OthersKeepPinnedOrderJobKeepsItsOrderNumber()
     {
-        var queue = new GenerationQueue();
+        var queue = new JobQueue();
         queue.Enqueue(Ids[0], "a", order: 1);
         queue.Enqueue(Ids[1], "a", order: 2);
         queue.Enqueue(Ids[2], "b", order: 3);
@@ -185,7 +185,7 @@ public sealed class GenerationQueueTests
     [Fact]
     public void Move_UnpinStoredPinAfterRestart_BackAtStoredOrder()
     {
-        var queue = new GenerationQueue();
+        var queue = new JobQueue();
         // As startup recovery enqueues a row pinned before the restart: its QueueOrder came back with it.
         queue.Enqueue(Ids[0], "a", order: 6);
         queue.Enqueue(Ids[1], "a", order: 5, pinRank: -1);
@@ -201,7 +201,7 @@ public sealed class GenerationQueueTests
     [Fact]
     public void Move_UnpinJobNotPinnedOrNotWaiting_RefusedWithReasonNothingChanged()
     {
-        var queue = new GenerationQueue();
+        var queue = new JobQueue();
         queue.Enqueue(Ids[0], "a");
         queue.Enqueue(Ids[1], "b");
         queue.Move(Ids[1], QueueMove.Front);
@@ -219,7 +219,7 @@ public sealed class GenerationQueueTests
     public async Task Enqueue_StoredPlacesInAnyOrder_RestoresLinesAndPins()
     {
         var ct = TestContext.Current.CancellationToken;
-        var queue = new GenerationQueue();
+        var queue = new JobQueue();
         // As startup recovery does after a restart: stored QueueOrder and PinRank, rows in any order.
         queue.Enqueue(Ids[2], "a", order: 7);
         queue.Enqueue(Ids[0], "a", order: 5);
