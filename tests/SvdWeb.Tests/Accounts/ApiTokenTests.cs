@@ -17,7 +17,10 @@ namespace SvdWeb.Tests.Accounts;
 /// <summary>Personal access tokens on the real host and SQLite file: made by the service, sent as a bearer header.</summary>
 public sealed class ApiTokenTests : IDisposable
 {
-    private readonly SvdWebFactory _factory = new();
+    private readonly MovableClock _clock = new();
+    private readonly SvdWebFactory _factory;
+
+    public ApiTokenTests() => _factory = new(services: s => s.AddSingleton<TimeProvider>(_clock));
 
     private AccountService Accounts => _factory.Services.GetRequiredService<AccountService>();
 
@@ -144,7 +147,8 @@ public sealed class ApiTokenTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/gallery", ct)).StatusCode);
         var first = Assert.Single(await Tokens.ListAsync(aliceId, ct)).LastUsedUtc;
-        await Task.Delay(20, ct); // a later write would change the stored time
+        // Half the minute later: a second write would store the moved time.
+        _clock.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/gallery", ct)).StatusCode);
         var second = Assert.Single(await Tokens.ListAsync(aliceId, ct)).LastUsedUtc;
 

@@ -13,6 +13,7 @@ internal sealed class ServerProcess : IDisposable
 {
     private readonly Process _process;
     private readonly List<string> _output = [];
+    private readonly List<(string Text, TaskCompletionSource Seen)> _awaited = [];
 
     private ServerProcess(Process process, Uri address)
     {
@@ -40,6 +41,20 @@ internal sealed class ServerProcess : IDisposable
     public string Output
     {
         get { lock (_output) return string.Join('\n', _output); }
+    }
+
+    /// <summary>Until a line of the app's output contains <paramref name="text"/>; fails with the output if the app exits first or a minute passes.</summary>
+    public async Task WaitForOutputAsync(string text, CancellationToken ct)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_output)
+        {
+            if (_output.Any(l => l.Contains(text, StringComparison.Ordinal))) return;
+            _awaited.Add((text, seen));
+        }
+        var exited = _process.WaitForExitAsync(ct);
+        var ended = await Task.WhenAny(seen.Task, exited).WaitAsync(TimeSpan.FromMinutes(1), ct);
+        Assert.True(ended == seen.Task, $"The app {(exited.IsCompleted ? "exited" : "ran")} without printing \"{text}\":\n{Output}");
     }
 
     public static async Task<ServerProcess> StartAsync(string dataFolder, CancellationToken ct, string? path = null) =>
@@ -92,7 +107,12 @@ internal sealed class ServerProcess : IDisposable
         void Collect(string? line)
         {
             if (line is null) return;
-            lock (server._output) server._output.Add(line);
+            lock (server._output)
+            {
+                server._output.Add(line);
+                foreach (var (text, seen) in server._awaited)
+                    if (line.Contains(text, StringComparison.Ordinal)) seen.TrySetResult();
+            }
             if (line.Contains("Now listening on", StringComparison.Ordinal)) listening.TrySetResult();
         }
         process.OutputDataReceived += (_, e) => Collect(e.Data);

@@ -43,12 +43,7 @@ public sealed class ExposureGuardTests : IDisposable
 
         // ExposureGuard checks on ApplicationStarted. Its callback was registered after the console lifetime's, and
         // those run last-registered first, so once "Application started" is printed the check has been made.
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (!server.Output.Contains("Application started", StringComparison.Ordinal) && !server.HasExited)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The app never said it started:\n" + server.Output);
-            await Task.Delay(50, ct);
-        }
+        await server.WaitForOutputAsync("Application started", ct);
         var login = await client.GetStringAsync("/login", ct);
         var gallery = await client.GetAsync("/api/gallery", ct);
 

@@ -88,12 +88,7 @@ public sealed class PostgresWorkerProcessTests(PostgresServer server) : IAsyncDi
         var recipe = new SvdRecipe { Height = 128, Width = 256, NumFrames = 6, NumInferenceSteps = 25, DecodeChunkSize = 3, Seed = 11 };
         var killed = await SubmitAsync(web, Alice, recipe, ct);
         var first = await WorkerAsync(ct);
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while ((await QueueRows.GetAsync(web, killed, ct)).Status != JobStatus.Running)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The first worker never claimed the job.");
-            await Task.Delay(50, ct);
-        }
+        await ProgressWaits.UntilStatusAsync(web, killed, JobStatus.Running, ct);
         // Its progress reaches this web node through the PostgreSQL relay.
         await ProgressWaits.UntilDenoisedAsync(web.GetRequiredService<JobProgressBroadcaster>(), killed, 1, ct);
         Assert.False((await QueueRows.GetAsync(web, killed, ct)).IsFinished, "The job ended before the worker could be killed; make it slower.");
