@@ -6,7 +6,7 @@ namespace SvdWeb.Cli.Backup;
 /// What DATA/media holds against the rows of a backup: every file of a row's folder with its size and SHA-256, the
 /// files a row needs but lacks, and the folders and loose files no row owns. The app may be writing while this runs:
 /// its temporary files are skipped, a file deleted mid-scan simply is not listed (and counts as missing if a row needs
-/// it), and a generation created after the database copy shows up as an orphan.
+/// it), and a job created after the database copy shows up as an orphan.
 /// </summary>
 internal sealed class MediaInventory
 {
@@ -58,7 +58,7 @@ internal sealed class MediaInventory
                 var name = Path.GetFileName(folder);
                 if (!rowFolders.Contains(name))
                 {
-                    // A folder holding only temporary files is a generation being created (its input is written
+                    // A folder holding only temporary files is a job being created (its input is written
                     // before its row) or a crash's leftovers that startup recovery removes: neither is an orphan.
                     var contents = EnumerateFilesOrNone(folder);
                     if (contents.Count == 0 || contents.Any(f => !IsTemporary(f))) orphans.Add($"{RelativeFolder(name)}/");
@@ -104,7 +104,7 @@ internal sealed class MediaInventory
         }
         catch (DirectoryNotFoundException)
         {
-            return [];   // deleted with its generation while the backup ran
+            return [];   // deleted with its job while the backup ran
         }
     }
 

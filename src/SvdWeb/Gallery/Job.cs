@@ -3,7 +3,7 @@ using SvdWeb.Inference;
 namespace SvdWeb.Gallery;
 
 /// <summary>
-/// One generation: a job while it waits and runs, then a gallery item. Every setting that shapes the video has its own
+/// One job: queued, running, then an item of the gallery. Every setting that shapes the video has its own
 /// column (<see cref="Recipe"/>), so the gallery can sort and filter on it and regenerating is copying one row. Media files live under the
 /// data folder in <see cref="MediaFolder"/> (relative), named by the app, never by the user.
 /// </summary>
@@ -61,7 +61,7 @@ public sealed class Job
     /// <summary>Set by a cancel on any web node; the worker that runs the job sees it with its next heartbeat.</summary>
     public bool CancelRequested { get; set; }
 
-    /// <summary>The generation this one regenerates or remixes, if any.</summary>
+    /// <summary>The job this one regenerates or remixes, if any.</summary>
     public Guid? SourceId { get; init; }
 
     public required string ModelName { get; init; }

@@ -1,6 +1,6 @@
 namespace SvdWeb.Gallery;
 
-/// <summary>Where a generation is in its life. Stored as text so the database reads well in sqlite3.</summary>
+/// <summary>Where a job is in its life. Stored as text so the database reads well in sqlite3.</summary>
 public enum JobStatus
 {
     Queued,

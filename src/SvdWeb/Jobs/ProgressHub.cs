@@ -13,7 +13,7 @@ namespace SvdWeb.Jobs;
 /// Scripts may connect with their API token: <c>Authorization: Bearer svdw_…</c> on negotiate and HTTP transports, and
 /// the <c>access_token</c> query parameter on the WebSocket request (SignalR clients' AccessTokenProvider does both).
 /// </summary>
-public sealed class ProgressHub(JobProgressBroadcaster broadcaster, JobService generations, ProgressFollowers followers) : Hub
+public sealed class ProgressHub(JobProgressBroadcaster broadcaster, JobService jobs, ProgressFollowers followers) : Hub
 {
     public const string Path = "/hubs/progress";
     public const string ProgressMethod = "progress";
@@ -22,7 +22,7 @@ public sealed class ProgressHub(JobProgressBroadcaster broadcaster, JobService g
 
     public async Task Follow(Guid jobId)
     {
-        if (await generations.FindAsync(jobId, Context.ConnectionAborted).ConfigureAwait(false) is { } job
+        if (await jobs.FindAsync(jobId, Context.ConnectionAborted).ConfigureAwait(false) is { } job
             && (Context.User is not { } user || !Ownership.MaySee(user, job)))
             throw new HubException($"There is no job {jobId}.");
         await Groups.AddToGroupAsync(Context.ConnectionId, Group(jobId)).ConfigureAwait(false);

@@ -4,7 +4,7 @@ using SvdWeb.Options;
 namespace SvdWeb.Storage;
 
 /// <summary>
-/// The media files of every generation, under DataFolder/media/{id}/ with names the app chooses (input.png,
+/// The media files of every job, under DataFolder/media/{id}/ with names the app chooses (input.png,
 /// video_0.mp4, frames_0.zip, thumb.png, preview.gif). Writes go to a temporary name in the same folder and are moved
 /// into place, so a crash or a full disk never leaves a half file where the gallery would show it; temporary names
 /// start with "." and contain ".tmp" so startup recovery can remove leftovers.
@@ -101,7 +101,7 @@ public sealed class MediaStore
         return removed;
     }
 
-    /// <summary>The files a generation in this state must have: its input, and once it succeeded, every output.</summary>
+    /// <summary>The files a job in this state must have: its input, and once it succeeded, every output.</summary>
     public static IEnumerable<string> ExpectedFiles(Gallery.Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -116,7 +116,7 @@ public sealed class MediaStore
         yield return PreviewFile;
     }
 
-    /// <summary>The expected files of a generation that are not on disk.</summary>
+    /// <summary>The expected files of a job that are not on disk.</summary>
     public IReadOnlyList<string> MissingFiles(Gallery.Job job) =>
         [.. ExpectedFiles(job).Where(file => !File.Exists(PathOf(job.MediaFolder, file)))];
 

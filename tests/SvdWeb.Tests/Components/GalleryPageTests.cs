@@ -115,7 +115,7 @@ public sealed class GalleryPageTests : RealServicesContext
         }
         page.Find("#delete-selected").Click();
         var dialogs = _dialogs!;
-        dialogs.WaitForAssertion(() => Assert.Contains("Delete 2 generation(s)?", dialogs.Markup, StringComparison.Ordinal));
+        dialogs.WaitForAssertion(() => Assert.Contains("Delete 2 job(s)?", dialogs.Markup, StringComparison.Ordinal));
         dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Delete").Click();
 
         page.WaitForAssertion(() => Assert.Equal([theirs.Id.ToString()], Shown(page)));
