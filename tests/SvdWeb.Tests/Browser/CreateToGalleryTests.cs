@@ -54,9 +54,9 @@ public sealed class CreateToGalleryTests : BrowserTest
         await Browser.WaitForInteractiveAsync();
         await Expect(page.Locator("#progress-stage")).ToHaveTextAsync("Waiting in the queue");
         await Expect(page.Locator("#queue-position")).ToContainTextAsync("Position 1 in the queue");
-        await RecordStagesAsync(page);
+        await StageRecorder.StartAsync(page);
         (await api.PostAsync($"/api/jobs/{blockerId}/cancel", null, ct)).EnsureSuccessStatusCode();
-        var stages = await WaitForVideoAsync(page, firstId);
+        var stages = await StageRecorder.UntilVideoAsync(page, firstId);
         Assert.True(stages.Count(s => s.StartsWith("Denoising step", StringComparison.Ordinal)) >= 2,
             "Progress did not visibly advance; saw: " + string.Join(" | ", stages));
         await AssertPlaysAsync(page);
@@ -74,7 +74,7 @@ public sealed class CreateToGalleryTests : BrowserTest
         await page.Locator("#regenerate").ClickAsync();
         await page.WaitForURLAsync(url => !url.EndsWith(firstId.ToString(), StringComparison.Ordinal));
         var secondId = Guid.Parse(page.Url[^36..]);
-        await WaitForVideoAsync(page, secondId);
+        await StageRecorder.UntilVideoAsync(page, secondId);
         await Expect(page.Locator("[data-fact='Seed']")).ToHaveTextAsync("777");
 
         var first = await FramesAsync(api, firstId);
@@ -88,33 +88,6 @@ public sealed class CreateToGalleryTests : BrowserTest
         await Browser.GotoAsync(new Uri(Root, "/models"));
         await Expect(page.Locator("[data-pack='tiny-svd']")).ToContainTextAsync("valid");
         await Browser.ScreenshotAsync("models");
-    }
-
-    /// <summary>
-    /// Records every text the stage line takes, in the browser itself (a MutationObserver), so what the test sees does
-    /// not depend on how fast it can poll a loaded machine. Install before the job starts.
-    /// </summary>
-    private static Task RecordStagesAsync(IPage page) => page.EvaluateAsync("""
-        () => {
-          window.svdwebStages = [];
-          const record = () => {
-            const text = document.querySelector('#progress-stage')?.textContent?.trim();
-            const seen = window.svdwebStages;
-            if (text && seen[seen.length - 1] !== text) seen.push(text);
-          };
-          new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true });
-          record();
-        }
-        """);
-
-    /// <summary>Waits until this job's page (not the one navigated from) shows its player; returns the recorded stages.</summary>
-    private static async Task<List<string>> WaitForVideoAsync(IPage page, Guid id)
-    {
-        // Whichever comes first: the player, or the error that means it never will.
-        await Expect(page.Locator($"[data-id='{id}'][data-status='Succeeded'] #video-0, #detail-error").First)
-            .ToBeAttachedAsync(new() { Timeout = 180_000 });
-        Assert.Equal(0, await page.Locator("#detail-error").CountAsync());
-        return [.. await page.EvaluateAsync<string[]?>("() => window.svdwebStages ?? null") ?? []];
     }
 
     private static async Task AssertPlaysAsync(IPage page)
