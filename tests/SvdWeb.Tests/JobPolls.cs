@@ -58,5 +58,5 @@ public static class JobPolls
     }
 
     private static async Task<JobDto> GetAsync(HttpClient client, Guid id, CancellationToken ct) =>
-        (await client.GetFromJsonAsync<JobDto>($"/api/jobs/{id}", JobsApiTests.Json, ct))!;
+        (await client.GetFromJsonAsync<JobDto>($"/api/jobs/{id}", JobRequests.Json, ct))!;
 }

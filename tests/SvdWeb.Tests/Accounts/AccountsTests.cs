@@ -23,10 +23,10 @@ public sealed class AccountsTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var client = SignIn.Client(_factory);
 
-        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
+        var response = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var job = await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct);
+        var job = await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct);
         var row = await _factory.Services.GetRequiredService<SvdWeb.Jobs.JobService>().FindAsync(job!.Id, ct);
         Assert.Equal(("local", "local"), (row!.OwnerId, row.OwnerName));
     }
@@ -59,10 +59,10 @@ public sealed class AccountsTests : IDisposable
         Assert.DoesNotContain("local-mode", await SignIn.Client(_factory).GetStringAsync("/login", ct), StringComparison.Ordinal);
 
         var client = await SignIn.AsAsync(_factory, "bob", "long enough password", ct);
-        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
+        var response = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var job = await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct);
+        var job = await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct);
         var row = await _factory.Services.GetRequiredService<SvdWeb.Jobs.JobService>().FindAsync(job!.Id, ct);
         Assert.Equal((id, "bob"), (row!.OwnerId, row.OwnerName));
     }

@@ -199,11 +199,11 @@ public sealed class ApiTokenTests : IDisposable
         return client;
     }
 
-    private static async Task<Guid> SubmitAsync(HttpClient client, CancellationToken ct, string recipe = JobsApiTests.SmallRecipe)
+    private static async Task<Guid> SubmitAsync(HttpClient client, CancellationToken ct, string recipe = JobRequests.SmallRecipe)
     {
-        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
+        var response = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
+        return (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!.Id;
     }
 
     private static async Task<byte[]> ReadSharedAsync(string path, CancellationToken ct)

@@ -29,7 +29,7 @@ public sealed class CrossSiteRequestTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var client = await SignedInAsync(ct);
 
-        var refused = await SendAsync(client, HttpMethod.Post, "/api/jobs", OtherPort, null, ct, JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe));
+        var refused = await SendAsync(client, HttpMethod.Post, "/api/jobs", OtherPort, null, ct, JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe));
 
         await AssertRefusedAsync(refused, ct);
         Assert.Equal(0, await CountJobsAsync(ct));
@@ -60,7 +60,7 @@ public sealed class CrossSiteRequestTests : IDisposable
         var refused = await SendAsync(client, HttpMethod.Post, $"/api/jobs/{id}/cancel", "https://evil.example", "cross-site", ct);
 
         await AssertRefusedAsync(refused, ct);
-        var job = await client.GetFromJsonAsync<JobDto>($"/api/jobs/{id}", JobsApiTests.Json, ct);
+        var job = await client.GetFromJsonAsync<JobDto>($"/api/jobs/{id}", JobRequests.Json, ct);
         Assert.NotEqual(JobStatus.Cancelled, job!.Status);
     }
 
@@ -73,7 +73,7 @@ public sealed class CrossSiteRequestTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var client = await SignedInAsync(ct);
 
-        var refused = await SendAsync(client, HttpMethod.Post, "/api/jobs", origin, null, ct, JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe));
+        var refused = await SendAsync(client, HttpMethod.Post, "/api/jobs", origin, null, ct, JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe));
 
         await AssertRefusedAsync(refused, ct);
     }
@@ -84,9 +84,9 @@ public sealed class CrossSiteRequestTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var client = await SignedInAsync(ct);
 
-        var ownOrigin = await SendAsync(client, HttpMethod.Post, "/api/jobs", "http://localhost", null, ct, JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe));
-        var sameOrigin = await SendAsync(client, HttpMethod.Post, "/api/jobs", "https://tls.proxy.example", "same-origin", ct, JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe));
-        var script = await SendAsync(client, HttpMethod.Post, "/api/jobs", null, null, ct, JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe));
+        var ownOrigin = await SendAsync(client, HttpMethod.Post, "/api/jobs", "http://localhost", null, ct, JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe));
+        var sameOrigin = await SendAsync(client, HttpMethod.Post, "/api/jobs", "https://tls.proxy.example", "same-origin", ct, JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe));
+        var script = await SendAsync(client, HttpMethod.Post, "/api/jobs", null, null, ct, JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe));
 
         Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.Accepted), (ownOrigin.StatusCode, sameOrigin.StatusCode, script.StatusCode));
     }
@@ -101,7 +101,7 @@ public sealed class CrossSiteRequestTests : IDisposable
         var client = _factory.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", made.Secret);
 
-        var response = await SendAsync(client, HttpMethod.Post, "/api/jobs", OtherPort, "same-site", ct, JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe));
+        var response = await SendAsync(client, HttpMethod.Post, "/api/jobs", OtherPort, "same-site", ct, JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
@@ -143,9 +143,9 @@ public sealed class CrossSiteRequestTests : IDisposable
 
     private static async Task<Guid> SubmitAsync(HttpClient client, CancellationToken ct)
     {
-        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
+        var response = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
+        return (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!.Id;
     }
 
     private static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string? origin, string? fetchSite, CancellationToken ct, HttpContent? content = null)

@@ -27,7 +27,7 @@ public sealed class OwnershipTests : IDisposable
         var bob = await SignIn.AsAsync(_factory, "bob", "bob password", ct);
         var admin = await SignIn.AsAsync(_factory, "root", "root password", ct);
         var first = await SubmitAsync(alice, """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":50,"seed":1}""", ct);
-        var second = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
+        var second = await SubmitAsync(alice, JobRequests.SmallRecipe, ct);
 
         var bobCancels = await bob.PostAsync($"/api/jobs/{first}/cancel", null, ct);
         var bobDeletes = await bob.DeleteAsync($"/api/jobs/{second}", ct);
@@ -73,7 +73,7 @@ public sealed class OwnershipTests : IDisposable
         await accounts.CreateAsync("bob", "bob password", admin: false, ct);
         var alice = await SignIn.AsAsync(_factory, "alice", "alice password", ct);
         var bob = await SignIn.AsAsync(_factory, "bob", "bob password", ct);
-        var id = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
+        var id = await SubmitAsync(alice, JobRequests.SmallRecipe, ct);
         Assert.Equal(JobStatus.Succeeded, (await JobPolls.WaitForEndAsync(alice, id, ct)).Status);
 
         var bobCancelsEnded = await bob.PostAsync($"/api/jobs/{id}/cancel", null, ct);
@@ -92,9 +92,9 @@ public sealed class OwnershipTests : IDisposable
 
     private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)
     {
-        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
+        var response = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
+        return (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!.Id;
     }
 
     public void Dispose() => _factory.Dispose();

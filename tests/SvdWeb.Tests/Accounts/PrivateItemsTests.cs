@@ -32,7 +32,7 @@ public sealed class PrivateItemsTests : IDisposable
         var made = await SetPrivateAsync(alice, id, true, ct);
 
         Assert.Equal(HttpStatusCode.OK, made.StatusCode);
-        Assert.True((await made.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.IsPrivate);
+        Assert.True((await made.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!.IsPrivate);
         foreach (var path in new[] { "", "/video", "/frames.zip", "/input.png", "/thumbnail.png", "/preview.gif" })
             Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/api/jobs/{id}{path}", ct)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await bob.PostAsync($"/api/jobs/{id}/cancel", null, ct)).StatusCode);
@@ -191,18 +191,18 @@ public sealed class PrivateItemsTests : IDisposable
         return (await UserAsync("alice", false), await UserAsync("bob", false), await UserAsync("root", true));
     }
 
-    private static async Task<Guid> SubmitAsync(HttpClient client, CancellationToken ct, string recipe = JobsApiTests.SmallRecipe, string fileName = "logo.png")
+    private static async Task<Guid> SubmitAsync(HttpClient client, CancellationToken ct, string recipe = JobRequests.SmallRecipe, string fileName = "logo.png")
     {
-        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), recipe, fileName), ct);
+        var response = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), recipe, fileName), ct);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
+        return (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!.Id;
     }
 
     private static Task<HttpResponseMessage> SetPrivateAsync(HttpClient client, Guid id, bool isPrivate, CancellationToken ct) =>
         client.PostAsJsonAsync($"/api/jobs/{id}/private", new { @private = isPrivate }, ct);
 
     private static async Task<Guid[]> GalleryIdsAsync(HttpClient client, CancellationToken ct) =>
-        (await client.GetFromJsonAsync<PageDto<JobDto>>("/api/gallery?pageSize=200", JobsApiTests.Json, ct))!.Items.Select(j => j.Id).ToArray();
+        (await client.GetFromJsonAsync<PageDto<JobDto>>("/api/gallery?pageSize=200", JobRequests.Json, ct))!.Items.Select(j => j.Id).ToArray();
 
     public void Dispose() => _factory.Dispose();
 }

@@ -43,12 +43,12 @@ public sealed class ProxySignInTests : IDisposable
         var aliceId = await Accounts.CreateAsync("alice", "alice password", admin: false, ct);
         _factory.RemoteIpAddress = Proxy;
 
-        var response = await As("alice").PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
+        var response = await As("alice").PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct);
         var page = await As("alice").GetAsync("/gallery", ct);
         var adminPage = await As("alice").GetAsync("/admin/users", ct);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var job = await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct);
+        var job = await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct);
         var row = await _factory.Services.GetRequiredService<JobService>().FindAsync(job!.Id, ct);
         Assert.Equal((aliceId, "alice"), (row!.OwnerId, row.OwnerName));
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
@@ -156,14 +156,14 @@ public sealed class ProxySignInTests : IDisposable
         _factory.RemoteIpAddress = Proxy;
 
         var first = await As("dora").GetAsync("/api/gallery", ct);
-        var submitted = await As("dora").PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
+        var submitted = await As("dora").PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct);
         var adminPage = await As("dora").GetAsync("/admin/users", ct);
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         var listed = Assert.Single(await Accounts.ListAsync(ct));
         Assert.Equal(("dora", false, false), (listed.UserName, listed.IsAdmin, listed.IsDisabled));
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
-        var job = await submitted.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct);
+        var job = await submitted.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct);
         Assert.Equal("dora", (await _factory.Services.GetRequiredService<JobService>().FindAsync(job!.Id, ct))!.OwnerName);
         Assert.Equal(HttpStatusCode.Forbidden, adminPage.StatusCode);
     }

@@ -90,7 +90,7 @@ public sealed class AccountPagesTests : BrowserTest
         var secret = (await page.Locator("#token-secret-value").TextContentAsync())!.Trim();
         using var api = new HttpClient { BaseAddress = Root };
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
-        var submitted = await api.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
+        var submitted = await api.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct);
 
         Assert.StartsWith("svdw_", secret, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);

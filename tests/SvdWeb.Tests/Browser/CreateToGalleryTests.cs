@@ -32,9 +32,9 @@ public sealed class CreateToGalleryTests : BrowserTest
         // A long job submitted through the API holds the single worker, so ours waits in the queue while the page
         // attaches; cancelling it then lets ours run in front of the watching browser, whatever the machine's speed.
         using var api = new HttpClient { BaseAddress = Root };
-        var blocker = await api.PostAsync("/api/jobs", Integration.JobsApiTests.Form(Fixtures.Image("logo_128x64.png"),
+        var blocker = await api.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"),
             """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":200,"seed":1}"""), ct);
-        var blockerId = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Api.JobDto>(blocker.Content, Integration.JobsApiTests.Json, ct))!.Id;
+        var blockerId = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Api.JobDto>(blocker.Content, JobRequests.Json, ct))!.Id;
         // At 1400×900 the Generate button is in view without scrolling.
         await page.SetViewportSizeAsync(1400, 900);
         await page.EvaluateAsync("() => window.scrollTo(0, 0)");

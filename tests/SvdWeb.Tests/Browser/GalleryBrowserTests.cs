@@ -40,10 +40,10 @@ public sealed class GalleryBrowserTests : BrowserTest
         await Expect(page.Locator("#queued-link-1")).ToBeVisibleAsync();
         Assert.EndsWith("/", page.Url, StringComparison.Ordinal);
         // One more through the API, under another name, for the filter.
-        var other = await api.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe, "logo.png"), ct);
+        var other = await api.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe, "logo.png"), ct);
         Assert.Equal(HttpStatusCode.Accepted, other.StatusCode);
-        var otherId = (await other.Content.ReadFromJsonAsync<Api.JobDto>(JobsApiTests.Json, ct))!.Id;
-        var listed = (await api.GetFromJsonAsync<Api.PageDto<Api.JobDto>>("/api/gallery", JobsApiTests.Json, ct))!.Items;
+        var otherId = (await other.Content.ReadFromJsonAsync<Api.JobDto>(JobRequests.Json, ct))!.Id;
+        var listed = (await api.GetFromJsonAsync<Api.PageDto<Api.JobDto>>("/api/gallery", JobRequests.Json, ct))!.Items;
         var wizards = listed.Where(j => j.Id != otherId).OrderBy(j => j.Recipe.Seed).ToArray();
         Assert.Equal([500L, 501L], wizards.Select(j => j.Recipe.Seed));
         foreach (var job in listed) Assert.Equal(JobStatus.Succeeded, (await JobPolls.WaitForEndAsync(api, job.Id, ct)).Status);

@@ -18,8 +18,8 @@ public sealed class LocalTimeBrowserTests : BrowserTest
     {
         var ct = TestContext.Current.CancellationToken;
         using var api = new HttpClient { BaseAddress = Root };
-        var accepted = await (await api.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct))
-            .Content.ReadFromJsonAsync<Api.JobDto>(JobsApiTests.Json, ct);
+        var accepted = await (await api.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct))
+            .Content.ReadFromJsonAsync<Api.JobDto>(JobRequests.Json, ct);
         var job = await JobPolls.WaitForEndAsync(api, accepted!.Id, ct);
         // The server keeps UTC; Tokyo is UTC+9 all year. de-DE's Intl "medium" date is dd.MM.yyyy, joined to the time by ", ".
         var tokyo = job.CreatedUtc.ToUniversalTime().AddHours(9);

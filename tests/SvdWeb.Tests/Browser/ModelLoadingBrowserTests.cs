@@ -19,12 +19,12 @@ public sealed class ModelLoadingBrowserTests : BrowserTest
         using var api = new HttpClient { BaseAddress = Root };
         // The blocker runs with the low-memory options, a pipeline of its own; the watched job's default options then
         // need the pack loaded again, after the page is attached and recording.
-        using var blockerForm = JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":200,"seed":1}""");
+        using var blockerForm = JobRequests.Form(Fixtures.Image("logo_128x64.png"), """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":200,"seed":1}""");
         blockerForm.Add(new StringContent("true"), "lowMemory");
-        var blocker = (await (await api.PostAsync("/api/jobs", blockerForm, ct)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<Api.JobDto>(JobsApiTests.Json, ct))!.Id;
+        var blocker = (await (await api.PostAsync("/api/jobs", blockerForm, ct)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<Api.JobDto>(JobRequests.Json, ct))!.Id;
         await JobPolls.WaitForDenoisedAsync(api, blocker, 1, ct);
-        var watched = (await (await api.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct))
-            .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<Api.JobDto>(JobsApiTests.Json, ct))!.Id;
+        var watched = (await (await api.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct))
+            .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<Api.JobDto>(JobRequests.Json, ct))!.Id;
 
         await Browser.GotoAsync(new Uri(Root, $"/gallery/{watched}"));
         await Expect(page.Locator("#progress-stage")).ToHaveTextAsync("Waiting in the queue");

@@ -41,9 +41,9 @@ public sealed class QueueBrowserTests : BrowserTest
 
     private async Task<Guid> SubmitAsync(HttpClient api, string name, string recipe)
     {
-        var response = await api.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), recipe, name), TestContext.Current.CancellationToken);
+        var response = await api.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), recipe, name), TestContext.Current.CancellationToken);
         response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<Api.JobDto>(JobsApiTests.Json, TestContext.Current.CancellationToken))!.Id;
+        return (await response.Content.ReadFromJsonAsync<Api.JobDto>(JobRequests.Json, TestContext.Current.CancellationToken))!.Id;
     }
 
     [Fact]
@@ -55,8 +55,8 @@ public sealed class QueueBrowserTests : BrowserTest
         // A long job holds the single worker, so the two small ones wait in line (one pinned: the most buttons a row has).
         var blocker = await SubmitAsync(api, "blocker.png", """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":200,"seed":1}""");
         await JobPolls.WaitForStatusAsync(api, blocker, JobStatus.Running, ct);
-        await SubmitAsync(api, "first.png", JobsApiTests.SmallRecipe);
-        var second = await SubmitAsync(api, "second.png", JobsApiTests.SmallRecipe);
+        await SubmitAsync(api, "first.png", JobRequests.SmallRecipe);
+        var second = await SubmitAsync(api, "second.png", JobRequests.SmallRecipe);
         (await api.PostAsJsonAsync($"/api/jobs/{second}/move", new { to = "front" }, ct)).EnsureSuccessStatusCode();
 
         await Browser.GotoAsync(new Uri(Root, "/queue"));

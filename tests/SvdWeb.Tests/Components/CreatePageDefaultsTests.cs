@@ -65,9 +65,9 @@ public sealed class CreatePageDefaultsTests : RealServicesContext
 
         using var host = new SvdWebFactory();
         var client = host.CreateClient();
-        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), $$"""{"numFrames":{{frames}},"seed":{{Seed}}}"""), ct);
+        var response = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), $$"""{"numFrames":{{frames}},"seed":{{Seed}}}"""), ct);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var fromApi = (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Recipe;
+        var fromApi = (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!.Recipe;
 
         Assert.Equal(frames, fromPage.DecodeChunkSize);
         Assert.Equal(fromApi.ToJson(), fromPage.ToJson());

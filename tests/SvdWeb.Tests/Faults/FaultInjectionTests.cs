@@ -24,7 +24,7 @@ public sealed class FaultInjectionTests : IDisposable
         {
             using var client = new HttpClient { BaseAddress = first.Address };
             running = await SubmitAsync(client, SlowRecipe, ct);
-            queued = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
+            queued = await SubmitAsync(client, JobRequests.SmallRecipe, ct);
             await JobPolls.WaitForStatusAsync(client, running, JobStatus.Running, ct);
             await JobPolls.WaitForDenoisedAsync(client, running, 1, ct);
 
@@ -33,7 +33,7 @@ public sealed class FaultInjectionTests : IDisposable
 
         using var second = await ServerProcess.StartAsync(_data, ct);
         using var restarted = new HttpClient { BaseAddress = second.Address };
-        var interrupted = await restarted.GetFromJsonAsync<JobDto>($"/api/jobs/{running}", JobsApiTests.Json, ct);
+        var interrupted = await restarted.GetFromJsonAsync<JobDto>($"/api/jobs/{running}", JobRequests.Json, ct);
         Assert.Equal(JobStatus.Interrupted, interrupted!.Status);
         Assert.Contains("retry it", interrupted.Error, StringComparison.Ordinal);
         Assert.Equal(JobStatus.Succeeded, (await JobPolls.WaitForEndAsync(restarted, queued, ct)).Status);
@@ -56,7 +56,7 @@ public sealed class FaultInjectionTests : IDisposable
         using var server = await ServerProcess.StartAsync(_data, ct, path: emptyPath);
         using var client = new HttpClient { BaseAddress = server.Address };
 
-        var refused = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
+        var refused = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct);
 
         Assert.Contains("ffmpeg and ffprobe were not found on PATH", server.Output, StringComparison.Ordinal);
         // Refused at submit, with the startup check's message, rather than failing once a worker takes the job.
@@ -66,7 +66,7 @@ public sealed class FaultInjectionTests : IDisposable
         var page = await client.GetStringAsync("/gallery", ct);
         Assert.Contains("ffmpeg-warning", page, StringComparison.Ordinal);
         Assert.Empty(Directory.GetDirectories(Path.Combine(_data, "media")));
-        Assert.Equal(0, (await client.GetFromJsonAsync<PageDto<JobDto>>("/api/gallery", JobsApiTests.Json, ct))!.Total);
+        Assert.Equal(0, (await client.GetFromJsonAsync<PageDto<JobDto>>("/api/gallery", JobRequests.Json, ct))!.Total);
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class FaultInjectionTests : IDisposable
         {
             await using var factory = new SvdWebFactory(mount);
             var client = factory.CreateClient();
-            var first = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
+            var first = await SubmitAsync(client, JobRequests.SmallRecipe, ct);
             Assert.Equal(JobStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, first, ct)).Status);
             var video = await client.GetByteArrayAsync($"/api/jobs/{first}/video", ct);
 
@@ -117,11 +117,11 @@ public sealed class FaultInjectionTests : IDisposable
         {
             await using var factory = new SvdWebFactory(mount);
             var client = factory.CreateClient();
-            var first = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
+            var first = await SubmitAsync(client, JobRequests.SmallRecipe, ct);
             Assert.Equal(JobStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, first, ct)).Status);
             FillUp(Path.Combine(mount, "filler"));
 
-            var submit = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
+            var submit = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct);
             var hide = await client.PostAsJsonAsync($"/api/jobs/{first}/private", new { @private = true }, ct);
 
             Assert.Equal(HttpStatusCode.InsufficientStorage, submit.StatusCode);
@@ -172,9 +172,9 @@ public sealed class FaultInjectionTests : IDisposable
 
     private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)
     {
-        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
+        var response = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(ct));
-        return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
+        return (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!.Id;
     }
 
 

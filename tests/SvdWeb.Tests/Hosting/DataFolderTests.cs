@@ -35,9 +35,9 @@ public sealed class DataFolderTests : IDisposable
         using (var server = await ServerProcess.StartWithUmaskAsync(data, "000", ct))
         {
             using var client = new HttpClient { BaseAddress = server.Address };
-            var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
+            var response = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct);
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-            var job = await JobPolls.WaitForEndAsync(client, (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id, ct);
+            var job = await JobPolls.WaitForEndAsync(client, (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!.Id, ct);
             Assert.True(job.Status == JobStatus.Succeeded, job.Error);
 
             var entries = new[] { data }.Concat(Directory.EnumerateFileSystemEntries(data, "*", SearchOption.AllDirectories)).ToArray();

@@ -52,7 +52,7 @@ public sealed class ApiProblemTests : IDisposable
         var client = _factory.CreateClient();
         await SubmitAsync(client, ct);
 
-        var page = await client.GetFromJsonAsync<PageDto<JobDto>>($"/api/gallery?page={int.MaxValue}&pageSize=200", JobsApiTests.Json, ct);
+        var page = await client.GetFromJsonAsync<PageDto<JobDto>>($"/api/gallery?page={int.MaxValue}&pageSize=200", JobRequests.Json, ct);
 
         Assert.Empty(page!.Items);
         Assert.Equal(1, page.Total);
@@ -69,7 +69,7 @@ public sealed class ApiProblemTests : IDisposable
         var response = await client.PostAsync($"/api/jobs/{id}/private", new StringContent("{}", Encoding.UTF8, "application/json"), ct);
 
         await AssertFieldProblemAsync(response, HttpStatusCode.BadRequest, "private", "missing", ct);
-        Assert.True((await client.GetFromJsonAsync<JobDto>($"/api/jobs/{id}", JobsApiTests.Json, ct))!.IsPrivate);
+        Assert.True((await client.GetFromJsonAsync<JobDto>($"/api/jobs/{id}", JobRequests.Json, ct))!.IsPrivate);
     }
 
     [Theory]
@@ -141,7 +141,7 @@ public sealed class ApiProblemTests : IDisposable
         var response = await client.PostAsync("/api/jobs", Png(40, 2), ct);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var job = await JobPolls.WaitForEndAsync(client, (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id, ct);
+        var job = await JobPolls.WaitForEndAsync(client, (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!.Id, ct);
         Assert.True(job.Status == JobStatus.Succeeded, job.Error);
     }
 
@@ -177,9 +177,9 @@ public sealed class ApiProblemTests : IDisposable
 
     private static async Task<Guid> SubmitAsync(HttpClient client, CancellationToken ct)
     {
-        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
+        var response = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
+        return (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!.Id;
     }
 
     private static async Task AssertFieldProblemAsync(HttpResponseMessage response, HttpStatusCode status, string field, string expected, CancellationToken ct)

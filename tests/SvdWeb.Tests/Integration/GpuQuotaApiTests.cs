@@ -37,7 +37,7 @@ public sealed class GpuQuotaApiTests : IDisposable
         await alice.PostAsync($"/api/jobs/{first}/cancel", null, ct);
         Assert.Equal(JobStatus.Cancelled, (await JobPolls.WaitForEndAsync(alice, first, ct)).Status);
 
-        var refused = await alice.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
+        var refused = await alice.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct);
 
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
@@ -50,16 +50,16 @@ public sealed class GpuQuotaApiTests : IDisposable
         Assert.Equal(1, problem.RootElement.GetProperty("limitSeconds").GetInt32());
         Assert.True(problem.RootElement.GetProperty("usedSeconds").GetDouble() >= 1);
         Assert.InRange(int.Parse(refused.Headers.GetValues("Retry-After").Single(), CultureInfo.InvariantCulture), 1, 86_400);
-        Assert.Equal(1, (await admin.GetFromJsonAsync<PageDto<JobDto>>("/api/gallery", JobsApiTests.Json, ct))!.Total);
+        Assert.Equal(1, (await admin.GetFromJsonAsync<PageDto<JobDto>>("/api/gallery", JobRequests.Json, ct))!.Total);
         // Admins are exempt.
-        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct)).StatusCode);
     }
 
     private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)
     {
-        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
+        var response = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
+        return (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!.Id;
     }
 
     public void Dispose() => _factory.Dispose();

@@ -54,7 +54,7 @@ public sealed class HostileInputTests : IAsyncLifetime
         var response = await _client.PostAsync("/api/jobs", Form(File.ReadAllBytes(Fixtures.Image("logo_128x64.png")), "../../../etc/cron.d/x.png", """{"numInferenceSteps":1,"numFrames":2,"seed":1}"""), ct);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var job = (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
+        var job = (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!;
         Assert.Equal("x.png", job.InputFileName);
         // Everything the job wrote is inside its app-named folder.
         var media = Path.Combine(_factory.DataFolder, "media");
@@ -147,7 +147,7 @@ public sealed class HostileInputTests : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         var response = await _client.PostAsync("/api/jobs", Form(File.ReadAllBytes(Fixtures.Image("logo_128x64.png")), "x.html", """{"numInferenceSteps":1,"numFrames":2,"seed":1}"""), ct);
-        var job = (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
+        var job = (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!;
 
         var input = await _client.GetAsync($"/api/jobs/{job.Id}/input.png", ct);
 
@@ -159,7 +159,7 @@ public sealed class HostileInputTests : IAsyncLifetime
 
     private async Task AssertNothingStoredAsync(CancellationToken ct)
     {
-        var page = await _client.GetFromJsonAsync<JsonElement>("/api/gallery", JobsApiTests.Json, ct);
+        var page = await _client.GetFromJsonAsync<JsonElement>("/api/gallery", JobRequests.Json, ct);
         Assert.Equal(0, page.GetProperty("total").GetInt32());
         Assert.Empty(Directory.GetDirectories(Path.Combine(_factory.DataFolder, "media")));
     }

@@ -6,27 +6,14 @@ using System.Text.Json.Serialization;
 using SvdWeb.Api;
 using SvdWeb.Gallery;
 using SvdWeb.TestSupport;
+using static SvdWeb.Tests.JobRequests;
 
 namespace SvdWeb.Tests.Integration;
 
 /// <summary>The REST API against the real host: tiny pack on CPU, real SQLite file, real ffmpeg.</summary>
 public sealed class JobsApiTests : IDisposable
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) } };
     private readonly SvdWebFactory _factory = new();
-
-    internal const string SmallRecipe = """{"height":64,"width":128,"numFrames":4,"numInferenceSteps":2,"decodeChunkSize":2,"seed":42}""";
-
-    internal static MultipartFormDataContent Form(string imagePath, string? recipe, string fileName = "logo.png")
-    {
-        var form = new MultipartFormDataContent();
-        var image = new ByteArrayContent(File.ReadAllBytes(imagePath));
-        image.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-        form.Add(image, "image", fileName);
-        if (recipe is not null) form.Add(new StringContent(recipe), "recipe");
-        return form;
-    }
-
 
     [Fact]
     public async Task Submit_TinyPack_CompletesWithPlayableMp4AndFramesZip()
@@ -190,9 +177,6 @@ public sealed class JobsApiTests : IDisposable
         foreach (var path in new[] { "/api/jobs", "/api/jobs/{id}", "/api/jobs/{id}/cancel", "/api/jobs/{id}/video", "/api/jobs/{id}/frames.zip", "/api/gallery", "/api/models" })
             Assert.Contains($"\"{path}\"", document, StringComparison.Ordinal);
     }
-
-    internal static async Task<IReadOnlyList<JobDto>> GalleryItemsAsync(HttpClient client, CancellationToken ct) =>
-        (await client.GetFromJsonAsync<PageDto<JobDto>>("/api/gallery?pageSize=200", Json, ct))!.Items;
 
     public void Dispose()
     {

@@ -43,7 +43,7 @@ public sealed class LowMemoryApiTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         var client = _factory.CreateClient();
-        using var form = JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe);
+        using var form = JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe);
         form.Add(new StringContent("yes please"), "lowMemory");
 
         var response = await client.PostAsync("/api/jobs", form, ct);
@@ -51,16 +51,16 @@ public sealed class LowMemoryApiTests : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
         Assert.Contains("true or false", problem.RootElement.GetProperty("errors").GetProperty("lowMemory")[0].GetString(), StringComparison.Ordinal);
-        Assert.Empty(await JobsApiTests.GalleryItemsAsync(client, ct));
+        Assert.Empty(await JobRequests.GalleryItemsAsync(client, ct));
     }
 
     private static async Task<JobDto> SubmitAsync(HttpClient client, string? lowMemory, CancellationToken ct)
     {
-        using var form = JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe);
+        using var form = JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe);
         if (lowMemory is not null) form.Add(new StringContent(lowMemory), "lowMemory");
         var response = await client.PostAsync("/api/jobs", form, ct);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
+        return (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!;
     }
 
     private static async Task<string[]> FramesAsync(HttpClient client, Guid id, CancellationToken ct)

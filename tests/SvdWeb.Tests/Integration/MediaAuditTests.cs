@@ -18,8 +18,8 @@ public sealed class MediaAuditTests : IDisposable
         using (var first = new SvdWebFactory(_data))
         {
             var client = first.CreateClient();
-            var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
-            id = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Api.JobDto>(response.Content, JobsApiTests.Json, ct))!.Id;
+            var response = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct);
+            id = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Api.JobDto>(response.Content, JobRequests.Json, ct))!.Id;
             Assert.Equal(JobStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, id, ct)).Status);
         }
         File.Delete(Path.Combine(_data, "media", id.ToString("N"), "video_0.mp4"));

@@ -29,14 +29,14 @@ public sealed class MemoryRefusalTests : IDisposable
         var client = _factory.CreateClient();
 
         // Defaults decode all 6 frames at once: more than the configured memory.
-        var refused = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), """{"numInferenceSteps":1,"seed":1}"""), ct);
+        var refused = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), """{"numInferenceSteps":1,"seed":1}"""), ct);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
         var problem = await refused.Content.ReadFromJsonAsync<ProblemDetails>(ct);
         Assert.Equal("Not enough GPU memory", problem!.Title);
         Assert.Contains("decodeChunkSize) of 3 or less", problem.Detail, StringComparison.Ordinal);
         Assert.Contains("SvdWeb:Inference:GpuMemoryBytes", problem.Detail, StringComparison.Ordinal);
-        var accepted = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), """{"numInferenceSteps":1,"decodeChunkSize":3,"seed":1}"""), ct);
+        var accepted = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), """{"numInferenceSteps":1,"decodeChunkSize":3,"seed":1}"""), ct);
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
     }
 

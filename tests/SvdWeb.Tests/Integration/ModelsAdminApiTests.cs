@@ -45,12 +45,12 @@ public sealed class ModelsAdminApiTests : IDisposable
         var again = await AcceptAsync(admin, Licensed, ct);
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        var acceptance = (await first.Content.ReadFromJsonAsync<LicenseAcceptanceDto>(JobsApiTests.Json, ct))!;
+        var acceptance = (await first.Content.ReadFromJsonAsync<LicenseAcceptanceDto>(JobRequests.Json, ct))!;
         Assert.Equal((Licensed, "LICENSE.md", "root"), (acceptance.Model, acceptance.LicenseFile, acceptance.AcceptedBy));
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(TempModelsFolder.CommunityLicense))), acceptance.LicenseSha256);
         Assert.InRange(acceptance.AcceptedUtc, before.AddSeconds(-1), DateTime.UtcNow.AddSeconds(1));
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
-        Assert.Equal(acceptance, await again.Content.ReadFromJsonAsync<LicenseAcceptanceDto>(JobsApiTests.Json, ct));
+        Assert.Equal(acceptance, await again.Content.ReadFromJsonAsync<LicenseAcceptanceDto>(JobRequests.Json, ct));
         await using (var db = await _factory.Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct))
             Assert.Equal(1, await db.PackLicenseAcceptances.CountAsync(ct));
         Assert.True(Assert.Single(await ModelsAsync(alice, ct), p => p.Name == Licensed).LicenseAccepted);
@@ -123,7 +123,7 @@ public sealed class ModelsAdminApiTests : IDisposable
         var set = await SetDefaultAsync(admin, Licensed, ct);
 
         Assert.Equal(HttpStatusCode.OK, set.StatusCode);
-        var pack = (await set.Content.ReadFromJsonAsync<PackDto>(JobsApiTests.Json, ct))!;
+        var pack = (await set.Content.ReadFromJsonAsync<PackDto>(JobRequests.Json, ct))!;
         Assert.Equal((Licensed, true, true), (pack.Name, pack.IsDefault, pack.LicenseAccepted));
         var listed = await ModelsAsync(admin, ct);
         Assert.Equal([Licensed], listed.Where(p => p.IsDefault).Select(p => p.Name));
@@ -170,7 +170,7 @@ public sealed class ModelsAdminApiTests : IDisposable
         var unlicensed = await AcceptAsync(local, "tiny-svd", ct);
 
         Assert.Equal(HttpStatusCode.OK, licensed.StatusCode);
-        Assert.Equal("local", (await licensed.Content.ReadFromJsonAsync<LicenseAcceptanceDto>(JobsApiTests.Json, ct))!.AcceptedBy);
+        Assert.Equal("local", (await licensed.Content.ReadFromJsonAsync<LicenseAcceptanceDto>(JobRequests.Json, ct))!.AcceptedBy);
         Assert.Equal(HttpStatusCode.Conflict, unlicensed.StatusCode);
         Assert.Contains("'tiny-svd' ships no license file", await DetailAsync(unlicensed, ct), StringComparison.Ordinal);
     }
@@ -211,10 +211,10 @@ public sealed class ModelsAdminApiTests : IDisposable
         client.PutAsJsonAsync("/api/models/default", new { model = pack }, ct);
 
     private static Task<HttpResponseMessage> SubmitAsync(HttpClient client, CancellationToken ct) =>
-        client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), Recipe), ct);
+        client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), Recipe), ct);
 
     private static async Task<PackDto[]> ModelsAsync(HttpClient client, CancellationToken ct) =>
-        (await client.GetFromJsonAsync<PackDto[]>("/api/models", JobsApiTests.Json, ct))!;
+        (await client.GetFromJsonAsync<PackDto[]>("/api/models", JobRequests.Json, ct))!;
 
     private static async Task<string?> DetailAsync(HttpResponseMessage response, CancellationToken ct)
     {

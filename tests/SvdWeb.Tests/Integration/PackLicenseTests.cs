@@ -34,10 +34,10 @@ public sealed class PackLicenseTests : IDisposable
     }
 
     private Task<HttpResponseMessage> SubmitAsync(HttpClient client, CancellationToken ct) =>
-        client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), Recipe), ct);
+        client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), Recipe), ct);
 
     private async Task<PackDto[]> ModelsAsync(HttpClient client, CancellationToken ct) =>
-        (await client.GetFromJsonAsync<PackDto[]>("/api/models", JobsApiTests.Json, ct))!;
+        (await client.GetFromJsonAsync<PackDto[]>("/api/models", JobRequests.Json, ct))!;
 
     [Fact]
     public async Task Submit_LicensedPack_RefusedUntilAcceptedAndAgainWhenLicenseChanges()
@@ -69,7 +69,7 @@ public sealed class PackLicenseTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
 
-        var response = await _factory.CreateClient().PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
+        var response = await _factory.CreateClient().PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }

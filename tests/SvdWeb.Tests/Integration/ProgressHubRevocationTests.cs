@@ -35,7 +35,7 @@ public sealed class ProgressHubRevocationTests : IAsyncDisposable
         var ct = TestContext.Current.CancellationToken;
         var (alice, aliceSecret, _, bobSecret, _) = await PeopleAsync(ct);
         var blocker = await SubmitAsync(alice, Blocker, ct);
-        var job = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
+        var job = await SubmitAsync(alice, JobRequests.SmallRecipe, ct);
         await using var aliceHub = Hub(aliceSecret);
         await using var bobHub = Hub(bobSecret);
         var ownerFinished = new TaskCompletionSource<JobProgress>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -69,7 +69,7 @@ public sealed class ProgressHubRevocationTests : IAsyncDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         var (alice, _, bobId, bobSecret, bobToken) = await PeopleAsync(ct);
-        var job = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
+        var job = await SubmitAsync(alice, JobRequests.SmallRecipe, ct);
         await using var bobHub = Hub(bobSecret);
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         bobHub.Closed += _ =>
@@ -91,7 +91,7 @@ public sealed class ProgressHubRevocationTests : IAsyncDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         var (alice, _, bobId, bobSecret, _) = await PeopleAsync(ct);
-        var job = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
+        var job = await SubmitAsync(alice, JobRequests.SmallRecipe, ct);
         await using var bobHub = Hub(bobSecret);
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         bobHub.Closed += _ =>
@@ -141,9 +141,9 @@ public sealed class ProgressHubRevocationTests : IAsyncDisposable
 
     private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)
     {
-        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
+        var response = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
+        return (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!.Id;
     }
 
     public async ValueTask DisposeAsync()

@@ -23,9 +23,9 @@ public sealed class QueueMoveApiTests : IDisposable
         var (alice, bob, admin) = await SignInAllAsync(ct);
         var blocker = await SubmitAsync(bob, LongRecipe, ct);
         await JobPolls.WaitForStatusAsync(bob, blocker, JobStatus.Running, ct);
-        var first = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
-        var second = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
-        var bobs = await SubmitAsync(bob, JobsApiTests.SmallRecipe, ct);
+        var first = await SubmitAsync(alice, JobRequests.SmallRecipe, ct);
+        var second = await SubmitAsync(alice, JobRequests.SmallRecipe, ct);
+        var bobs = await SubmitAsync(bob, JobRequests.SmallRecipe, ct);
 
         var ownerTries = await MoveAsync(alice, second, "front", ct);
         var otherTries = await MoveAsync(bob, second, "up", ct);
@@ -41,7 +41,7 @@ public sealed class QueueMoveApiTests : IDisposable
             Assert.Contains("Only an admin may move jobs in the queue", await DetailAsync(refused, ct), StringComparison.Ordinal);
         }
         Assert.Equal(HttpStatusCode.OK, adminMoves.StatusCode);
-        var moved = (await adminMoves.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
+        var moved = (await adminMoves.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!;
         Assert.Equal(1, moved.QueuePosition);
         Assert.True(moved.Pinned);
         Assert.Equal(HttpStatusCode.Conflict, running.StatusCode);
@@ -51,10 +51,10 @@ public sealed class QueueMoveApiTests : IDisposable
         Assert.Contains("\"front\", \"unpin\", \"up\" or \"down\", but is 'sideways'", await DetailAsync(badTarget, ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, adminSwaps.StatusCode);
         // Bob's pinned job first (his turn), then Alice's two, swapped.
-        var swapped = (await adminSwaps.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
+        var swapped = (await adminSwaps.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!;
         Assert.Equal(2, swapped.QueuePosition);
         Assert.False(swapped.Pinned);
-        Assert.Equal(3, (await admin.GetFromJsonAsync<JobDto>($"/api/jobs/{first}", JobsApiTests.Json, ct))!.QueuePosition);
+        Assert.Equal(3, (await admin.GetFromJsonAsync<JobDto>($"/api/jobs/{first}", JobRequests.Json, ct))!.QueuePosition);
 
         await admin.PostAsync($"/api/jobs/{blocker}/cancel", null, ct);
         var ended = new List<JobDto>();
@@ -72,9 +72,9 @@ public sealed class QueueMoveApiTests : IDisposable
         var (alice, bob, admin) = await SignInAllAsync(ct);
         var blocker = await SubmitAsync(bob, LongRecipe, ct);
         await JobPolls.WaitForStatusAsync(bob, blocker, JobStatus.Running, ct);
-        var first = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
-        var second = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
-        var bobs = await SubmitAsync(bob, JobsApiTests.SmallRecipe, ct);
+        var first = await SubmitAsync(alice, JobRequests.SmallRecipe, ct);
+        var second = await SubmitAsync(alice, JobRequests.SmallRecipe, ct);
+        var bobs = await SubmitAsync(bob, JobRequests.SmallRecipe, ct);
         Assert.Equal(HttpStatusCode.OK, (await MoveAsync(admin, second, "front", ct)).StatusCode);
 
         var ownerTries = await MoveAsync(alice, second, "unpin", ct);
@@ -87,12 +87,12 @@ public sealed class QueueMoveApiTests : IDisposable
         Assert.Equal("application/problem+json", notPinned.Content.Headers.ContentType?.MediaType);
         Assert.Contains($"Job {first} is not pinned to the front", await DetailAsync(notPinned, ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, adminUnpins.StatusCode);
-        var unpinned = (await adminUnpins.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
+        var unpinned = (await adminUnpins.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!;
         // Back behind Alice's first job, after Bob's turn: the order before the pin.
         Assert.False(unpinned.Pinned);
         Assert.Equal(3, unpinned.QueuePosition);
-        Assert.Equal(1, (await admin.GetFromJsonAsync<JobDto>($"/api/jobs/{first}", JobsApiTests.Json, ct))!.QueuePosition);
-        Assert.Equal(2, (await admin.GetFromJsonAsync<JobDto>($"/api/jobs/{bobs}", JobsApiTests.Json, ct))!.QueuePosition);
+        Assert.Equal(1, (await admin.GetFromJsonAsync<JobDto>($"/api/jobs/{first}", JobRequests.Json, ct))!.QueuePosition);
+        Assert.Equal(2, (await admin.GetFromJsonAsync<JobDto>($"/api/jobs/{bobs}", JobRequests.Json, ct))!.QueuePosition);
         var again = await MoveAsync(admin, second, "unpin", ct);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
 
@@ -106,7 +106,7 @@ public sealed class QueueMoveApiTests : IDisposable
         var (alice, _, admin) = await SignInAllAsync(ct);
         var running = await SubmitAsync(alice, LongRecipe, ct);
         await JobPolls.WaitForStatusAsync(alice, running, JobStatus.Running, ct);
-        var waiting = await SubmitAsync(alice, JobsApiTests.SmallRecipe, ct);
+        var waiting = await SubmitAsync(alice, JobRequests.SmallRecipe, ct);
 
         var cancelWaiting = await admin.PostAsync($"/api/jobs/{waiting}/cancel", null, ct);
         var cancelRunning = await admin.PostAsync($"/api/jobs/{running}/cancel", null, ct);
@@ -140,9 +140,9 @@ public sealed class QueueMoveApiTests : IDisposable
 
     private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)
     {
-        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
+        var response = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
+        return (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!.Id;
     }
 
 

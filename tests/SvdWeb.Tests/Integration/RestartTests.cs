@@ -19,14 +19,14 @@ public sealed class RestartTests : IDisposable
         {
             var client = first.CreateClient();
             running = await SubmitAsync(client, """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":50,"seed":1}""", ct);
-            queuedA = await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
-            queuedB = await SubmitAsync(client, JobsApiTests.SmallRecipe.Replace("42", "43", StringComparison.Ordinal), ct);
+            queuedA = await SubmitAsync(client, JobRequests.SmallRecipe, ct);
+            queuedB = await SubmitAsync(client, JobRequests.SmallRecipe.Replace("42", "43", StringComparison.Ordinal), ct);
             await JobPolls.WaitForStatusAsync(client, running, JobStatus.Running, ct);
         } // host stops here, mid-job
 
         using var second = new SvdWebFactory(_data);
         var restarted = second.CreateClient();
-        var interrupted = await restarted.GetFromJsonAsync<JobDto>($"/api/jobs/{running}", JobsApiTests.Json, ct);
+        var interrupted = await restarted.GetFromJsonAsync<JobDto>($"/api/jobs/{running}", JobRequests.Json, ct);
         Assert.Equal(JobStatus.Interrupted, interrupted!.Status);
         Assert.Contains("retry", interrupted.Error, StringComparison.Ordinal);
 
@@ -39,9 +39,9 @@ public sealed class RestartTests : IDisposable
 
     private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)
     {
-        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
+        var response = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
         response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
+        return (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!.Id;
     }
 
     public void Dispose() => Directory.Delete(_data, recursive: true);

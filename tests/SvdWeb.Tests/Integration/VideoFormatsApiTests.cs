@@ -138,9 +138,9 @@ public sealed class VideoFormatsApiTests : IDisposable
 
     private static async Task<JobDto> SucceededJobAsync(HttpClient client, CancellationToken ct)
     {
-        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct);
+        var response = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(ct));
-        var accepted = (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
+        var accepted = (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!;
         var job = await JobPolls.WaitForEndAsync(client, accepted.Id, ct);
         Assert.True(job.Status == JobStatus.Succeeded, job.Error);
         return job;

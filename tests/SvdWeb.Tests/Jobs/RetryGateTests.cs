@@ -47,12 +47,12 @@ public sealed class RetryGateTests : IDisposable
     public async Task Retry_OwnerAtTheirQueueLimit_Refused()
     {
         var ct = TestContext.Current.CancellationToken;
-        var id = await CancelledJobAsync(JobsApiTests.SmallRecipe, ct);
+        var id = await CancelledJobAsync(JobRequests.SmallRecipe, ct);
         await using var strict = new SvdWebFactory(_data, settings: new Dictionary<string, string?> { ["SvdWeb:MaxQueuedJobsPerUser"] = "1" });
         var client = strict.CreateClient();
         var running = await SubmitAsync(client, SlowRecipe, ct);
         await JobPolls.WaitForStatusAsync(client, running, JobStatus.Running, ct);
-        await SubmitAsync(client, JobsApiTests.SmallRecipe, ct);
+        await SubmitAsync(client, JobRequests.SmallRecipe, ct);
         var service = strict.Services.GetRequiredService<JobService>();
 
         await Assert.ThrowsAsync<UserQueueLimitException>(() => service.RetryAsync(id, JobOwner.Local, ct));
@@ -76,9 +76,9 @@ public sealed class RetryGateTests : IDisposable
 
     private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)
     {
-        var response = await client.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
+        var response = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), recipe), ct);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(ct));
-        return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
+        return (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!.Id;
     }
 
 

@@ -69,7 +69,7 @@ public sealed class LoadRunTests : IAsyncLifetime
         var responses = await Task.WhenAll(Enumerable.Range(0, Submissions).Select(async i =>
         {
             var response = await clients[UserOf(i)].PostAsync("/api/jobs",
-                JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), $$"""{"numFrames":2,"numInferenceSteps":2,"decodeChunkSize":2,"seed":{{i}}}"""), ct);
+                JobRequests.Form(Fixtures.Image("logo_128x64.png"), $$"""{"numFrames":2,"numInferenceSteps":2,"decodeChunkSize":2,"seed":{{i}}}"""), ct);
             answered[i] = DateTime.UtcNow;
             return response;
         }));
@@ -84,7 +84,7 @@ public sealed class LoadRunTests : IAsyncLifetime
             var response = responses[i];
             if (response.StatusCode == HttpStatusCode.Accepted)
             {
-                var id = (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!.Id;
+                var id = (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!.Id;
                 accepted.Add(id);
                 ownerOf[id] = UserOf(i);
                 queuedBy[id] = answered[i];

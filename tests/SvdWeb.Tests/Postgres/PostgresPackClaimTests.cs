@@ -65,13 +65,13 @@ public sealed class PostgresPackClaimTests(PostgresServer server) : IAsyncDispos
         Assert.Equal(JobStatus.Queued, (await QueueRows.GetAsync(web.Services, nobody, ct)).Status);
         Assert.Equal(JobStatus.Queued, (await QueueRows.GetAsync(web.Services, changed, ct)).Status);
         var client = web.CreateClient();
-        var dto = await client.GetFromJsonAsync<JobDto>($"/api/jobs/{nobody}", JobsApiTests.Json, ct);
+        var dto = await client.GetFromJsonAsync<JobDto>($"/api/jobs/{nobody}", JobRequests.Json, ct);
         Assert.Equal("No worker has pack gamma with hash cccccccccccc…; add the pack to a worker's models folder (the same files, so the hash matches) and it runs there.", dto!.WaitingReason);
-        var changedDto = await client.GetFromJsonAsync<JobDto>($"/api/jobs/{changed}", JobsApiTests.Json, ct);
+        var changedDto = await client.GetFromJsonAsync<JobDto>($"/api/jobs/{changed}", JobRequests.Json, ct);
         Assert.Contains("pack alpha with hash dddddddddddd…", changedDto!.WaitingReason, StringComparison.Ordinal);
         // A job a worker can take has no reason to wait but its place in line.
         var runnable = await QueueRows.AddAsync(web.Services, "alice", ct, "alpha", AlphaHash);
-        Assert.Null((await client.GetFromJsonAsync<JobDto>($"/api/jobs/{runnable}", JobsApiTests.Json, ct))!.WaitingReason);
+        Assert.Null((await client.GetFromJsonAsync<JobDto>($"/api/jobs/{runnable}", JobRequests.Json, ct))!.WaitingReason);
     }
 
     [Fact]

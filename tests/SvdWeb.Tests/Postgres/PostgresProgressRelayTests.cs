@@ -125,9 +125,9 @@ public sealed class PostgresProgressRelayTests(PostgresServer server) : IAsyncDi
 
     private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)
     {
-        var response = await client.PostAsync("/api/jobs", Integration.JobsApiTests.Form(SvdWeb.TestSupport.Fixtures.Image("logo_128x64.png"), recipe), ct);
+        var response = await client.PostAsync("/api/jobs", JobRequests.Form(SvdWeb.TestSupport.Fixtures.Image("logo_128x64.png"), recipe), ct);
         Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
-        return (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Api.JobDto>(response.Content, Integration.JobsApiTests.Json, ct))!.Id;
+        return (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Api.JobDto>(response.Content, JobRequests.Json, ct))!.Id;
     }
 
     public async ValueTask DisposeAsync()

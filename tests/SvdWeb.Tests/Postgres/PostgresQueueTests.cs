@@ -119,7 +119,7 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
         await NodeAsync(connection, "worker", ("SvdWeb:Queue:HeartbeatInterval", "00:00:00.5"), ("SvdWeb:Queue:PollInterval", "00:00:00.2"));
         var client = web.CreateClient();
         var slow = await SubmitAsync(client, """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":50,"seed":1}""", ct);
-        var small = await SubmitAsync(client, Integration.JobsApiTests.SmallRecipe, ct);
+        var small = await SubmitAsync(client, JobRequests.SmallRecipe, ct);
         await ProgressWaits.UntilStatusAsync(web.Services, slow, JobStatus.Running, ct);
 
         var cancel = await client.PostAsync($"/api/jobs/{slow}/cancel", null, ct);
@@ -182,9 +182,9 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
 
     private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)
     {
-        var response = await client.PostAsync("/api/jobs", Integration.JobsApiTests.Form(SvdWeb.TestSupport.Fixtures.Image("logo_128x64.png"), recipe), ct);
+        var response = await client.PostAsync("/api/jobs", JobRequests.Form(SvdWeb.TestSupport.Fixtures.Image("logo_128x64.png"), recipe), ct);
         Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
-        return (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Api.JobDto>(response.Content, Integration.JobsApiTests.Json, ct))!.Id;
+        return (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Api.JobDto>(response.Content, JobRequests.Json, ct))!.Id;
     }
 
     public async ValueTask DisposeAsync()
