@@ -54,7 +54,7 @@ public sealed class GalleryCardTests : BunitContext
         var plain = Render<GalleryCard>(p => p.Add(c => c.Item, Item(JobStatus.Succeeded)));
 
         Assert.Equal("Draft", card.Find(".draft-chip").TextContent.Trim());
-        Assert.Contains("8 denoising steps; Make final runs the same recipe with 25", card.Find(".draft-chip").GetAttribute("title"), StringComparison.Ordinal);
+        Assert.Contains("A draft: 8 denoising steps; Make final on its page runs the same recipe with 25.", card.Find(".draft-chip").GetAttribute("title"), StringComparison.Ordinal);
         Assert.Empty(plain.FindAll(".draft-chip"));
     }
 
