@@ -96,6 +96,21 @@ public sealed class GenerateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Generate_Draft_RunsThePacksDraftStepsAndSaysHowToMakeTheFinal()
+    {
+        var ct = TestContext.Current.CancellationToken;
+
+        var run = await CliProcess.RunAsync(_work, null, ct, "generate", "--model", Fixtures.TinyPack, "--image", Fixtures.Image("logo_128x64.png"),
+            "--out", "draft.mp4", "--height", "64", "--width", "128", "--num-frames", "3", "--num-inference-steps", "12", "--seed", "9",
+            "--device", "cpu", "--threads", "1", "--draft");
+
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.StandardError}");
+        Assert.Contains("draft: 8 of 12 denoising steps; for the final, run it again without --draft and with --seed 9", run.StandardError, StringComparison.Ordinal);
+        var recipe = SvdRecipe.FromJson(await File.ReadAllTextAsync(Path.Combine(_work, "draft.recipe.json"), ct));
+        Assert.Equal((8, 9L), (recipe.NumInferenceSteps, recipe.Seed));
+    }
+
+    [Fact]
     public async Task Generate_RecipeFromAPlainImage_SaysItCarriesNone()
     {
         var run = await CliProcess.RunAsync(_work, null, TestContext.Current.CancellationToken, "generate", "--model", Fixtures.TinyPack,

@@ -22,7 +22,7 @@ internal static class GenerateCommand
         Option<float?> MaxGuidance, Option<int?> Fps, Option<int?> MotionBucketId, Option<float?> NoiseAugStrength,
         Option<int?> DecodeChunkSize, Option<int?> VideosPerPrompt, Option<long?> Seed, Option<FitMode?> Fit,
         Option<HalfRandnMode?> HalfRandn, Option<ExecutionDevice> Device, Option<int> Threads, Option<int> Crf,
-        Option<bool> ModelCpuOffload, Option<bool> ForwardChunking);
+        Option<bool> ModelCpuOffload, Option<bool> ForwardChunking, Option<bool> Draft);
 
     private static readonly SvdRecipe D = SvdRecipe.Defaults;
 
@@ -51,10 +51,11 @@ internal static class GenerateCommand
             new("--device") { Description = "auto (CUDA when it loads, else CPU), cpu or cuda.", DefaultValueFactory = _ => ExecutionDevice.Auto },
             new("--threads") { Description = "CPU threads per operator (0: one per core).", DefaultValueFactory = _ => 0 },
             new("--crf") { Description = Invariant($"x264 quality, 0 (lossless) to 51 (default {Mp4Encoder.DefaultCrf})."), DefaultValueFactory = _ => Mp4Encoder.DefaultCrf },
-            MemoryFlags.ModelCpuOffload(), MemoryFlags.ForwardChunking());
+            MemoryFlags.ModelCpuOffload(), MemoryFlags.ForwardChunking(),
+            new("--draft") { Description = Invariant($"A quick preview of the motion: the recipe with the pack's draft steps (svdweb.json draft_inference_steps, else {ModelPack.DefaultDraftInferenceSteps}; never more than --num-inference-steps). The same command without --draft makes the final.") });
 
         var command = new Command("generate", "Turn one image into a video with a model pack.");
-        foreach (var option in new Option[] { o.Model, o.Image, o.Out, o.FramesDir, o.Recipe, o.Height, o.Width, o.NumFrames, o.Steps, o.MinGuidance, o.MaxGuidance, o.Fps, o.MotionBucketId, o.NoiseAugStrength, o.DecodeChunkSize, o.VideosPerPrompt, o.Seed, o.Fit, o.HalfRandn, o.Device, o.Threads, o.Crf, o.ModelCpuOffload, o.ForwardChunking })
+        foreach (var option in new Option[] { o.Model, o.Image, o.Out, o.FramesDir, o.Recipe, o.Height, o.Width, o.NumFrames, o.Steps, o.MinGuidance, o.MaxGuidance, o.Fps, o.MotionBucketId, o.NoiseAugStrength, o.DecodeChunkSize, o.VideosPerPrompt, o.Seed, o.Fit, o.HalfRandn, o.Device, o.Threads, o.Crf, o.ModelCpuOffload, o.ForwardChunking, o.Draft })
             command.Add(option);
         command.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(parse, o, ct)));
         return command;
@@ -67,6 +68,8 @@ internal static class GenerateCommand
         FfmpegTool.RequireFolder();
         var recipe = await BuildRecipeAsync(parse, o, ct).ConfigureAwait(false);
         var pack = ModelPack.Load(parse.GetRequiredValue(o.Model));
+        var finalSteps = recipe.NumInferenceSteps;
+        if (parse.GetValue(o.Draft)) recipe = recipe with { NumInferenceSteps = pack.DraftStepsFor(finalSteps) };
         // Before the pack's weights load: a value out of range fails at once.
         var resolved = recipe.Resolve(pack);
         var image = ImageLoader.Load(parse.GetRequiredValue(o.Image), ImageLimits.Input);
@@ -77,6 +80,8 @@ internal static class GenerateCommand
         if (pipeline.PrecisionWarning is { } precisionWarning) Console.Error.WriteLine($"warning: {precisionWarning}");
         if (memory != MemoryOptions.None) Console.Error.WriteLine($"memory options: {memory.Describe()}");
         Console.Error.WriteLine($"seed {resolved.Seed}");
+        if (parse.GetValue(o.Draft))
+            Console.Error.WriteLine(Invariant($"draft: {resolved.NumInferenceSteps} of {finalSteps} denoising steps; for the final, run it again without --draft and with --seed {resolved.Seed}"));
         var files = new CommandLineOutput(output, resolved.NumVideosPerPrompt, parse.GetValue(o.FramesDir), pack.Name);
         // No pack hash: hashing gigabytes of weights would delay every run; the web app's files carry it.
         var stamp = new RecipeStamp(resolved.ToRequest(pack.Name));

@@ -14,13 +14,17 @@ namespace SvdWeb.Inference.Models;
 /// Layout: <c>model_index.json</c>, <c>feature_extractor/preprocessor_config.json</c>, <c>image_encoder/config.json</c>
 /// + <c>model.onnx</c>, <c>vae/config.json</c>, <c>vae_encoder/model.onnx</c>, <c>vae_decoder/model.onnx</c>,
 /// <c>unet/config.json</c> + <c>model.onnx</c>, <c>scheduler/scheduler_config.json</c>, and optionally
-/// <c>svdweb.json</c> (SvdWeb's extension: <c>{"default_height": 576, "default_width": 1024}</c>, and <c>"io"</c> for
-/// graphs another tool exported under other names, <see cref="PackIo"/>).
+/// <c>svdweb.json</c> (SvdWeb's extension: <c>{"default_height": 576, "default_width": 1024}</c>, <c>"io"</c> for
+/// graphs another tool exported under other names, <see cref="PackIo"/>, and <c>"draft_inference_steps"</c>).
 /// </remarks>
 public sealed class ModelPack
 {
     /// <summary>diffusers' <c>__call__</c> defaults (height=576, width=1024) for every SVD checkpoint, used unless svdweb.json overrides them.</summary>
     public const int DiffusersDefaultHeight = 576, DiffusersDefaultWidth = 1024;
+
+    /// <summary>The Draft button's denoising steps unless svdweb.json sets <c>draft_inference_steps</c>: enough for the
+    /// motion to show, a third of diffusers' 25.</summary>
+    public const int DefaultDraftInferenceSteps = 8;
 
     /// <summary>The optional file, in the pack root, that overrides the default output size and maps the graphs' names.</summary>
     public const string SettingsFileName = "svdweb.json";
@@ -30,8 +34,9 @@ public sealed class ModelPack
     internal ModelPack(string folder, FeatureExtractorConfig featureExtractor, ImageEncoderConfig imageEncoder, VaeConfig vae,
         UNetConfig unet, int defaultHeight, int defaultWidth, PackIo io, string precision, long parameterCount, long sizeOnDiskBytes,
         IReadOnlyDictionary<PackComponent, string> weightTypes, IReadOnlyDictionary<PackComponent, long> weightBytes, PackLicense? license,
-        IReadOnlyDictionary<PackComponent, Onnx.GraphAttention> attention)
+        IReadOnlyDictionary<PackComponent, Onnx.GraphAttention> attention, int draftInferenceSteps)
     {
+        DraftInferenceSteps = draftInferenceSteps;
         Attention = attention;
         Folder = folder;
         Name = Path.GetFileName(folder);
@@ -74,6 +79,16 @@ public sealed class ModelPack
 
     /// <summary>1024 (diffusers' default) unless svdweb.json sets default_width.</summary>
     public int DefaultWidth { get; }
+
+    /// <summary>
+    /// The denoising steps of a draft (a quick preview of a recipe's motion): <see cref="DefaultDraftInferenceSteps"/>
+    /// unless svdweb.json sets <c>draft_inference_steps</c>. A draft never takes more steps than its recipe
+    /// (<see cref="DraftStepsFor"/>).
+    /// </summary>
+    public int DraftInferenceSteps { get; }
+
+    /// <summary>The steps a draft of a recipe with <paramref name="recipeSteps"/> steps runs: the pack's draft steps, never more than the recipe's.</summary>
+    public int DraftStepsFor(int recipeSteps) => Math.Min(DraftInferenceSteps, recipeSteps);
 
     /// <summary>
     /// The graphs' input and output names and the UNet's timestep shape: the contract's (Inference README §3.2) unless

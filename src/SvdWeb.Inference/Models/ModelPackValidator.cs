@@ -14,7 +14,8 @@ internal sealed class ModelPackValidator(string folder)
     private const string PipelineClassName = "StableVideoDiffusionPipeline";
     private const string ModelIndexPath = "model_index.json";
     private const string SchedulerConfigRelativePath = "scheduler/scheduler_config.json";
-    private const string DefaultHeightKey = "default_height", DefaultWidthKey = "default_width", LicenseUrlKey = "license_url";
+    private const string DefaultHeightKey = "default_height", DefaultWidthKey = "default_width", LicenseUrlKey = "license_url",
+        DraftStepsKey = "draft_inference_steps";
 
     private readonly List<string> _problems = [];
 
@@ -31,7 +32,7 @@ internal sealed class ModelPackValidator(string folder)
         var vae = ReadConfig(VaeConfig.RelativePath, "the VAE config", VaeConfig.Read);
         var unet = ReadConfig(UNetConfig.RelativePath, "the UNet config", UNetConfig.Read);
         CheckScheduler();
-        var (defaultHeight, defaultWidth, io, licenseUrl) = ReadSettings();
+        var (defaultHeight, defaultWidth, io, licenseUrl, draftSteps) = ReadSettings();
         var license = ReadLicense(licenseUrl);
         CheckConfigsAgree(imageEncoder, vae, unet);
 
@@ -57,7 +58,7 @@ internal sealed class ModelPackValidator(string folder)
         var weightBytes = graphs.ToDictionary(g => g.Key, g => GraphBytes(g.Key, g.Value));
         var pack = new ModelPack(folder, featureExtractor, imageEncoder, vae, unet, defaultHeight.Value, defaultWidth.Value, io,
             precision, graphs.Values.Sum(g => g.ParameterCount), sizeOnDisk.Value, weightTypes, weightBytes, license,
-            graphs.ToDictionary(g => g.Key, g => g.Value.Attention));
+            graphs.ToDictionary(g => g.Key, g => g.Value.Attention), draftSteps);
         CheckDefaultSizeFitsUNet(pack);
         return Result(pack);
     }
@@ -122,23 +123,23 @@ internal sealed class ModelPackValidator(string folder)
     }
 
     /// <summary>
-    /// svdweb.json, when the pack has one: the default size (else diffusers' 576×1024) and the graphs' names
-    /// (<see cref="PackIo"/>, else the contract's). The sides are checked here for what needs no other config;
+    /// svdweb.json, when the pack has one: the default size (else diffusers' 576×1024), the graphs' names
+    /// (<see cref="PackIo"/>, else the contract's) and the Draft button's steps (else <see cref="ModelPack.DefaultDraftInferenceSteps"/>). The sides are checked here for what needs no other config;
     /// <see cref="CheckDefaultSizeFitsUNet"/> checks them against the UNet once the pack is built. A file that cannot be
     /// read leaves the names unmapped, so the graphs are still checked.
     /// </summary>
-    private (int? Height, int? Width, PackIo Io, Uri? LicenseUrl) ReadSettings()
+    private (int? Height, int? Width, PackIo Io, Uri? LicenseUrl, int DraftSteps) ReadSettings()
     {
         var path = Path.Combine(folder, ModelPack.SettingsFileName);
         if (!File.Exists(path))
-            return (ModelPack.DiffusersDefaultHeight, ModelPack.DiffusersDefaultWidth, PackIo.Default, null);
+            return (ModelPack.DiffusersDefaultHeight, ModelPack.DiffusersDefaultWidth, PackIo.Default, null, ModelPack.DefaultDraftInferenceSteps);
 
         const string Fix = "svdweb.json is SvdWeb's optional pack settings file, e.g. {\"default_height\": 576, \"default_width\": 1024}; fix the value, or remove the key to use diffusers' 576×1024.";
         var json = PackJsonFile.Open(folder, ModelPack.SettingsFileName, "valid settings", Fix, _problems);
         if (json is null)
-            return (null, null, PackIo.Default, null);
-        foreach (var key in json.Keys.Where(k => k is not (DefaultHeightKey or DefaultWidthKey or PackIo.Key or LicenseUrlKey)))
-            json.AddProblem($"unknown key '{key}'; the keys SvdWeb reads are '{DefaultHeightKey}', '{DefaultWidthKey}', '{PackIo.Key}' and '{LicenseUrlKey}'.");
+            return (null, null, PackIo.Default, null, ModelPack.DefaultDraftInferenceSteps);
+        foreach (var key in json.Keys.Where(k => k is not (DefaultHeightKey or DefaultWidthKey or PackIo.Key or LicenseUrlKey or DraftStepsKey)))
+            json.AddProblem($"unknown key '{key}'; the keys SvdWeb reads are '{DefaultHeightKey}', '{DefaultWidthKey}', '{PackIo.Key}', '{LicenseUrlKey}' and '{DraftStepsKey}'.");
         var height = json.Has(DefaultHeightKey) ? Side(json, DefaultHeightKey) : ModelPack.DiffusersDefaultHeight;
         var width = json.Has(DefaultWidthKey) ? Side(json, DefaultWidthKey) : ModelPack.DiffusersDefaultWidth;
         Uri? licenseUrl = null;
@@ -148,7 +149,20 @@ internal sealed class ModelPackValidator(string folder)
             if (licenseUrl is null)
                 json.AddProblem($"key '{LicenseUrlKey}' is \"{url}\", which is not an http or https address; give the license's full address, e.g. \"https://stability.ai/community-license-agreement\".");
         }
-        return (height, width, PackIo.Read(json), licenseUrl);
+        return (height, width, PackIo.Read(json), licenseUrl, DraftSteps(json));
+    }
+
+    private static int DraftSteps(PackJsonFile json)
+    {
+        if (!json.Has(DraftStepsKey) || json.Int(DraftStepsKey) is not { } steps)
+            return ModelPack.DefaultDraftInferenceSteps;
+        if (steps > SvdParameterLimits.MaxSteps)
+        {
+            json.AddProblem(string.Create(CultureInfo.InvariantCulture,
+                $"key '{DraftStepsKey}' is {steps}, but denoising steps must be between {SvdParameterLimits.MinSteps} and {SvdParameterLimits.MaxSteps}; a draft takes few, e.g. {ModelPack.DefaultDraftInferenceSteps}."));
+            return ModelPack.DefaultDraftInferenceSteps;
+        }
+        return steps;
     }
 
     /// <summary>The license file the exporter copied into the pack root, if any; one that cannot be read is a problem, not "no license".</summary>

@@ -39,7 +39,7 @@ internal static class ApiDocument
 
     /// <summary>The body of <c>POST /api/jobs</c>: the picture as the file part <c>image</c>, the optional
     /// <c>recipe</c> part, a JSON object with any of <see cref="Inference.SvdRecipe"/>'s fields (camelCase), and the optional
-    /// <c>lowMemory</c> switch.</summary>
+    /// <c>lowMemory</c> and <c>draft</c> switches.</summary>
     public static async Task DescribeSubmitForm(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(operation);
@@ -70,6 +70,12 @@ internal static class ApiDocument
                             {
                                 Type = JsonSchemaType.Boolean,
                                 Description = "Run with every memory option (model CPU offload, forward chunking): same frames, slower. Default false.",
+                            },
+                            ["draft"] = new OpenApiSchema
+                            {
+                                Type = JsonSchemaType.Boolean,
+                                Description = "Queue a draft: the same recipe with few denoising steps (the pack's draft_inference_steps, else 8, never more than the recipe's), " +
+                                    "to see the motion quickly; POST /api/jobs/{id}/final then queues it with the recipe's own steps. Default false.",
                             },
                         },
                     },

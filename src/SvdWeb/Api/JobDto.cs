@@ -6,6 +6,8 @@ namespace SvdWeb.Api;
 
 /// <summary>A job as the REST API shows it. <c>Pinned</c>: an admin moved it to the front, so it runs before the round-robin pick.
 /// <c>LowMemory</c>: its owner asked for every memory option the server allows (see <see cref="Job.LowMemory"/>).
+/// <c>Draft</c>: a quick preview with few denoising steps; <c>FinalInferenceSteps</c> the steps its final runs
+/// (POST /api/jobs/{id}/final), null for a job that is not a draft.
 /// <c>WaitingReason</c>: why a waiting job runs on no worker (no live worker has its pack with its hash), else null.</summary>
 public sealed record JobDto(
     Guid Id,
@@ -28,6 +30,8 @@ public sealed record JobDto(
     bool IsPrivate,
     bool Pinned,
     bool LowMemory,
+    bool Draft,
+    int? FinalInferenceSteps,
     string? WaitingReason = null)
 {
     public static JobDto From(Job job, JobProgress? progress, QueueEntry? queued, string? waitingReason = null)
@@ -36,7 +40,8 @@ public sealed record JobDto(
         return new(job.Id, job.Status, job.CreatedUtc, job.StartedUtc, job.FinishedUtc, job.ModelName, job.ModelHash, job.ToRecipe(),
             job.InputFileName, job.Error, job.Provider, job.DurationSeconds, job.VideoCount,
             progress is null || job.IsFinished ? null : new JobProgressDto(progress.Stage, progress.Step, progress.TotalSteps, progress.Fraction, progress.ElapsedSeconds, progress.RemainingSeconds),
-            queued?.Position, queued?.EstimatedSecondsLeft, job.SourceId, job.IsPrivate, job.Status == JobStatus.Queued && job.PinRank is not null, job.LowMemory, waitingReason);
+            queued?.Position, queued?.EstimatedSecondsLeft, job.SourceId, job.IsPrivate, job.Status == JobStatus.Queued && job.PinRank is not null, job.LowMemory,
+            job.IsDraft, job.FinalInferenceSteps, waitingReason);
     }
 }
 

@@ -41,6 +41,14 @@ public static class JobsApi
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapPost("/jobs/{id:guid}/final", MakeFinalAsync).WithName("MakeFinalJob")
+            .Produces<JobDto>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapGet("/jobs/{id:guid}", GetAsync).WithName("GetJob").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/jobs/{id:guid}/cancel", CancelAsync).WithName("CancelJob")
             .Produces(StatusCodes.Status202Accepted)
@@ -129,10 +137,25 @@ public static class JobsApi
         var lowMemory = false;
         if (form.TryGetValue("lowMemory", out var lowMemoryField) && !bool.TryParse(lowMemoryField.ToString(), out lowMemory))
             return FieldProblem("lowMemory", $"'lowMemory' must be true or false, not '{lowMemoryField}'.");
+        // How many steps it runs, not what it is meant to make: the recipe keeps its steps for the final.
+        var draft = false;
+        if (form.TryGetValue("draft", out var draftField) && !bool.TryParse(draftField.ToString(), out draft))
+            return FieldProblem("draft", $"'draft' must be true or false, not '{draftField}'.");
 
         Job job;
         await using (var stream = image.OpenReadStream())
-            job = await service.SubmitAsync(stream, image.FileName, recipe, user.ToJobOwner(), ct, lowMemory: lowMemory).ConfigureAwait(false);
+            job = await service.SubmitAsync(stream, image.FileName, recipe, user.ToJobOwner(), ct, lowMemory: lowMemory, draft: draft).ConfigureAwait(false);
+        return TypedResults.Accepted($"/api/jobs/{job.Id}", JobDto.From(job, null, null));
+    }
+
+    /// <summary>Queues the final of a draft the caller may change: its recipe at the steps the draft was made for, a new job.</summary>
+    private static async Task<IResult> MakeFinalAsync(Guid id, ClaimsPrincipal user, JobService service, CancellationToken ct)
+    {
+        var draft = await FindVisibleAsync(id, user, service, ct).ConfigureAwait(false);
+        if (draft is null) return NotFound(id);
+        if (!Ownership.MayChange(user, draft)) return Forbidden(draft);
+        // Not a draft (409), and the checks of any new job, are UserFacingExceptions answered by ApiFailureMiddleware.
+        var job = await service.MakeFinalAsync(id, user.ToJobOwner(), ct).ConfigureAwait(false);
         return TypedResults.Accepted($"/api/jobs/{job.Id}", JobDto.From(job, null, null));
     }
 

@@ -80,6 +80,15 @@ public sealed class Job
     /// </summary>
     public bool LowMemory { get; init; }
 
+    /// <summary>
+    /// Set for a draft: the recipe run with few denoising steps (the pack's draft steps) to show its motion quickly, and
+    /// this the step count its final ("Make final") runs with, the same recipe otherwise. Null for any other job.
+    /// </summary>
+    public int? FinalInferenceSteps { get; init; }
+
+    /// <summary>A quick preview of a recipe (see <see cref="FinalInferenceSteps"/>).</summary>
+    public bool IsDraft => FinalInferenceSteps is not null;
+
     /// <summary>Folder below the data folder holding input, videos, frames, thumbnail and preview.</summary>
     public required string MediaFolder { get; init; }
 

@@ -65,12 +65,22 @@ public sealed partial class JobService(
 
     /// <param name="lowMemory">The owner's "low memory" choice: run with every memory option the server allows (model CPU
     /// offload, forward chunking), whatever the estimate says; the frames are the same, the run slower.</param>
-    public async Task<Job> SubmitAsync(Stream upload, string fileName, SvdRecipe recipe, JobOwner owner, CancellationToken ct, Guid? sourceId = null, bool lowMemory = false)
+    /// <param name="draft">Queue a draft: the same recipe with the pack's draft steps (<see cref="ModelPack.DraftStepsFor"/>),
+    /// remembering the recipe's own steps for its final (<see cref="MakeFinalAsync"/>).</param>
+    public async Task<Job> SubmitAsync(Stream upload, string fileName, SvdRecipe recipe, JobOwner owner, CancellationToken ct, Guid? sourceId = null,
+        bool lowMemory = false, bool draft = false)
     {
+        ArgumentNullException.ThrowIfNull(recipe);
         // Before the upload is decoded: someone over a limit must not get to spend the server's memory on decoding.
         await EnsureAdmissibleAsync(owner, ct).ConfigureAwait(false);
         var image = await ReadImageAsync(upload, fileName, ct).ConfigureAwait(false);
-        return await EnqueueAsync(image, DisplayName(fileName), recipe, owner, sourceId, lowMemory, ct).ConfigureAwait(false);
+        int? finalSteps = null;
+        if (draft)
+        {
+            finalSteps = recipe.NumInferenceSteps;
+            recipe = recipe with { NumInferenceSteps = catalog.Require(recipe.Model).DraftStepsFor(recipe.NumInferenceSteps) };
+        }
+        return await EnqueueAsync(image, DisplayName(fileName), recipe, owner, sourceId, lowMemory, finalSteps, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -115,17 +125,38 @@ public sealed partial class JobService(
     }
 
     /// <summary>The same recipe and input again (a regenerate gives identical frames on the same pack and provider), with
-    /// the source's "low memory" choice unless <paramref name="lowMemory"/> says otherwise.</summary>
+    /// the source's "low memory" choice unless <paramref name="lowMemory"/> says otherwise. A draft's regenerate is a
+    /// draft again, with the same final.</summary>
     public async Task<Job> RegenerateAsync(Guid sourceId, JobOwner owner, CancellationToken ct, Func<SvdRecipe, SvdRecipe>? change = null, bool? lowMemory = null)
     {
         var source = await FindAsync(sourceId, ct).ConfigureAwait(false)
             ?? throw new SvdInputException("id", $"There is no gallery item {sourceId}.");
-        var image = ImageLoader.Load(media.PathOf(source.MediaFolder, source.InputFile), Limits);
         var recipe = source.ToRecipe();
-        return await EnqueueAsync(image, source.InputFileName, change is null ? recipe : change(recipe), owner, sourceId, lowMemory ?? source.LowMemory, ct).ConfigureAwait(false);
+        return await EnqueueFromAsync(source, change is null ? recipe : change(recipe), owner, lowMemory ?? source.LowMemory, source.FinalInferenceSteps, ct).ConfigureAwait(false);
     }
 
-    private async Task<Job> EnqueueAsync(RgbImage image, string displayName, SvdRecipe recipe, JobOwner owner, Guid? sourceId, bool lowMemory, CancellationToken ct)
+    /// <summary>
+    /// Queues the final of a draft: a new job with the draft's input, seed and every setting, at the step count the draft
+    /// was made for. It passes the same checks as any job (memory, queue limits, quota, ffmpeg); the caller checks that
+    /// the requester may change the draft.
+    /// </summary>
+    /// <exception cref="NotADraftException">The job is not a draft.</exception>
+    public async Task<Job> MakeFinalAsync(Guid draftId, JobOwner owner, CancellationToken ct)
+    {
+        var draft = await FindAsync(draftId, ct).ConfigureAwait(false)
+            ?? throw new SvdInputException("id", $"There is no gallery item {draftId}.");
+        if (draft.FinalInferenceSteps is not { } steps) throw new NotADraftException(draftId);
+        return await EnqueueFromAsync(draft, draft.ToRecipe() with { NumInferenceSteps = steps }, owner, draft.LowMemory, finalSteps: null, ct).ConfigureAwait(false);
+    }
+
+    private async Task<Job> EnqueueFromAsync(Job source, SvdRecipe recipe, JobOwner owner, bool lowMemory, int? finalSteps, CancellationToken ct)
+    {
+        var image = ImageLoader.Load(media.PathOf(source.MediaFolder, source.InputFile), Limits);
+        return await EnqueueAsync(image, source.InputFileName, recipe, owner, source.Id, lowMemory, finalSteps, ct).ConfigureAwait(false);
+    }
+
+    /// <param name="finalSteps">Set for a draft (<paramref name="recipe"/> has its draft steps already): the steps of its final.</param>
+    private async Task<Job> EnqueueAsync(RgbImage image, string displayName, SvdRecipe recipe, JobOwner owner, Guid? sourceId, bool lowMemory, int? finalSteps, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(owner);
@@ -142,7 +173,7 @@ public sealed partial class JobService(
         await _admission.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            return await AdmitAsync(id, folder, png, image, displayName, pack, hash, resolved, owner, sourceId, lowMemory, ct).ConfigureAwait(false);
+            return await AdmitAsync(id, folder, png, image, displayName, pack, hash, resolved, owner, sourceId, lowMemory, finalSteps, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -151,7 +182,7 @@ public sealed partial class JobService(
     }
 
     private async Task<Job> AdmitAsync(Guid id, string folder, byte[] png, RgbImage image, string displayName, ModelPack pack, string hash,
-        ResolvedRecipe resolved, JobOwner owner, Guid? sourceId, bool lowMemory, CancellationToken ct)
+        ResolvedRecipe resolved, JobOwner owner, Guid? sourceId, bool lowMemory, int? finalSteps, CancellationToken ct)
     {
         ffmpeg.EnsureAvailable();
         await quota.EnsureAvailableAsync(owner, ct).ConfigureAwait(false);
@@ -182,6 +213,7 @@ public sealed partial class JobService(
             ModelHash = hash,
             Recipe = resolved,
             LowMemory = lowMemory,
+            FinalInferenceSteps = finalSteps,
             MediaFolder = folder,
             InputFileName = displayName,
             InputFile = InputFile,
@@ -201,7 +233,8 @@ public sealed partial class JobService(
         }
         signal.Pulse();
         broadcaster.Publish(new JobProgress(id, JobStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
-        Log.Queued(logger, id, pack.Name, job.Recipe.Seed);
+        if (finalSteps is { } final) Log.QueuedDraft(logger, id, pack.Name, job.Recipe.Seed, job.Recipe.NumInferenceSteps, final);
+        else Log.Queued(logger, id, pack.Name, job.Recipe.Seed);
         return job;
     }
 
@@ -368,5 +401,8 @@ public sealed partial class JobService(
 
         [LoggerMessage(3, LogLevel.Information, "Job {JobId} moved in the queue: {Move}.")]
         public static partial void Moved(ILogger logger, Guid jobId, QueueMove move);
+
+        [LoggerMessage(4, LogLevel.Information, "Job {JobId} queued on {Pack}, seed {Seed}, as a draft of {DraftSteps} steps (its final: {FinalSteps}).")]
+        public static partial void QueuedDraft(ILogger logger, Guid jobId, string pack, long seed, int draftSteps, int finalSteps);
     }
 }

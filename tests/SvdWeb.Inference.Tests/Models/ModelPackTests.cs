@@ -549,6 +549,35 @@ public sealed class ModelPackTests
     }
 
     [Fact]
+    public void Load_DraftSteps_EightUnlessSvdWebJsonSetsThemAndNeverMoreThanTheRecipes()
+    {
+        using var copy = new TempPackCopy();
+        Assert.Equal(8, ModelPack.Load(copy.Folder).DraftInferenceSteps);
+
+        copy.WriteText("svdweb.json", """{"default_height": 64, "default_width": 128, "draft_inference_steps": 5}""");
+        var pack = ModelPack.Load(copy.Folder);
+
+        Assert.Equal(5, pack.DraftInferenceSteps);
+        Assert.Equal(5, pack.DraftStepsFor(25));
+        Assert.Equal(3, pack.DraftStepsFor(3));
+    }
+
+    [Theory]
+    [InlineData("0", "a positive integer")]
+    [InlineData("201", "between 1 and 200")]
+    [InlineData("\"8\"", "a positive integer")]
+    public void Validate_DraftStepsOutOfRange_NamesTheKey(string value, string expected)
+    {
+        using var copy = new TempPackCopy();
+        copy.WriteText("svdweb.json", "{\"default_height\": 64, \"default_width\": 128, \"draft_inference_steps\": " + value + "}");
+
+        var problem = Assert.Single(AssertInvalid(copy.Folder));
+
+        Assert.StartsWith("svdweb.json: key 'draft_inference_steps' is ", problem, StringComparison.Ordinal);
+        Assert.Contains(expected, problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_SeveralBrokenFiles_ListsEveryProblem()
     {
         using var copy = new TempPackCopy();

@@ -107,7 +107,7 @@ public sealed class PackIoTests
         var problems = AssertInvalid(copy.Folder);
 
         Assert.Equal(4, problems.Count);
-        Assert.Contains(problems, p => p.StartsWith("svdweb.json: unknown key 'iox'; the keys SvdWeb reads are 'default_height', 'default_width', 'io' and 'license_url'.", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("svdweb.json: unknown key 'iox'; the keys SvdWeb reads are 'default_height', 'default_width', 'io', 'license_url' and 'draft_inference_steps'.", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith(
             "svdweb.json: key 'io.text_encoder' is not a pack component; the components are image_encoder, vae_encoder, vae_decoder and unet.", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith(

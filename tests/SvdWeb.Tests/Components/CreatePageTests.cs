@@ -205,6 +205,43 @@ public sealed class CreatePageTests : RealServicesContext
     }
 
     [Fact]
+    public void Draft_QueuesTheSameRecipeWithThePacksDraftStepsAndRemembersTheFinals()
+    {
+        var page = RenderCreate();
+        Upload(page, "logo_128x64.png");
+        page.WaitForElement("#model-view");
+        Type(page, "seed", "77");
+        Type(page, "steps", "20");
+
+        var hint = page.Find("#draft").GetAttribute("title");
+        Assert.Contains("8 denoising steps instead of 20", hint, StringComparison.Ordinal);
+        Assert.Contains("29.1–31.5 dB PSNR", hint, StringComparison.Ordinal);
+        page.Find("#draft").Click();
+
+        var job = SingleStoredJob(page);
+        Assert.True(job.IsDraft);
+        Assert.Equal((8, 20, 77L), (job.Recipe.NumInferenceSteps, job.FinalInferenceSteps, job.Recipe.Seed));
+        page.WaitForAssertion(() => Assert.Contains("Draft, 8 steps (Make final on its page runs 20)", _snackbars!.Find("#queued-snackbar").TextContent, StringComparison.Ordinal));
+        Assert.Equal($"/gallery/{job.Id}", _snackbars!.Find("#queued-link-0").GetAttribute("href"));
+    }
+
+    [Fact]
+    public void Draft_FewerStepsThanTheDraftsInTheRecipe_RunsTheRecipesAndGenerateStaysPlain()
+    {
+        var page = RenderCreate();
+        Upload(page, "logo_128x64.png");
+        page.WaitForElement("#model-view");
+        Type(page, "steps", "3");
+
+        Assert.Contains("3 denoising steps instead of 3", page.Find("#draft").GetAttribute("title"), StringComparison.Ordinal);
+        page.Find("#generate").Click();
+
+        var job = SingleStoredJob(page);
+        Assert.False(job.IsDraft);
+        Assert.Equal(3, job.Recipe.NumInferenceSteps);
+    }
+
+    [Fact]
     public void Generate_CountOfThree_QueuesSeedsSToSPlusTwoAndLinksEach()
     {
         var page = RenderCreate();

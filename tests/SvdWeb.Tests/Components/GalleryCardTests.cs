@@ -41,6 +41,24 @@ public sealed class GalleryCardTests : BunitContext
     }
 
     [Fact]
+    public void Render_Draft_MarkedDraftWithItsStepsAndOthersNot()
+    {
+        var draft = new Job
+        {
+            Id = Guid.NewGuid(), Status = JobStatus.Succeeded, ModelName = "tiny-svd", ModelHash = new string('a', 64),
+            Recipe = new SvdRecipe { Width = 128, Height = 64, NumInferenceSteps = 8 }.Resolve(ModelPack.Load(Fixtures.TinyPack)),
+            FinalInferenceSteps = 25, MediaFolder = "f", InputFileName = "logo.png", InputFile = "input.png", InputSha256 = new string('b', 64),
+        };
+
+        var card = Render<GalleryCard>(p => p.Add(c => c.Item, draft));
+        var plain = Render<GalleryCard>(p => p.Add(c => c.Item, Item(JobStatus.Succeeded)));
+
+        Assert.Equal("Draft", card.Find(".draft-chip").TextContent.Trim());
+        Assert.Contains("A draft: 8 denoising steps; Make final on its page runs the same recipe with 25.", card.Find(".draft-chip").GetAttribute("title"), StringComparison.Ordinal);
+        Assert.Empty(plain.FindAll(".draft-chip"));
+    }
+
+    [Fact]
     public void Hover_Succeeded_SwitchesToAnimatedPreview()
     {
         var card = Render<GalleryCard>(p => p.Add(c => c.Item, Item(JobStatus.Succeeded)));

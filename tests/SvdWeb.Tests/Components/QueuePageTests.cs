@@ -59,6 +59,23 @@ public sealed class QueuePageTests : RealServicesContext
         page.FindAll("#queue-table tbody tr").Select(row => row.QuerySelector("a")!.GetAttribute("href")!.Replace("/gallery/", "", StringComparison.Ordinal)).ToList();
 
     [Fact]
+    public async Task Render_ADraftAndAPlainJob_OnlyTheDraftsRowSaysDraft()
+    {
+        var plain = await SubmitAsync(Alice);
+        await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
+        var draft = (await Services.GetRequiredService<JobService>().SubmitAsync(image, "draft.png",
+            new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 20, Seed = 1 }, Alice, Xunit.TestContext.Current.CancellationToken, draft: true)).Id;
+
+        var page = RenderPage("alice-id", admin: false);
+
+        page.WaitForElement("#queue-table");
+        var rows = page.FindAll("#queue-table tbody tr");
+        string? ChipOf(Guid id) => rows.Single(r => r.QuerySelector("a")!.GetAttribute("href") == $"/gallery/{id}").QuerySelector(".draft-chip")?.TextContent.Trim();
+        Assert.Equal("Draft", ChipOf(draft));
+        Assert.Null(ChipOf(plain));
+    }
+
+    [Fact]
     public async Task MoveButtons_AdminAndUser_OnlyAdminSeesThem()
     {
         await SubmitAsync(Alice);

@@ -20,6 +20,7 @@ public sealed class OpenApiDocumentTests : IDisposable
         [("GET", "/api/jobs/{id}")] = [200, 401, 404],
         [("DELETE", "/api/jobs/{id}")] = [204, 401, 403, 404],
         [("POST", "/api/jobs/{id}/cancel")] = [202, 401, 403, 404, 409],
+        [("POST", "/api/jobs/{id}/final")] = [202, 401, 403, 404, 409, 422, 429, 503],
         [("POST", "/api/jobs/{id}/private")] = [200, 400, 401, 403, 404],
         [("POST", "/api/jobs/{id}/move")] = [200, 400, 401, 403, 404, 409],
         [("GET", "/api/jobs/{id}/video")] = [200, 400, 401, 404, 409, 410, 503],
@@ -79,8 +80,9 @@ public sealed class OpenApiDocumentTests : IDisposable
         Assert.Equal("multipart/form-data", form.Key);
         var schema = form.Value.Schema!;
         Assert.Equal(["image"], schema.Required!);
-        Assert.Equal(["image", "lowMemory", "recipe"], schema.Properties!.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["draft", "image", "lowMemory", "recipe"], schema.Properties!.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(JsonSchemaType.Boolean, schema.Properties["lowMemory"].Type);
+        Assert.Equal(JsonSchemaType.Boolean, schema.Properties["draft"].Type);
         Assert.Equal((JsonSchemaType.String, "binary"), (schema.Properties["image"].Type!.Value, schema.Properties["image"].Format));
         // The recipe part is a JSON object with the recipe's fields, so a generated client can fill it in.
         Assert.Equal("application/json", form.Value.Encoding!["recipe"].ContentType);
