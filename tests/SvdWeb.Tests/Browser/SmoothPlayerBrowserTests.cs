@@ -16,8 +16,8 @@ public sealed class SmoothPlayerBrowserTests : BrowserTest
     {
         var ct = TestContext.Current.CancellationToken;
         using var api = new HttpClient { BaseAddress = Root };
-        var accepted = await (await api.PostAsync("/api/jobs", JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), JobsApiTests.SmallRecipe), ct))
-            .Content.ReadFromJsonAsync<Api.JobDto>(JobsApiTests.Json, ct);
+        var accepted = await (await api.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct))
+            .Content.ReadFromJsonAsync<Api.JobDto>(JobRequests.Json, ct);
         var job = await JobPolls.WaitForEndAsync(api, accepted!.Id, ct);
         Assert.Equal(Gallery.JobStatus.Succeeded, job.Status);
         var page = Browser.Page;

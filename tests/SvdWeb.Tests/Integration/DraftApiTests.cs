@@ -44,12 +44,12 @@ public sealed class DraftApiTests : IDisposable
         var draftDone = await JobPolls.WaitForEndAsync(client, draft.Id, ct);
         Assert.True(draftDone.Status == JobStatus.Succeeded, draftDone.Error);
         Assert.True(draftDone.Draft);
-        Assert.Contains(await JobsApiTests.GalleryItemsAsync(client, ct), j => j.Id == draft.Id && j.Draft && j.FinalInferenceSteps == 12);
+        Assert.Contains(await JobRequests.GalleryItemsAsync(client, ct), j => j.Id == draft.Id && j.Draft && j.FinalInferenceSteps == 12);
 
         var response = await client.PostAsync($"/api/jobs/{draft.Id}/final", null, ct);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var final = (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
+        var final = (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!;
         Assert.Equal($"/api/jobs/{final.Id}", response.Headers.Location?.OriginalString);
         Assert.NotEqual(draft.Id, final.Id);
         Assert.False(final.Draft);
@@ -88,7 +88,7 @@ public sealed class DraftApiTests : IDisposable
 
         var unknown = await client.PostAsync($"/api/jobs/{Guid.NewGuid()}/final", null, ct);
         var notDraft = await client.PostAsync($"/api/jobs/{plain.Id}/final", null, ct);
-        using var form = JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), Recipe);
+        using var form = JobRequests.Form(Fixtures.Image("logo_128x64.png"), Recipe);
         form.Add(new StringContent("maybe"), "draft");
         var badField = await client.PostAsync("/api/jobs", form, ct);
 
@@ -103,7 +103,7 @@ public sealed class DraftApiTests : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, badField.StatusCode);
         using (var problem = JsonDocument.Parse(await badField.Content.ReadAsStringAsync(ct)))
             Assert.Contains("true or false", problem.RootElement.GetProperty("errors").GetProperty("draft")[0].GetString(), StringComparison.Ordinal);
-        Assert.Equal([plain.Id], (await JobsApiTests.GalleryItemsAsync(client, ct)).Select(j => j.Id));
+        Assert.Equal([plain.Id], (await JobRequests.GalleryItemsAsync(client, ct)).Select(j => j.Id));
     }
 
     [Fact]
@@ -125,16 +125,16 @@ public sealed class DraftApiTests : IDisposable
         using (var problem = JsonDocument.Parse(await bobs.Content.ReadAsStringAsync(ct)))
             Assert.Contains("belongs to alice", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Accepted, alices.StatusCode);
-        Assert.Equal(2, (await JobsApiTests.GalleryItemsAsync(alice, ct)).Count);
+        Assert.Equal(2, (await JobRequests.GalleryItemsAsync(alice, ct)).Count);
     }
 
     private static async Task<JobDto> SubmitAsync(HttpClient client, string recipe, string? draft, CancellationToken ct)
     {
-        using var form = JobsApiTests.Form(Fixtures.Image("logo_128x64.png"), recipe);
+        using var form = JobRequests.Form(Fixtures.Image("logo_128x64.png"), recipe);
         if (draft is not null) form.Add(new StringContent(draft), "draft");
         var response = await client.PostAsync("/api/jobs", form, ct);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JobDto>(JobsApiTests.Json, ct))!;
+        return (await response.Content.ReadFromJsonAsync<JobDto>(JobRequests.Json, ct))!;
     }
 
     private static Task<byte[]> InputAsync(HttpClient client, Guid id, CancellationToken ct) =>
