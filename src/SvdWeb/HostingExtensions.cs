@@ -40,6 +40,7 @@ internal static class HostingExtensions
         services.AddSingleton<JobProgressBroadcaster>();
         services.AddSingleton<ProgressFollowers>();
         services.AddSingleton<JobRunner>();
+        services.AddSingleton<IJobRunner>(provider => provider.GetRequiredService<JobRunner>());
         services.AddSingleton<GpuQuota>();
         services.AddSingleton<JobService>();
         services.AddSingleton<QueueEstimator>();

@@ -1,6 +1,9 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SvdWeb.Gallery;
+using SvdWeb.Inference;
 using SvdWeb.Options;
 using SvdWeb.Storage;
 
@@ -22,6 +25,15 @@ public sealed partial class JobClaims(
     LeaseClock leaseClock,
     ILogger<JobClaims> logger)
 {
+    /// <summary>The meter of the queue's instruments (for dotnet-counters, OpenTelemetry and the queue benchmark).</summary>
+    public const string MeterName = "SvdWeb.Jobs";
+
+    /// <summary>Seconds a claim took, waiting its turn included; tagged <c>outcome</c> = <c>claimed</c> or <c>none</c> (nothing to take).</summary>
+    public const string ClaimDurationInstrument = "svdweb.job.claim.duration";
+
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly Histogram<double> ClaimDuration = Meter.CreateHistogram<double>(ClaimDurationInstrument, "s", "Time a worker's claim of the next job took, waiting for its turn included.");
+
     private readonly SemaphoreSlim _sqliteClaims = new(1, 1);
 
     private DateTime Now => leaseClock.UtcNow;
@@ -50,6 +62,14 @@ public sealed partial class JobClaims(
     private async Task<ClaimedJob?> ClaimAsync(string leaseOwner, Guid? only, IReadOnlyCollection<PackOffer>? offers, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(leaseOwner);
+        var started = Stopwatch.GetTimestamp();
+        var claimed = await ClaimTakingTurnsAsync(leaseOwner, only, offers, ct).ConfigureAwait(false);
+        ClaimDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", claimed is null ? "none" : "claimed"));
+        return claimed;
+    }
+
+    private async Task<ClaimedJob?> ClaimTakingTurnsAsync(string leaseOwner, Guid? only, IReadOnlyCollection<PackOffer>? offers, CancellationToken ct)
+    {
         if (IsPostgres) return await ClaimPostgresAsync(leaseOwner, only, offers, ct).ConfigureAwait(false);
         await _sqliteClaims.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -132,6 +152,42 @@ public sealed partial class JobClaims(
         var mine = db.Jobs.Where(g => g.Id == job.Id && g.Attempt == job.Attempt && g.Status == JobStatus.Running);
         if (await mine.ExecuteUpdateAsync(set => set.SetProperty(g => g.LeaseUntil, until), ct).ConfigureAwait(false) == 0) return LeaseRenewal.Lost;
         return await mine.AnyAsync(g => g.CancelRequested, ct).ConfigureAwait(false) ? LeaseRenewal.CancelRequested : LeaseRenewal.Renewed;
+    }
+
+    /// <summary>
+    /// Records a run's outcome on its row (status, error, finish time and, after a success, what the run measured) if
+    /// this attempt still holds the job; the outputs of a run that did not succeed are removed, and so is the folder of
+    /// a job deleted while it ran. The lease owner stays: which worker ran the job.
+    /// </summary>
+    /// <param name="job">The row as the run read it when it started (its media folder and input file).</param>
+    /// <returns>False when the lease was lost meanwhile: a newer attempt owns the row and the folder, and nothing was written.</returns>
+    public async Task<bool> FinishAsync(ClaimedJob claimed, Job job, JobStatus outcome, string? error, SvdResult? result, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(claimed);
+        ArgumentNullException.ThrowIfNull(job);
+        await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+        var row = await db.Jobs.FindAsync([claimed.Id], ct).ConfigureAwait(false);
+        if (row is null)
+        {
+            // Deleted while running: nothing to record, and no files may stay behind.
+            media.DeleteFolder(job.MediaFolder);
+            return true;
+        }
+        if (row.Attempt != claimed.Attempt || row.Status != JobStatus.Running) return false;
+        if (outcome != JobStatus.Succeeded) media.DeleteOutputs(job.MediaFolder, job.InputFile);
+        row.LeaseUntil = null;
+        row.Status = outcome;
+        row.Error = error;
+        row.FinishedUtc = time.GetUtcNow().UtcDateTime;
+        if (result is not null)
+        {
+            row.Provider = result.Provider.ToString();
+            row.DurationSeconds = (row.FinishedUtc - row.StartedUtc)?.TotalSeconds;
+            row.SecondsPerStep = result.Timings.UNetSteps.Count > 0 ? result.Timings.UNetSteps.Average(t => t.TotalSeconds) : null;
+            row.VideoCount = result.Videos.Count;
+        }
+        await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>

@@ -30,8 +30,7 @@ public sealed partial class JobRunner(
     MediaStore media,
     JobProgressBroadcaster broadcaster,
     IOptions<SvdWebOptions> options,
-    TimeProvider time,
-    ILogger<JobRunner> logger)
+    ILogger<JobRunner> logger) : IJobRunner
 {
     public const string InterruptedMessage = "The server stopped while this job was running. Its settings are kept: retry it.";
 
@@ -103,37 +102,11 @@ public sealed partial class JobRunner(
         await heartbeatStop.CancelAsync().ConfigureAwait(false);
         await heartbeat.ConfigureAwait(false);
 
-        await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None).ConfigureAwait(false))
+        // The outcome is recorded even when the host is stopping: an Interrupted job must say so.
+        if (!await claims.FinishAsync(claimed, job, outcome, error, result, CancellationToken.None).ConfigureAwait(false))
         {
-            var row = await db.Jobs.FindAsync([jobId], CancellationToken.None).ConfigureAwait(false);
-            if (row is null)
-            {
-                // Deleted while running: nothing to record, and no files may stay behind.
-                media.DeleteFolder(job.MediaFolder);
-            }
-            else if (row.Attempt != claimed.Attempt || row.Status != JobStatus.Running)
-            {
-                // The fence: this worker's lease expired while it finished, and a newer attempt owns the row and folder.
-                Log.LeaseLost(logger, jobId, claimed.Attempt);
-                return;
-            }
-            else
-            {
-                if (outcome != JobStatus.Succeeded) media.DeleteOutputs(job.MediaFolder, job.InputFile);
-                // LeaseOwner stays: which worker ran the job.
-                row.LeaseUntil = null;
-                row.Status = outcome;
-                row.Error = error;
-                row.FinishedUtc = time.GetUtcNow().UtcDateTime;
-                if (result is not null)
-                {
-                    row.Provider = result.Provider.ToString();
-                    row.DurationSeconds = (row.FinishedUtc - row.StartedUtc)?.TotalSeconds;
-                    row.SecondsPerStep = result.Timings.UNetSteps.Count > 0 ? result.Timings.UNetSteps.Average(t => t.TotalSeconds) : null;
-                    row.VideoCount = result.Videos.Count;
-                }
-                await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
-            }
+            Log.LeaseLost(logger, jobId, claimed.Attempt);
+            return;
         }
         var last = broadcaster.Latest(jobId);
         broadcaster.Publish(new JobProgress(jobId, outcome, outcome == JobStatus.Succeeded ? SvdStage.Done : last?.Stage ?? SvdStage.Preprocessing,

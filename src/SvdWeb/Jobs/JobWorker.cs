@@ -11,7 +11,7 @@ namespace SvdWeb.Jobs;
 /// JobRunner records every outcome on the job's row, so only host shutdown ends this loop; an unexpected exception
 /// (the database restarting, say) is logged and the worker keeps serving.
 /// </summary>
-public sealed partial class JobWorker(string device, JobClaims claims, WorkerRegistry registry, QueueSignal signal, JobRunner runner, IOptions<SvdWebOptions> options, ILogger<JobWorker> logger) : BackgroundService
+public sealed partial class JobWorker(string device, JobClaims claims, WorkerRegistry registry, QueueSignal signal, IJobRunner runner, IOptions<SvdWebOptions> options, ILogger<JobWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -4,6 +4,7 @@ using SvdWeb.Api;
 using SvdWeb.Gallery;
 using SvdWeb.Jobs;
 using SvdWeb.Tests.Integration;
+using SvdWeb.TestSupport;
 
 namespace SvdWeb.Tests.Postgres;
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SvdWeb.Gallery;
 using SvdWeb.Inference;
 using SvdWeb.Jobs;
+using SvdWeb.TestSupport;
 
 namespace SvdWeb.Tests.Postgres;
 

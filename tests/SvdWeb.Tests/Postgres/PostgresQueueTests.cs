@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using SvdWeb.Gallery;
 using SvdWeb.Jobs;
+using SvdWeb.TestSupport;
 
 namespace SvdWeb.Tests.Postgres;
 

@@ -2,14 +2,16 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
+using Xunit;
 
-namespace SvdWeb.Tests.Postgres;
+namespace SvdWeb.TestSupport;
 
 /// <summary>
 /// A real PostgreSQL server of the tests' own: Debian's binaries (package <c>postgresql</c>), <c>initdb</c> in a
 /// temporary folder, a free loopback port, trust authentication on loopback only, and stopped (folder removed) at the
 /// end. Run as root, the server runs as the unprivileged user <c>nobody</c>, since PostgreSQL refuses to run as root.
-/// Shared by the PostgreSQL tests (<see cref="PostgresCollection"/>); each test takes a database of its own.
+/// Shared by the PostgreSQL tests (their collection fixture), each test taking a database of its own, and by the queue
+/// benchmark (tests/SvdWeb.Benchmarks).
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
@@ -113,11 +115,4 @@ public sealed class PostgresServer : IAsyncLifetime
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-}
-
-/// <summary>The tests that share one <see cref="PostgresServer"/>; they run one after another (one server, restarts).</summary>
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
-{
-    public const string Name = "PostgreSQL";
 }
