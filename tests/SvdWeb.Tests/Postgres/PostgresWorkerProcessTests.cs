@@ -10,7 +10,8 @@ namespace SvdWeb.Tests.Postgres;
 
 /// <summary>
 /// Several hosts on one PostgreSQL database and one media folder: a web node (in the test process) queues, worker
-/// processes (the built app, <c>SvdWeb:Role=worker</c>) claim and run, and one is killed outright mid-run.
+/// processes (the built app, <c>SvdWeb:Role=worker</c>) claim and run, one is killed outright mid-run and one is
+/// stopped normally (SIGTERM) mid-run.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresWorkerProcessTests(PostgresServer server) : IAsyncDisposable
@@ -99,6 +100,41 @@ public sealed class PostgresWorkerProcessTests(PostgresServer server) : IAsyncDi
 
         Assert.Equal(JobStatus.Succeeded, done.Status);
         Assert.Equal((2, 1), (done.Attempt, done.LostAttempts));
+        Assert.Contains($":{second.ProcessId}:", done.LeaseOwner, StringComparison.Ordinal);
+        var clean = await SubmitAsync(web, Bob, recipe, ct);
+        var cleanRun = await ProgressWaits.UntilEndAsync(web, clean, ct, minutes: 3);
+        Assert.Equal((JobStatus.Succeeded, 1), (cleanRun.Status, cleanRun.Attempt));
+        Assert.Equal(Frames(done), Frames(cleanRun));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_media, "media"), "*.tmp*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task WorkerStoppedNormallyMidRun_JobGoesBackToItsPlaceAndCompletesElsewhereWithFramesOfACleanRun()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var web = await WebNodeAsync(ct);
+        var recipe = new SvdRecipe { Height = 128, Width = 256, NumFrames = 6, NumInferenceSteps = 25, DecodeChunkSize = 3, Seed = 11 };
+        var stopped = await SubmitAsync(web, Alice, recipe, ct);
+        var later = await SubmitAsync(web, Alice, new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, DecodeChunkSize = 2, Seed = 3 }, ct);
+        var first = await WorkerAsync(ct);
+        await ProgressWaits.UntilStatusAsync(web, stopped, JobStatus.Running, ct);
+        await ProgressWaits.UntilDenoisedAsync(web.GetRequiredService<JobProgressBroadcaster>(), stopped, 1, ct);
+        Assert.False((await QueueRows.GetAsync(web, stopped, ct)).IsFinished, "The job ended before the worker could be stopped; make it slower.");
+
+        await first.TerminateAsync(ct);
+
+        Assert.Contains("went back to its place in the queue", first.Output, StringComparison.Ordinal);
+        var requeued = await QueueRows.GetAsync(web, stopped, ct);
+        // Queued at once, not after a lease expiry, not a lost attempt, its place before the owner's later job kept.
+        Assert.Equal((JobStatus.Queued, 1, 0, (string?)null), (requeued.Status, requeued.Attempt, requeued.LostAttempts, requeued.LeaseOwner));
+        Assert.Equal([stopped, later], await QueueRows.PlannedOrderAsync(web, ct));
+        Assert.Equal(["input.png"], Directory.GetFiles(Path.Combine(_media, "media", requeued.MediaFolder)).Select(Path.GetFileName));
+
+        var second = await WorkerAsync(ct);
+        var done = await ProgressWaits.UntilEndAsync(web, stopped, ct, minutes: 3);
+
+        Assert.Equal(JobStatus.Succeeded, done.Status);
+        Assert.Equal((2, 0), (done.Attempt, done.LostAttempts));
         Assert.Contains($":{second.ProcessId}:", done.LeaseOwner, StringComparison.Ordinal);
         var clean = await SubmitAsync(web, Bob, recipe, ct);
         var cleanRun = await ProgressWaits.UntilEndAsync(web, clean, ct, minutes: 3);
