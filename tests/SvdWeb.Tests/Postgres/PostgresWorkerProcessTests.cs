@@ -39,11 +39,12 @@ public sealed class PostgresWorkerProcessTests(PostgresServer server) : IAsyncDi
         return _web.Services;
     }
 
-    private async Task<ServerProcess> WorkerAsync(CancellationToken ct)
+    /// <param name="lease">The lease duration; 3 s, so that a killed worker's job is taken back soon.</param>
+    private async Task<ServerProcess> WorkerAsync(CancellationToken ct, string lease = "00:00:03")
     {
         var worker = await ServerProcess.StartOnAsync(_media, "127.0.0.1", ct,
             "--SvdWeb:Database:Provider", "postgres", "--SvdWeb:Database:ConnectionString", _connection, "--SvdWeb:Role", "worker",
-            "--SvdWeb:Queue:LeaseDuration", "00:00:03", "--SvdWeb:Queue:HeartbeatInterval", "00:00:01", "--SvdWeb:Queue:PollInterval", "00:00:00.2");
+            "--SvdWeb:Queue:LeaseDuration", lease, "--SvdWeb:Queue:HeartbeatInterval", "00:00:01", "--SvdWeb:Queue:PollInterval", "00:00:00.2");
         lock (_workers) _workers.Add(worker);
         return worker;
     }
@@ -140,6 +141,37 @@ public sealed class PostgresWorkerProcessTests(PostgresServer server) : IAsyncDi
         var cleanRun = await ProgressWaits.UntilEndAsync(web, clean, ct, minutes: 3);
         Assert.Equal((JobStatus.Succeeded, 1), (cleanRun.Status, cleanRun.Attempt));
         Assert.Equal(Frames(done), Frames(cleanRun));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_media, "media"), "*.tmp*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task DatabaseRestartedMidRun_WebNodeAndWorkerCarryOnAndNothingIsLost()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var web = await WebNodeAsync(ct);
+        var recipe = new SvdRecipe { Height = 128, Width = 256, NumFrames = 6, NumInferenceSteps = 25, DecodeChunkSize = 3, Seed = 11 };
+        var running = await SubmitAsync(web, Alice, recipe, ct);
+        var waiting = await SubmitAsync(web, Bob, recipe with { NumInferenceSteps = 2 }, ct);
+        // A lease long enough to outlast the restart: the run goes on while the database is away (README, "Failures").
+        var worker = await WorkerAsync(ct, lease: "00:00:30");
+        await ProgressWaits.UntilStatusAsync(web, running, JobStatus.Running, ct);
+        await ProgressWaits.UntilDenoisedAsync(web.GetRequiredService<JobProgressBroadcaster>(), running, 1, ct);
+        Assert.False((await QueueRows.GetAsync(web, running, ct)).IsFinished, "The job ended before the database could be restarted; make it slower.");
+
+        await server.StopAsync();
+        await server.StartAsync();
+        // The test's own reads must not trip over connections the restart broke; the app's pools heal by themselves.
+        Npgsql.NpgsqlConnection.ClearAllPools();
+
+        var done = await ProgressWaits.UntilEndAsync(web, running, ct, minutes: 3);
+        Assert.Equal(JobStatus.Succeeded, done.Status);
+        Assert.Equal((1, 0), (done.Attempt, done.LostAttempts));
+        Assert.Equal(JobStatus.Succeeded, (await ProgressWaits.UntilEndAsync(web, waiting, ct)).Status);
+        // The web node still takes jobs, and the worker still runs them.
+        var after = await SubmitAsync(web, Carol, recipe with { NumInferenceSteps = 2, Seed = 12 }, ct);
+        Assert.Equal(JobStatus.Succeeded, (await ProgressWaits.UntilEndAsync(web, after, ct)).Status);
+        Assert.False(worker.HasExited, "The worker exited:\n" + worker.Output);
+        Assert.Equal(6, Frames(done).Count);
         Assert.Empty(Directory.GetFiles(Path.Combine(_media, "media"), "*.tmp*", SearchOption.AllDirectories));
     }
 
