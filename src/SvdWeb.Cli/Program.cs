@@ -8,5 +8,6 @@ var root = new RootCommand("SvdWeb: Stable Video Diffusion image-to-video on ONN
     BackupCommand.Create(),
     BenchCommand.Create(),
     UsersCommand.Create(),
+    CopyToPostgresCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration()).ConfigureAwait(false);

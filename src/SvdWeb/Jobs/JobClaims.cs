@@ -191,6 +191,25 @@ public sealed partial class JobClaims(
     }
 
     /// <summary>
+    /// Puts a job this worker runs back at its place in line (its QueueOrder and PinRank are kept) because this host is
+    /// stopping normally (SIGTERM, a deploy): nothing went wrong with the job, so, unlike a lease taken back, the
+    /// attempt is not counted as lost and the job is never Interrupted for it; another worker or the next start runs it.
+    /// The update names the attempt, so a run whose lease was already taken over changes nothing.
+    /// </summary>
+    /// <returns>Whether the job went back to the queue (false: it was no longer this attempt's).</returns>
+    public async Task<bool> ReturnToQueueAsync(ClaimedJob job, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+        var changed = await db.Jobs.Where(g => g.Id == job.Id && g.Attempt == job.Attempt && g.Status == JobStatus.Running)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(g => g.Status, JobStatus.Queued).SetProperty(g => g.StartedUtc, (DateTime?)null)
+                .SetProperty(g => g.Error, (string?)null)
+                .SetProperty(g => g.LeaseOwner, (string?)null).SetProperty(g => g.LeaseUntil, (DateTime?)null), ct).ConfigureAwait(false);
+        return changed > 0;
+    }
+
+    /// <summary>
     /// Takes back jobs whose worker stopped renewing (killed, host lost, network cut): each goes back to its place in
     /// line (its QueueOrder and PinRank are kept) to run again elsewhere, or, after SvdWeb:Queue:MaxLostAttempts
     /// lost attempts, is Interrupted as a job running when the server stopped is. The update names the attempt it

@@ -17,8 +17,9 @@ namespace SvdWeb.Jobs;
 
 /// <summary>
 /// Runs one queued job end to end and records the outcome on its row: Succeeded with its files, or Failed with the
-/// message the user sees, or Cancelled (the user asked), or Interrupted (the host is stopping). Outputs of a run that
-/// did not succeed are removed, the input is kept, so the job can be retried and nothing half-written is shown.
+/// message the user sees, or Cancelled (the user asked). When the host stops normally (SIGTERM, a deploy) the job goes
+/// back to its place in the queue instead, for another worker or the next start. Outputs of a run that did not succeed
+/// are removed, the input is kept, so the job can be retried and nothing half-written is shown.
 /// </summary>
 public sealed partial class JobRunner(
     IDbContextFactory<GalleryDbContext> dbFactory,
@@ -84,7 +85,10 @@ public sealed partial class JobRunner(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            (outcome, error) = (JobStatus.Interrupted, InterruptedMessage);
+            await heartbeatStop.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false);
+            await ReturnToQueueAsync(claimed, job).ConfigureAwait(false);
+            return;
         }
         catch (UserFacingException ex)
         {
@@ -112,6 +116,37 @@ public sealed partial class JobRunner(
         broadcaster.Publish(new JobProgress(jobId, outcome, outcome == JobStatus.Succeeded ? SvdStage.Done : last?.Stage ?? SvdStage.Preprocessing,
             last?.Step ?? 0, last?.TotalSteps ?? 1, outcome == JobStatus.Succeeded ? 1 : last?.Fraction ?? 0, last?.ElapsedSeconds ?? 0, 0, error));
         Log.JobFinished(logger, jobId, outcome, error ?? "");
+    }
+
+    /// <summary>
+    /// The host is stopping: this run's half-written outputs are removed before the row goes back to Queued, so the
+    /// worker that claims it next starts from the input alone, as after a lease taken back.
+    /// </summary>
+    private async Task ReturnToQueueAsync(ClaimedJob claimed, Job job)
+    {
+        // The stopping token is cancelled; these few writes must still happen, and the host waits for them.
+        await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            var row = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(g => g.Id == claimed.Id, CancellationToken.None).ConfigureAwait(false);
+            if (row is null)
+            {
+                media.DeleteFolder(job.MediaFolder);
+                return;
+            }
+            if (row.Attempt != claimed.Attempt || row.Status != JobStatus.Running)
+            {
+                Log.LeaseLost(logger, claimed.Id, claimed.Attempt);
+                return;
+            }
+        }
+        media.DeleteOutputs(job.MediaFolder, job.InputFile);
+        if (!await claims.ReturnToQueueAsync(claimed, CancellationToken.None).ConfigureAwait(false))
+        {
+            Log.LeaseLost(logger, claimed.Id, claimed.Attempt);
+            return;
+        }
+        broadcaster.Publish(new JobProgress(claimed.Id, JobStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
+        Log.ReturnedToQueue(logger, claimed.Id, claimed.Attempt);
     }
 
     /// <summary>Renews the lease every SvdWeb:Queue:HeartbeatInterval; stops the run when the lease is lost or a cancel is asked anywhere.</summary>
@@ -220,6 +255,9 @@ public sealed partial class JobRunner(
 
         [LoggerMessage(5, LogLevel.Warning, "Job {JobId}: could not renew its lease; retrying while the lease holds.")]
         public static partial void RenewFailed(ILogger logger, Guid jobId, Exception exception);
+
+        [LoggerMessage(6, LogLevel.Information, "Job {JobId} attempt {Attempt}: the server is stopping, so the job went back to its place in the queue; its partial outputs were removed.")]
+        public static partial void ReturnedToQueue(ILogger logger, Guid jobId, int attempt);
 
         [LoggerMessage(3, LogLevel.Error, "Job {JobId} failed with an unexpected error; its settings are kept and it can be retried.")]
         public static partial void JobFailedUnexpectedly(ILogger logger, Guid jobId, Exception exception);

@@ -39,7 +39,7 @@ public sealed partial class JobWorker(string device, JobClaims claims, WorkerReg
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Host shutdown: JobRunner already marked a running job Interrupted.
+            // Host shutdown: JobRunner already put a running job back in the queue.
         }
     }
 

@@ -14,7 +14,7 @@ namespace SvdWeb.Jobs;
 /// are the queue. Nothing stored is lost across a restart.
 /// It also takes group and other permissions off the data folder (see <see cref="PrivateFiles"/>) and removes media
 /// folders that no row owns once they are older than <see cref="OrphanGracePeriod"/> (a process killed between
-/// writing an upload and saving its row leaves one).
+/// writing an upload and saving its row leaves one), unless the database holds no job at all.
 /// </summary>
 public sealed partial class StartupRecovery(
     IDbContextFactory<GalleryDbContext> dbFactory,
@@ -85,7 +85,12 @@ public sealed partial class StartupRecovery(
         await db.SaveChangesAsync(ct).ConfigureAwait(false);
         var orphans = media.OrphanFolders(folders);
         var cutoff = time.GetUtcNow().UtcDateTime - OrphanGracePeriod;
-        var expired = orphans.Where(folder => media.LastWriteUtc(folder) < cutoff).ToArray();
+        // A database with no job at all beside a media folder full of items is a new database next to an existing
+        // gallery (a PostgreSQL database started once before svdweb copy-to-postgres fills it, a wrong connection
+        // string), not a crash's leftovers: nothing is removed.
+        var newDatabase = folders.Count == 0 && orphans.Count > 0;
+        if (newDatabase) Log.NewDatabaseBesideMedia(logger, orphans.Count, media.MediaRoot);
+        var expired = newDatabase ? [] : orphans.Where(folder => media.LastWriteUtc(folder) < cutoff).ToArray();
         foreach (var folder in expired) media.DeleteFolder(folder);
         if (expired.Length > 0) Log.OrphansRemoved(logger, expired.Length, media.MediaRoot, string.Join(", ", expired));
         var young = orphans.Except(expired).ToArray();
@@ -105,6 +110,9 @@ public sealed partial class StartupRecovery(
 
         [LoggerMessage(6, LogLevel.Warning, "Removed {Count} media folder(s) from {MediaRoot} that belong to no gallery item (left by a crash between an upload and its row, or by restoring an older database): {Folders}")]
         public static partial void OrphansRemoved(ILogger logger, int count, string mediaRoot, string folders);
+
+        [LoggerMessage(8, LogLevel.Warning, "The database holds no job, but {MediaRoot} holds {Count} media folder(s): they are kept. If this is a new PostgreSQL database for an existing gallery, copy the gallery into it with svdweb copy-to-postgres; otherwise check the connection string.")]
+        public static partial void NewDatabaseBesideMedia(ILogger logger, int count, string mediaRoot);
 
         [LoggerMessage(7, LogLevel.Warning, "Took group and other permissions off {Count} file(s) and folder(s) in {DataFolder}: it holds password hashes and private media.")]
         public static partial void Tightened(ILogger logger, int count, string dataFolder);

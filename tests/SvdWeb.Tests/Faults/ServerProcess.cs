@@ -7,7 +7,7 @@ namespace SvdWeb.Tests.Faults;
 
 /// <summary>
 /// The built app as a real process (dotnet SvdWeb.dll) on a loopback port, so a test can give it another PATH or kill it
-/// outright (SIGKILL: no shutdown code runs), as a crash or an admin would.
+/// outright (SIGKILL: no shutdown code runs), as a crash or an admin would, or stop it normally (SIGTERM).
 /// </summary>
 internal sealed class ServerProcess : IDisposable
 {
@@ -150,6 +150,19 @@ internal sealed class ServerProcess : IDisposable
     {
         _process.Kill(entireProcessTree: true);
         _process.WaitForExit();
+    }
+
+    /// <summary>
+    /// SIGTERM, as systemd, Docker or an admin's <c>kill</c> stops a service: the host shuts down normally. Waits (at
+    /// most a minute) for the process to exit; returns its exit code.
+    /// </summary>
+    public async Task<int> TerminateAsync(CancellationToken ct)
+    {
+        var kill = new ProcessStartInfo("kill") { UseShellExecute = false };
+        foreach (var arg in new[] { "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }) kill.ArgumentList.Add(arg);
+        using (var sender = Process.Start(kill)!) await sender.WaitForExitAsync(ct);
+        await _process.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromMinutes(1), ct);
+        return _process.ExitCode;
     }
 
     public void Dispose()

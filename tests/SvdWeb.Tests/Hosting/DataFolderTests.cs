@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using SvdWeb.Api;
 using SvdWeb.Gallery;
 using SvdWeb.Jobs;
@@ -11,7 +13,7 @@ namespace SvdWeb.Tests.Hosting;
 
 /// <summary>
 /// The data folder as the app's own: private whatever the umask, a bad one stops the app with exit code 1 and its
-/// message, and media folders no row owns are cleared at startup once past the grace period.
+/// message, and media folders no row owns are cleared at startup once past the grace period, unless no row exists at all.
 /// </summary>
 public sealed class DataFolderTests : IDisposable
 {
@@ -70,7 +72,8 @@ public sealed class DataFolderTests : IDisposable
         var data = Path.Combine(_root, "data");
         await using (var first = new SvdWebFactory(data))
         {
-            _ = first.Services;   // creates the database
+            // A gallery in use: a database with no job at all keeps every folder (the next test).
+            await GalleryWithOneJobAsync(first.Services);
         }
         var old = Orphan(data, DateTime.UtcNow - StartupRecovery.OrphanGracePeriod - TimeSpan.FromMinutes(5));
         var young = Orphan(data, DateTime.UtcNow - TimeSpan.FromMinutes(1));
@@ -82,6 +85,30 @@ public sealed class DataFolderTests : IDisposable
         Assert.True(Directory.Exists(young), "a folder younger than the grace period was removed");
         Assert.Contains(second.Logs.Entries, e => e.Message.Contains("Removed 1 media folder(s)", StringComparison.Ordinal) && e.Message.Contains(Path.GetFileName(old), StringComparison.Ordinal));
         Assert.Contains(second.Logs.Entries, e => e.Message.Contains("younger than", StringComparison.Ordinal) && e.Message.Contains(Path.GetFileName(young), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Start_NoJobInTheDatabaseButOldMediaFolders_KeepsThemAndSaysHowToCopyTheGallery()
+    {
+        var data = Path.Combine(_root, "data");
+        // As a new PostgreSQL database started once beside the media of an SQLite gallery not yet copied into it.
+        var old = Orphan(data, DateTime.UtcNow - StartupRecovery.OrphanGracePeriod - TimeSpan.FromDays(30));
+
+        await using var factory = new SvdWebFactory(data);
+        _ = factory.Services;
+
+        Assert.True(Directory.Exists(old), "a media folder was removed although the database holds no job at all");
+        Assert.Contains(factory.Logs.Entries, e => e.Message.Contains("The database holds no job", StringComparison.Ordinal)
+            && e.Message.Contains("svdweb copy-to-postgres", StringComparison.Ordinal));
+    }
+
+    /// <summary>One finished (failed) job row, so the database is a gallery in use.</summary>
+    private static async Task GalleryWithOneJobAsync(IServiceProvider services)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var id = await Postgres.QueueRows.AddAsync(services, "local", ct);
+        await using var db = await services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct);
+        await db.Jobs.Where(g => g.Id == id).ExecuteUpdateAsync(set => set.SetProperty(g => g.Status, JobStatus.Failed).SetProperty(g => g.Error, "test"), ct);
     }
 
     /// <summary>A media folder with an input but no row, as a kill between writing an upload and saving its row leaves.</summary>

@@ -10,7 +10,8 @@ namespace SvdWeb.Tests.Postgres;
 
 /// <summary>
 /// Several hosts on one PostgreSQL database and one media folder: a web node (in the test process) queues, worker
-/// processes (the built app, <c>SvdWeb:Role=worker</c>) claim and run, and one is killed outright mid-run.
+/// processes (the built app, <c>SvdWeb:Role=worker</c>) claim and run, one is killed outright mid-run and one is
+/// stopped normally (SIGTERM) mid-run.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresWorkerProcessTests(PostgresServer server) : IAsyncDisposable
@@ -38,11 +39,12 @@ public sealed class PostgresWorkerProcessTests(PostgresServer server) : IAsyncDi
         return _web.Services;
     }
 
-    private async Task<ServerProcess> WorkerAsync(CancellationToken ct)
+    /// <param name="lease">The lease duration; 3 s, so that a killed worker's job is taken back soon.</param>
+    private async Task<ServerProcess> WorkerAsync(CancellationToken ct, string lease = "00:00:03")
     {
         var worker = await ServerProcess.StartOnAsync(_media, "127.0.0.1", ct,
             "--SvdWeb:Database:Provider", "postgres", "--SvdWeb:Database:ConnectionString", _connection, "--SvdWeb:Role", "worker",
-            "--SvdWeb:Queue:LeaseDuration", "00:00:03", "--SvdWeb:Queue:HeartbeatInterval", "00:00:01", "--SvdWeb:Queue:PollInterval", "00:00:00.2");
+            "--SvdWeb:Queue:LeaseDuration", lease, "--SvdWeb:Queue:HeartbeatInterval", "00:00:01", "--SvdWeb:Queue:PollInterval", "00:00:00.2");
         lock (_workers) _workers.Add(worker);
         return worker;
     }
@@ -104,6 +106,72 @@ public sealed class PostgresWorkerProcessTests(PostgresServer server) : IAsyncDi
         var cleanRun = await ProgressWaits.UntilEndAsync(web, clean, ct, minutes: 3);
         Assert.Equal((JobStatus.Succeeded, 1), (cleanRun.Status, cleanRun.Attempt));
         Assert.Equal(Frames(done), Frames(cleanRun));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_media, "media"), "*.tmp*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task WorkerStoppedNormallyMidRun_JobGoesBackToItsPlaceAndCompletesElsewhereWithFramesOfACleanRun()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var web = await WebNodeAsync(ct);
+        var recipe = new SvdRecipe { Height = 128, Width = 256, NumFrames = 6, NumInferenceSteps = 25, DecodeChunkSize = 3, Seed = 11 };
+        var stopped = await SubmitAsync(web, Alice, recipe, ct);
+        var later = await SubmitAsync(web, Alice, new SvdRecipe { Height = 64, Width = 128, NumFrames = 4, NumInferenceSteps = 2, DecodeChunkSize = 2, Seed = 3 }, ct);
+        var first = await WorkerAsync(ct);
+        await ProgressWaits.UntilStatusAsync(web, stopped, JobStatus.Running, ct);
+        await ProgressWaits.UntilDenoisedAsync(web.GetRequiredService<JobProgressBroadcaster>(), stopped, 1, ct);
+        Assert.False((await QueueRows.GetAsync(web, stopped, ct)).IsFinished, "The job ended before the worker could be stopped; make it slower.");
+
+        await first.TerminateAsync(ct);
+
+        Assert.Contains("went back to its place in the queue", first.Output, StringComparison.Ordinal);
+        var requeued = await QueueRows.GetAsync(web, stopped, ct);
+        // Queued at once, not after a lease expiry, not a lost attempt, its place before the owner's later job kept.
+        Assert.Equal((JobStatus.Queued, 1, 0, (string?)null), (requeued.Status, requeued.Attempt, requeued.LostAttempts, requeued.LeaseOwner));
+        Assert.Equal([stopped, later], await QueueRows.PlannedOrderAsync(web, ct));
+        Assert.Equal(["input.png"], Directory.GetFiles(Path.Combine(_media, "media", requeued.MediaFolder)).Select(Path.GetFileName));
+
+        var second = await WorkerAsync(ct);
+        var done = await ProgressWaits.UntilEndAsync(web, stopped, ct, minutes: 3);
+
+        Assert.Equal(JobStatus.Succeeded, done.Status);
+        Assert.Equal((2, 0), (done.Attempt, done.LostAttempts));
+        Assert.Contains($":{second.ProcessId}:", done.LeaseOwner, StringComparison.Ordinal);
+        var clean = await SubmitAsync(web, Bob, recipe, ct);
+        var cleanRun = await ProgressWaits.UntilEndAsync(web, clean, ct, minutes: 3);
+        Assert.Equal((JobStatus.Succeeded, 1), (cleanRun.Status, cleanRun.Attempt));
+        Assert.Equal(Frames(done), Frames(cleanRun));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_media, "media"), "*.tmp*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task DatabaseRestartedMidRun_WebNodeAndWorkerCarryOnAndNothingIsLost()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var web = await WebNodeAsync(ct);
+        var recipe = new SvdRecipe { Height = 128, Width = 256, NumFrames = 6, NumInferenceSteps = 25, DecodeChunkSize = 3, Seed = 11 };
+        var running = await SubmitAsync(web, Alice, recipe, ct);
+        var waiting = await SubmitAsync(web, Bob, recipe with { NumInferenceSteps = 2 }, ct);
+        // A lease long enough to outlast the restart: the run goes on while the database is away (README, "Failures").
+        var worker = await WorkerAsync(ct, lease: "00:00:30");
+        await ProgressWaits.UntilStatusAsync(web, running, JobStatus.Running, ct);
+        await ProgressWaits.UntilDenoisedAsync(web.GetRequiredService<JobProgressBroadcaster>(), running, 1, ct);
+        Assert.False((await QueueRows.GetAsync(web, running, ct)).IsFinished, "The job ended before the database could be restarted; make it slower.");
+
+        await server.StopAsync();
+        await server.StartAsync();
+        // The test's own reads must not trip over connections the restart broke; the app's pools heal by themselves.
+        Npgsql.NpgsqlConnection.ClearAllPools();
+
+        var done = await ProgressWaits.UntilEndAsync(web, running, ct, minutes: 3);
+        Assert.Equal(JobStatus.Succeeded, done.Status);
+        Assert.Equal((1, 0), (done.Attempt, done.LostAttempts));
+        Assert.Equal(JobStatus.Succeeded, (await ProgressWaits.UntilEndAsync(web, waiting, ct)).Status);
+        // The web node still takes jobs, and the worker still runs them.
+        var after = await SubmitAsync(web, Carol, recipe with { NumInferenceSteps = 2, Seed = 12 }, ct);
+        Assert.Equal(JobStatus.Succeeded, (await ProgressWaits.UntilEndAsync(web, after, ct)).Status);
+        Assert.False(worker.HasExited, "The worker exited:\n" + worker.Output);
+        Assert.Equal(6, Frames(done).Count);
         Assert.Empty(Directory.GetFiles(Path.Combine(_media, "media"), "*.tmp*", SearchOption.AllDirectories));
     }
 
