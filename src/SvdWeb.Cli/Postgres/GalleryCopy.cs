@@ -58,7 +58,19 @@ internal static class GalleryCopy
         await using var transaction = await target.BeginTransactionAsync(ct).ConfigureAwait(false);
         var copied = new List<CopiedTable>();
         foreach (var table in order)
-            copied.Add(await CopyTableAsync(source, snapshot, target, table, targetTables[table], ct).ConfigureAwait(false));
+        {
+            try
+            {
+                copied.Add(await CopyTableAsync(source, snapshot, target, table, targetTables[table], ct).ConfigureAwait(false));
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.ForeignKeyViolation or PostgresErrorCodes.CheckViolation or PostgresErrorCodes.NotNullViolation)
+            {
+                // With --force, a row the target already had under another key (an account of the same name) leaves
+                // the rows that refer to the copied one without it.
+                throw new GalleryCopyException(
+                    $"a row of table {table} does not fit the PostgreSQL database {Describe(connectionString)} ({ex.MessageText}); nothing was copied. Copy into a new, migrated database.", innerException: ex);
+            }
+        }
         await AdvanceClaimSequenceAsync(target, ct).ConfigureAwait(false);
         await transaction.CommitAsync(ct).ConfigureAwait(false);
         return copied;

@@ -87,7 +87,15 @@ public sealed partial class JobRunner(
         {
             await heartbeatStop.CancelAsync().ConfigureAwait(false);
             await heartbeat.ConfigureAwait(false);
-            await ReturnToQueueAsync(claimed, job).ConfigureAwait(false);
+            try
+            {
+                await ReturnToQueueAsync(claimed, job).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The database is away as the host stops: the lease runs out and any worker takes the job back then.
+                Log.ReturnFailed(logger, jobId, ex);
+            }
             return;
         }
         catch (UserFacingException ex)
@@ -258,6 +266,9 @@ public sealed partial class JobRunner(
 
         [LoggerMessage(6, LogLevel.Information, "Job {JobId} attempt {Attempt}: the server is stopping, so the job went back to its place in the queue; its partial outputs were removed.")]
         public static partial void ReturnedToQueue(ILogger logger, Guid jobId, int attempt);
+
+        [LoggerMessage(7, LogLevel.Warning, "Job {JobId}: the server is stopping but the job could not be put back in the queue; it is taken back when its lease expires.")]
+        public static partial void ReturnFailed(ILogger logger, Guid jobId, Exception exception);
 
         [LoggerMessage(3, LogLevel.Error, "Job {JobId} failed with an unexpected error; its settings are kept and it can be retried.")]
         public static partial void JobFailedUnexpectedly(ILogger logger, Guid jobId, Exception exception);
