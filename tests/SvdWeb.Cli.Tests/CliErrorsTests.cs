@@ -19,6 +19,7 @@ public sealed class CliErrorsTests
         { new ModelPackException("models/tiny", "unet.onnx is missing."), 1 },
         { new BackupException("'backups/svdweb.db' already exists. Choose another FILE, or add --force."), 1 },
         { new AccountStoreException("An account named 'alice' already exists."), 1 },
+        { new SvdWeb.Cli.Postgres.GalleryCopyException("The target database already holds 3 jobs. Copy into an empty database, or add --force."), 1 },
         { new FfmpegException("ffmpeg was not found."), 2 },
         { new GpuOutOfMemoryException("UNet", new InvalidOperationException("CUDA out of memory")), 2 },
     };

@@ -32,6 +32,7 @@ public sealed class UserFacingStatusTests : IDisposable
         { new GpuOutOfMemoryException("UNet", new InvalidOperationException("CUDA out of memory")), 503, "Out of GPU memory" },
         { new InsufficientGpuMemoryException("The recipe needs 30 GB; the GPU has 24 GB."), 422, "Not enough GPU memory" },
         { new PackLicenseNotAcceptedException("tiny", "LICENSE"), 403, "Model pack license not accepted" },
+        { new NotADraftException(Guid.Empty), 409, "Not a draft" },
         { new QueueFullException(50), 503, "Queue full" },
         { new UserQueueLimitException(5, 5), 429, "Too many waiting jobs" },
         { new GpuQuotaException(Used, Used.ResetsUtc.AddMinutes(-90)), 429, "Daily GPU quota used" },

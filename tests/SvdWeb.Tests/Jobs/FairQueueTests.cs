@@ -64,11 +64,12 @@ public sealed class FairQueueTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         Guid alicesA, alicesB, bobs;
+        Guid running;
         using (var first = new SvdWebFactory(_data))
         {
             var service = first.Services.GetRequiredService<JobService>();
             var serviceServices = first.Services;
-            var running = await SubmitAsync(service, Long, Alice, ct);
+            running = await SubmitAsync(service, Long, Alice, ct);
             await ProgressWaits.UntilStatusAsync(serviceServices, running, JobStatus.Running, ct);
             alicesA = await SubmitAsync(service, Small, Alice, ct);
             alicesB = await SubmitAsync(service, Small, Alice, ct);
@@ -78,6 +79,8 @@ public sealed class FairQueueTests : IDisposable
         using var second = new SvdWebFactory(_data);
         var restarted = second.Services.GetRequiredService<JobService>();
         var restartedServices = second.Services;
+        // The stopped run went back to its place (a normal stop requeues it); it is long and not what is ordered here.
+        await restarted.CancelAsync(running, ct);
         var jobs = new List<Job>();
         foreach (var id in (Guid[])[alicesA, alicesB, bobs]) jobs.Add(await ProgressWaits.UntilEndAsync(restartedServices, id, ct));
 
@@ -90,11 +93,12 @@ public sealed class FairQueueTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         Guid alicesA, alicesB, alicesC, bobs;
+        Guid running;
         using (var first = new SvdWebFactory(_data))
         {
             var service = first.Services.GetRequiredService<JobService>();
             var serviceServices = first.Services;
-            var running = await SubmitAsync(service, Long, Bob, ct);
+            running = await SubmitAsync(service, Long, Bob, ct);
             await ProgressWaits.UntilStatusAsync(serviceServices, running, JobStatus.Running, ct);
             alicesA = await SubmitAsync(service, Small, Alice, ct);
             alicesB = await SubmitAsync(service, Small, Alice, ct);
@@ -109,6 +113,8 @@ public sealed class FairQueueTests : IDisposable
         using var second = new SvdWebFactory(_data);
         var restarted = second.Services.GetRequiredService<JobService>();
         var restartedServices = second.Services;
+        // The stopped run went back to its place (a normal stop requeues it); it is long and not what is ordered here.
+        await restarted.CancelAsync(running, ct);
         var jobs = new List<Job>();
         foreach (var id in (Guid[])[alicesA, alicesB, alicesC, bobs]) jobs.Add(await ProgressWaits.UntilEndAsync(restartedServices, id, ct));
 
@@ -121,11 +127,12 @@ public sealed class FairQueueTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         Guid alicesA, alicesB, alicesC, bobs;
+        Guid running;
         using (var first = new SvdWebFactory(_data))
         {
             var service = first.Services.GetRequiredService<JobService>();
             var serviceServices = first.Services;
-            var running = await SubmitAsync(service, Long, Bob, ct);
+            running = await SubmitAsync(service, Long, Bob, ct);
             await ProgressWaits.UntilStatusAsync(serviceServices, running, JobStatus.Running, ct);
             alicesA = await SubmitAsync(service, Small, Alice, ct);
             alicesB = await SubmitAsync(service, Small, Alice, ct);
@@ -141,6 +148,8 @@ public sealed class FairQueueTests : IDisposable
         using var second = new SvdWebFactory(_data);
         var restarted = second.Services.GetRequiredService<JobService>();
         var restartedServices = second.Services;
+        // The stopped run went back to its place (a normal stop requeues it); it is long and not what is ordered here.
+        await restarted.CancelAsync(running, ct);
         var jobs = new List<Job>();
         foreach (var id in (Guid[])[alicesA, alicesB, alicesC, bobs]) jobs.Add(await ProgressWaits.UntilEndAsync(restartedServices, id, ct));
 
