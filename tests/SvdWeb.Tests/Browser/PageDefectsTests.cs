@@ -9,7 +9,7 @@ using static Microsoft.Playwright.Assertions;
 namespace SvdWeb.Tests.Browser;
 
 /// <summary>
-/// What only a browser shows: a video really starts muted (so it autoplays), a download leaves the page's address
+/// What only a browser shows: a video really starts muted (so it autoplays), downloads (frames, WebM, GIF) leave the page's address
 /// alone, unknown addresses and admin pages get styled pages, and the login page in accounts mode is styled.
 /// </summary>
 public sealed class PageDefectsTests : BrowserTest
@@ -36,6 +36,19 @@ public sealed class PageDefectsTests : BrowserTest
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#download-frames-0").ClickAsync());
         Assert.EndsWith(".zip", download.SuggestedFilename, StringComparison.Ordinal);
         Assert.Equal(address, page.Url);
+        // The shared formats from the More formats menu, made from the frames on first request: the saved files are
+        // what their names say (WebM's EBML header, GIF's signature), and the address still stays.
+        foreach (var (link, extension, magic) in new[] { ("#download-webm-pingpong-0", ".webm", new byte[] { 0x1A, 0x45, 0xDF, 0xA3 }), ("#download-gif-forward-0", ".gif", "GIF89a"u8.ToArray()) })
+        {
+            await page.Locator("#download-menu-0 button").First.ClickAsync();
+            var shared = await page.RunAndWaitForDownloadAsync(() => page.Locator(link).ClickAsync());
+            Assert.EndsWith(extension, shared.SuggestedFilename, StringComparison.Ordinal);
+            var bytes = await File.ReadAllBytesAsync(await shared.PathAsync(), ct);
+            Assert.True(bytes.AsSpan().StartsWith(magic), $"{shared.SuggestedFilename} does not start as a {extension} file.");
+            Assert.Equal(address, page.Url);
+            // Choosing a format closes the menu, so the next choice starts from a closed menu as a user's does.
+            await Expect(page.Locator(link)).ToBeHiddenAsync();
+        }
         await page.ReloadAsync();
         await Browser.WaitForInteractiveAsync();
         await Expect(page.Locator("#video-0")).ToBeVisibleAsync();
