@@ -58,8 +58,12 @@ internal sealed class DenoisingBuffers : IDisposable
 
     public OrtValue LatentsB { get; }
 
+    /// <summary>True once freed (a dropped captured shape's buffers).</summary>
+    public bool IsDisposed { get; private set; }
+
     public void Dispose()
     {
         foreach (var value in _all) value.Dispose();
+        IsDisposed = true;
     }
 }
