@@ -40,7 +40,7 @@ public sealed partial class SvdPipeline : IDisposable
     // null without CUDA graphs.
     private readonly CapturedShapes? _graphs;
     private readonly OrtMemoryInfo? _graphMemory;
-    private readonly OrtAllocator? _graphAllocator;
+    private OrtAllocator? _graphAllocator;
 
     private SvdPipeline(ModelPack pack, SessionFactory factory, bool deviceResidentLoop, OnnxModel[] models, EulerSchedulerConfig schedulerConfig,
         int cudaGraphShapes, ILogger logger)
@@ -60,8 +60,7 @@ public sealed partial class SvdPipeline : IDisposable
         {
             _graphMemory = factory.DeviceMemory();
             _graphAllocator = _graphMemory is null ? null : models[3].CreateDeviceAllocator(_graphMemory);
-            var allocator = _graphAllocator ?? OrtAllocator.DefaultInstance;
-            _graphs = new CapturedShapes(cudaGraphShapes, shape => new DenoisingBuffers(allocator, shape));
+            _graphs = new CapturedShapes(cudaGraphShapes, shape => new DenoisingBuffers(_graphAllocator ?? OrtAllocator.DefaultInstance, shape));
             if (models[3].CudaGraphs) CudaGraphLog.Enabled(logger, cudaGraphShapes);
         }
     }
@@ -71,6 +70,28 @@ public sealed partial class SvdPipeline : IDisposable
 
     /// <summary>The captured shapes (null without CUDA graphs), for tests.</summary>
     internal CapturedShapes? Graphs => _graphs;
+
+    /// <summary>How many times the UNet session was made again to free retired CUDA graphs.</summary>
+    internal int GraphSessionResets { get; private set; }
+
+    /// <summary>
+    /// ONNX Runtime frees a session's captured graphs only with the session, so once enough graph ids have been dropped
+    /// (<see cref="CapturedShapes.RetiredGraphLimit"/>) the UNet session is made again, between runs, with every kept
+    /// shape's buffers freed first (they came from its allocator).
+    /// </summary>
+    private void ResetGraphsIfNeeded()
+    {
+        if (_graphs is not { NeedsSessionReset: true }) return;
+        var start = Stopwatch.GetTimestamp();
+        var retired = _graphs.RetiredGraphs;
+        _graphs.Clear();
+        _graphAllocator?.Dispose();
+        _graphAllocator = null;
+        _models[3].Recreate();
+        if (_graphMemory is not null) _graphAllocator = _models[3].CreateDeviceAllocator(_graphMemory);
+        GraphSessionResets++;
+        CudaGraphLog.SessionRemade(_logger, retired, Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
 
     /// <summary>Whether the UNet runs as captured CUDA graphs (or, in tests on the CPU, through their fixed-buffer path).</summary>
     public bool UsesCudaGraphs => _graphs is not null;
@@ -416,6 +437,7 @@ public sealed partial class SvdPipeline : IDisposable
         float[] guidanceScale, EulerDiscreteScheduler scheduler, RunLayout layout, SvdRunOptions options, ProgressTracker tracker,
         Action<IEnumerable<NamedTensor>> observe, CancellationToken ct)
     {
+        ResetGraphsIfNeeded();
         var loop = DenoisingLoopFor(layout, scheduler, options);
         var stepTimes = new List<TimeSpan>(scheduler.NumInferenceSteps);
         loop.Run(unetRun, latents, imageBlock, guidanceScale, scheduler, (_, stepTime, denoisedFirstFrame, stepTensors) =>

@@ -28,6 +28,7 @@ internal sealed class CapturedShapes : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, Onnx.ExecutionSettings.MaxCudaGraphShapes);
         Capacity = capacity;
         _allocate = allocate;
+        RetiredGraphLimit = 4 * capacity;
     }
 
     public int Capacity { get; }
@@ -37,6 +38,15 @@ internal sealed class CapturedShapes : IDisposable
 
     /// <summary>Graph ids given out and then dropped (evicted or failed); their graphs stay in the session until it ends.</summary>
     public int RetiredGraphs { get; private set; }
+
+    /// <summary>
+    /// When <see cref="RetiredGraphs"/> reaches this, the pipeline frees them the only way ONNX Runtime can: it empties
+    /// the table (<see cref="Clear"/>) and makes the UNet session again, which costs one UNet load; four times the bound by
+    /// default, so a lab that keeps to a few shapes never pays it.
+    /// </summary>
+    public int RetiredGraphLimit { get; set; }
+
+    public bool NeedsSessionReset => RetiredGraphs >= RetiredGraphLimit;
 
     public bool HasFailed(UNetRunShape shape) => _failed.Contains(shape);
 
@@ -86,6 +96,15 @@ internal sealed class CapturedShapes : IDisposable
         if (!entry.Failed || !_entries.Remove(entry)) return;
         entry.Dispose();
         RetiredGraphs++;
+    }
+
+    /// <summary>For a new UNet session: frees every kept shape's buffers and starts the graph ids again at 1. Shapes
+    /// that failed stay failed: the new session would refuse them as the old one did.</summary>
+    public void Clear()
+    {
+        Dispose();
+        _nextGraphId = 1;
+        RetiredGraphs = 0;
     }
 
     public void Dispose()

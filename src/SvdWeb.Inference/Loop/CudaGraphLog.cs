@@ -14,6 +14,9 @@ internal static partial class CudaGraphLog
     [LoggerMessage(22, LogLevel.Information, "The UNet is captured as CUDA graphs, one per run shape, at most {Shapes} kept.")]
     public static partial void Enabled(ILogger logger, int shapes);
 
+    [LoggerMessage(23, LogLevel.Information, "The UNet session was made again in {Seconds:F1} s to free {Retired} CUDA graphs of run shapes no longer kept.")]
+    public static partial void SessionRemade(ILogger logger, int retired, double seconds);
+
     /// <summary>ONNX Runtime's message up to its first line break, at most 300 characters: enough to name the node or call.</summary>
     public static string FirstLine(string message)
     {

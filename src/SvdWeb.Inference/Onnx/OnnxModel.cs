@@ -13,6 +13,9 @@ internal sealed class OnnxModel : IDisposable
     private readonly string _stage;
     // Model CPU offload: makes the session again from what is held in host memory; null when the session stays.
     private readonly Func<InferenceSession>? _recreate;
+    // For Recreate: how the session was made.
+    private readonly SessionFactory? _factory;
+    private readonly GraphRewrite _rewrite = GraphRewrite.None;
     private InferenceSession? _session;
     private readonly Dictionary<string, TensorElementType> _inputTypes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TensorElementType> _outputTypes = new(StringComparer.Ordinal);
@@ -39,8 +42,23 @@ internal sealed class OnnxModel : IDisposable
         }
         else
         {
-            Adopt(factory.Create(path, rewrite ?? GraphRewrite.None, CudaGraphs));
+            _factory = factory;
+            _rewrite = rewrite ?? GraphRewrite.None;
+            Adopt(factory.Create(path, _rewrite, CudaGraphs));
         }
+    }
+
+    /// <summary>
+    /// Makes the session again from the file, as it was first made: the only way to free the CUDA graphs ONNX Runtime
+    /// keeps per session (Inference README §4.9.1). Values allocated from the old session must be disposed first.
+    /// Nothing to do for an offloaded model, whose session ends after every run.
+    /// </summary>
+    public void Recreate()
+    {
+        if (_factory is null) return;
+        _session?.Dispose();
+        _session = null;
+        Adopt(_factory.Create(Path, _rewrite, CudaGraphs));
     }
 
     /// <summary>Whether the session was made with CUDA graphs enabled.</summary>

@@ -89,6 +89,26 @@ public sealed class CapturedShapesTests
         Assert.NotNull(table.Acquire(LoopShapes.Denoising(frames: 3)));
     }
 
+    [Fact]
+    public void Clear_AtTheRetiredLimit_FreesEverythingAndStartsTheIdsAgain()
+    {
+        using var table = Table(capacity: 1);
+        Assert.Equal(4, table.RetiredGraphLimit);
+        table.RetiredGraphLimit = 2;
+        var kept = table.Acquire(LoopShapes.Denoising(frames: 1))!;
+        table.Acquire(LoopShapes.Denoising(frames: 2));
+        Assert.False(table.NeedsSessionReset);
+        kept = table.Acquire(LoopShapes.Denoising(frames: 3))!;
+        Assert.True(table.NeedsSessionReset);
+
+        table.Clear();
+
+        Assert.True(kept.Buffers.IsDisposed);
+        Assert.Empty(table.Shapes);
+        Assert.False(table.NeedsSessionReset);
+        Assert.Equal(1, table.Acquire(LoopShapes.Denoising(frames: 3))!.GraphId);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(ExecutionSettings.MaxCudaGraphShapes + 1)]

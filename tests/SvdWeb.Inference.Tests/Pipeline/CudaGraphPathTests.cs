@@ -44,24 +44,29 @@ public sealed class CudaGraphPathTests
     }
 
     [Fact]
-    public async Task RunAsync_TwoShapesWithABoundOfOne_EachRunStillGivesTheNormalBits()
+    public async Task RunAsync_ShapesTakingTurnsPastTheBound_EvictRemakeTheSessionAndKeepTheNormalBits()
     {
-        // The second shape evicts the first, whose buffers are freed; the first shape then gets new ones and a new id.
+        // Each new shape evicts the other, whose buffers are freed and whose graph id is retired; at the limit of retired
+        // graphs the UNet session is made again and the ids start over. Every run must still give the normal bits.
         var golden = PipelineCase.Load("B");
         var pack = ModelPack.Load(Fixtures.TinyPack);
         using var normal = SvdPipeline.Load(pack, Settings(graphPath: false));
         using var graphs = SvdPipeline.Load(pack, Settings(graphPath: true, shapes: 1));
+        graphs.Graphs!.RetiredGraphLimit = 2;
         var one = golden.Recipe.Resolve(pack);
         var two = (golden.Recipe with { NumVideosPerPrompt = 2 }).Resolve(pack);
+        var graphIds = new List<int>();
 
-        foreach (var recipe in new[] { one, two, one })
+        foreach (var recipe in new[] { one, two, one, two })
         {
             var expected = await normal.RunAsync(golden.LoadImage(), recipe, null, TestContext.Current.CancellationToken);
             AssertSameBits(expected, await graphs.RunAsync(golden.LoadImage(), recipe, null, TestContext.Current.CancellationToken));
+            graphIds.Add(graphs.Graphs.Acquire(SingleShape(graphs))!.GraphId);
         }
 
-        Assert.Single(graphs.Graphs!.Shapes);
-        Assert.Equal(2, graphs.Graphs.RetiredGraphs);
+        Assert.Equal([1, 2, 3, 1], graphIds);
+        Assert.Equal(1, graphs.GraphSessionResets);
+        Assert.Equal(0, graphs.Graphs.RetiredGraphs);
     }
 
     [Fact]
