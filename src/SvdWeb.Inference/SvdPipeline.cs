@@ -36,8 +36,14 @@ public sealed partial class SvdPipeline : IDisposable
     // well under a second against a generation's tens of seconds.
     private readonly Dictionary<DenoisingShape, DenoisingGlue> _glue = [];
     private const int MaxGlueShapes = 4;
+    // The UNet's captured CUDA graphs and their buffers (Inference README §4.9.1), from the UNet session's own allocator;
+    // null without CUDA graphs.
+    private readonly CapturedShapes? _graphs;
+    private readonly OrtMemoryInfo? _graphMemory;
+    private OrtAllocator? _graphAllocator;
 
-    private SvdPipeline(ModelPack pack, SessionFactory factory, bool deviceResidentLoop, OnnxModel[] models, EulerSchedulerConfig schedulerConfig, ILogger logger)
+    private SvdPipeline(ModelPack pack, SessionFactory factory, bool deviceResidentLoop, OnnxModel[] models, EulerSchedulerConfig schedulerConfig,
+        int cudaGraphShapes, ILogger logger)
     {
         Pack = pack;
         _factory = factory;
@@ -50,7 +56,45 @@ public sealed partial class SvdPipeline : IDisposable
         _vaeEncoder = new VaeEncoder(models[1], pack.Io.For(PackComponent.VaeEncoder), pack.Vae.LatentChannels, pack.Vae.ScaleFactor);
         _vaeDecoder = new VaeDecoder(models[2], pack.Io.For(PackComponent.VaeDecoder), pack.Vae.LatentChannels, pack.Vae.ScaleFactor);
         _unet = new UNet(models[3], pack.Io.For(PackComponent.UNet), pack.Io.UNetTimestepShape);
+        if (deviceResidentLoop && factory.UsesGraphPath && (models[3].CudaGraphs || !factory.Provider.IsCuda))
+        {
+            _graphMemory = factory.DeviceMemory();
+            _graphAllocator = _graphMemory is null ? null : models[3].CreateDeviceAllocator(_graphMemory);
+            _graphs = new CapturedShapes(cudaGraphShapes, shape => new DenoisingBuffers(_graphAllocator ?? OrtAllocator.DefaultInstance, shape));
+            if (models[3].CudaGraphs) CudaGraphLog.Enabled(logger, cudaGraphShapes);
+        }
     }
+
+    /// <summary>The UNet call of the device-resident loop; tests put a failing capture in front of ONNX Runtime's.</summary>
+    internal IUNetGraphRunner UNetRunner { get; set; } = OrtUNetGraphRunner.Instance;
+
+    /// <summary>The captured shapes (null without CUDA graphs), for tests.</summary>
+    internal CapturedShapes? Graphs => _graphs;
+
+    /// <summary>How many times the UNet session was made again to free retired CUDA graphs.</summary>
+    internal int GraphSessionResets { get; private set; }
+
+    /// <summary>
+    /// ONNX Runtime frees a session's captured graphs only with the session, so once enough graph ids have been dropped
+    /// (<see cref="CapturedShapes.RetiredGraphLimit"/>) the UNet session is made again, between runs, with every kept
+    /// shape's buffers freed first (they came from its allocator).
+    /// </summary>
+    private void ResetGraphsIfNeeded()
+    {
+        if (_graphs is not { NeedsSessionReset: true }) return;
+        var start = Stopwatch.GetTimestamp();
+        var retired = _graphs.RetiredGraphs;
+        _graphs.Clear();
+        _graphAllocator?.Dispose();
+        _graphAllocator = null;
+        _models[3].Recreate();
+        if (_graphMemory is not null) _graphAllocator = _models[3].CreateDeviceAllocator(_graphMemory);
+        GraphSessionResets++;
+        CudaGraphLog.SessionRemade(_logger, retired, Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
+
+    /// <summary>Whether the UNet runs as captured CUDA graphs (or, in tests on the CPU, through their fixed-buffer path).</summary>
+    public bool UsesCudaGraphs => _graphs is not null;
 
     public ModelPack Pack { get; }
 
@@ -68,6 +112,9 @@ public sealed partial class SvdPipeline : IDisposable
         ArgumentNullException.ThrowIfNull(pack);
         logger ??= NullLogger.Instance;
         settings ??= ExecutionSettings.Default;
+        if (settings.CudaGraphShapes is < 1 or > ExecutionSettings.MaxCudaGraphShapes)
+            throw new ArgumentOutOfRangeException(nameof(settings), settings.CudaGraphShapes,
+                $"CudaGraphShapes must be 1 to {ExecutionSettings.MaxCudaGraphShapes}.");
         var factory = new SessionFactory(settings);
         Log.ProviderChosen(logger, factory.Provider.ToString(), factory.Provider.Reason);
         // Said before the sessions load: that is where the memory goes.
@@ -84,8 +131,10 @@ public sealed partial class SvdPipeline : IDisposable
                 var path = pack.ModelPath(component);
                 try
                 {
-                    models.Add(new OnnxModel(factory, path, stage, RewriteFor(pack, component, factory.Provider, settings),
-                        offload: settings.MemoryOptions.ModelCpuOffload));
+                    models.Add(component == PackComponent.UNet && factory.UsesCudaGraphs
+                        ? LoadUNetWithCudaGraphs(factory, path, stage, RewriteFor(pack, component, factory.Provider, settings), logger)
+                        : new OnnxModel(factory, path, stage, RewriteFor(pack, component, factory.Provider, settings),
+                            offload: settings.MemoryOptions.ModelCpuOffload));
                 }
                 catch (OnnxRuntimeException ex) when (!OrtRunner.IsOutOfMemory(ex))
                 {
@@ -103,7 +152,24 @@ public sealed partial class SvdPipeline : IDisposable
             throw;
         }
         Log.PackLoaded(logger, pack.Name, factory.Provider.ToString(), Stopwatch.GetElapsedTime(start).TotalSeconds);
-        return new SvdPipeline(pack, factory, settings.DeviceResidentLoop, [.. models], schedulerConfig, logger);
+        return new SvdPipeline(pack, factory, settings.DeviceResidentLoop, [.. models], schedulerConfig, settings.CudaGraphShapes, logger);
+    }
+
+    /// <summary>
+    /// ONNX Runtime refuses a CUDA-graph session when a node of the graph would not run on CUDA (a CPU fallback, a
+    /// memcpy node, a control-flow node); the UNet then loads without graphs, which is said once here.
+    /// </summary>
+    private static OnnxModel LoadUNetWithCudaGraphs(SessionFactory factory, string path, string stage, GraphRewrite rewrite, ILogger logger)
+    {
+        try
+        {
+            return new OnnxModel(factory, path, stage, rewrite, cudaGraphs: true);
+        }
+        catch (OnnxRuntimeException ex) when (!OrtRunner.IsOutOfMemory(ex))
+        {
+            CudaGraphLog.SessionWithoutGraphs(logger, CudaGraphLog.FirstLine(ex.Message));
+            return new OnnxModel(factory, path, stage, rewrite);
+        }
     }
 
     /// <summary>
@@ -371,6 +437,7 @@ public sealed partial class SvdPipeline : IDisposable
         float[] guidanceScale, EulerDiscreteScheduler scheduler, RunLayout layout, SvdRunOptions options, ProgressTracker tracker,
         Action<IEnumerable<NamedTensor>> observe, CancellationToken ct)
     {
+        ResetGraphsIfNeeded();
         var loop = DenoisingLoopFor(layout, scheduler, options);
         var stepTimes = new List<TimeSpan>(scheduler.NumInferenceSteps);
         loop.Run(unetRun, latents, imageBlock, guidanceScale, scheduler, (_, stepTime, denoisedFirstFrame, stepTensors) =>
@@ -390,9 +457,9 @@ public sealed partial class SvdPipeline : IDisposable
     {
         var shape = new DenoisingShape(layout.Videos, layout.UNetBatch, layout.Frames, layout.LatentChannels, layout.LatentHeight,
             layout.LatentWidth, _unet.SampleType, _unet.TimestepType, _unet.TimestepPerRow ? layout.UNetBatch : 1, _unet.NoisePredType,
-            scheduler.IsVPrediction, options.Previews);
+            scheduler.IsVPrediction, options.Previews, layout.EmbedDim, _unet.EncoderHiddenStatesType, _unet.AddedTimeIdsType);
         return _deviceResidentLoop && options.Observer is null
-            ? new DeviceDenoisingLoop(_unet, GlueFor(shape), shape, _factory)
+            ? new DeviceDenoisingLoop(_unet, GlueFor(shape), shape, _factory, _graphs, UNetRunner, _logger)
             : new HostDenoisingLoop(shape, reportTensors: options.Observer is not null);
     }
 
@@ -472,6 +539,10 @@ public sealed partial class SvdPipeline : IDisposable
 
     public void Dispose()
     {
+        // The buffers and their allocator before the UNet session they came from.
+        _graphs?.Dispose();
+        _graphAllocator?.Dispose();
+        _graphMemory?.Dispose();
         foreach (var model in _models) model.Dispose();
         foreach (var glue in _glue.Values) glue.Dispose();
         _oneRunAtATime.Dispose();

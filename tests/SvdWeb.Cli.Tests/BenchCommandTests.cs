@@ -70,6 +70,29 @@ public sealed partial class BenchCommandTests : IDisposable
         Assert.Matches(new Regex(@"^UNet step\s+\d+\.\d\s+\d+\.\d$", RegexOptions.Multiline), run.StandardOutput);
     }
 
+    [Theory]
+    [InlineData("off", "CUDA graphs: off (--cuda-graphs off)")]
+    [InlineData("on", "CUDA graphs: not used (the plain CUDA provider only")]
+    public async Task Bench_CudaGraphsFlag_SaysWhetherTheyAreUsed(string flag, string expected)
+    {
+        var run = await CliProcess.RunAsync(_work, null, TestContext.Current.CancellationToken, "bench", "--model", Fixtures.TinyPack,
+            "--size", "128x64", "--frames", "2", "--steps", "1", "--repeat", "1", "--device", "cpu", "--threads", "1", "--cuda-graphs", flag);
+
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        Assert.Contains(expected, run.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bench_CudaGraphsFlagNeitherOnNorOff_IsRefused()
+    {
+        var run = await CliProcess.RunAsync(_work, null, TestContext.Current.CancellationToken, "bench", "--model", Fixtures.TinyPack,
+            "--cuda-graphs", "yes");
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("'yes'", run.StandardError + run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("on", run.StandardError + run.StandardOutput, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Bench_BadSize_OneLineReason()
     {

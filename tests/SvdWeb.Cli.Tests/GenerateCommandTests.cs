@@ -169,5 +169,19 @@ public sealed class GenerateCommandTests : IDisposable
             Assert.Contains(option, run.StandardOutput, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Generate_CudaGraphsFlag_TakesOnOrOffOnly()
+    {
+        var help = await CliProcess.RunAsync(_work, null, TestContext.Current.CancellationToken, "generate", "--help");
+        var refused = await CliProcess.RunAsync(_work, null, TestContext.Current.CancellationToken, "generate", "--model", Fixtures.TinyPack,
+            "--image", "in.png", "--out", "out.mp4", "--cuda-graphs", "maybe");
+
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("--cuda-graphs", help.StandardOutput, StringComparison.Ordinal);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("'maybe'", refused.StandardError + refused.StandardOutput, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_work, "out.mp4")));
+    }
+
     public void Dispose() => Directory.Delete(_work, recursive: true);
 }

@@ -21,7 +21,7 @@ internal static class BenchCommand
     private sealed record Options(Option<string> Model, Option<int?> Frames, Option<string?> Size, Option<int> Steps, Option<int> Repeat,
         Option<int?> DecodeChunkSize, Option<ExecutionDevice> Device, Option<int> Threads, Option<string> Loop,
         Option<string> ConvAlgoSearch, Option<string> ArenaStrategy, Option<string> GraphOptimization,
-        Option<bool> ModelCpuOffload, Option<bool> ForwardChunking, Option<bool> CpuFusedAttention, Option<string?> TensorRtCache);
+        Option<bool> ModelCpuOffload, Option<bool> ForwardChunking, Option<bool> CpuFusedAttention, Option<string?> TensorRtCache, Option<string> CudaGraphs);
 
     public static Command Create()
     {
@@ -65,12 +65,13 @@ internal static class BenchCommand
             {
                 Description = "CUDA only: run through the TensorRT provider (TensorRT 10 for CUDA 13 must be installed), keeping built " +
                     "engines in this folder; the warm-up run then includes the engine build for the shape (minutes at full size).",
-            });
+            },
+            CudaGraphsFlag.Create());
         var command = new Command("bench", "Time a model pack: per-stage times, UNet TFLOP/s, peak memory.")
         {
             o.Model, o.Frames, o.Size, o.Steps, o.Repeat, o.DecodeChunkSize, o.Device, o.Threads, o.Loop,
             o.ConvAlgoSearch, o.ArenaStrategy, o.GraphOptimization, o.ModelCpuOffload, o.ForwardChunking, o.CpuFusedAttention,
-            o.TensorRtCache,
+            o.TensorRtCache, o.CudaGraphs,
         };
         command.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(parse, o, ct)));
         return command;
@@ -105,11 +106,13 @@ internal static class BenchCommand
                 },
                 Cuda: new CudaTuning(parse.GetRequiredValue(o.ConvAlgoSearch), parse.GetRequiredValue(o.ArenaStrategy)),
                 Memory: memory, CpuFusedAttention: parse.GetValue(o.CpuFusedAttention),
-                TensorRt: parse.GetValue(o.TensorRtCache) is { } trtCache ? new TensorRtSettings(Path.GetFullPath(trtCache)) : null));
+                TensorRt: parse.GetValue(o.TensorRtCache) is { } trtCache ? new TensorRtSettings(Path.GetFullPath(trtCache)) : null,
+                CudaGraphs: CudaGraphsFlag.IsOn(parse.GetValue(o.CudaGraphs))));
             Console.WriteLine(Invariant($"{pack.Name} ({pack.Precision}) on {pipeline.Provider}: {pipeline.Provider.Reason}"));
             if (pipeline.PrecisionWarning is { } precisionWarning) Console.WriteLine($"warning: {precisionWarning}");
             Console.WriteLine(Invariant($"graph optimisation {parse.GetValue(o.GraphOptimization)}; CUDA options: cudnn_conv_algo_search {parse.GetValue(o.ConvAlgoSearch)}, arena_extend_strategy {parse.GetValue(o.ArenaStrategy)}"));
             Console.WriteLine(Invariant($"{recipe.NumFrames} frames, {width}x{height}, {recipe.NumInferenceSteps} steps, CFG {(recipe.MaxGuidanceScale > 1 ? "on (UNet batch 2)" : "off")}, decode chunk {recipe.DecodeChunkSize}, {parse.GetValue(o.Loop)} loop, {repeat} timed run(s)"));
+            Console.WriteLine($"CUDA graphs: {DescribeCudaGraphs(pipeline, CudaGraphsFlag.IsOn(parse.GetValue(o.CudaGraphs)))}");
             Console.WriteLine($"memory options: {memory.Describe()}{(parse.GetValue(o.CpuFusedAttention) ? "; attention: ONNX Runtime's CPU kernel" : "")}");
             if (ffmpeg is null) Console.WriteLine("ffmpeg and ffprobe are not on PATH: the MP4 encode is skipped");
 
@@ -179,6 +182,12 @@ internal static class BenchCommand
         await Mp4Writer.WriteAsync(Path.Combine(folder, "bench.mp4"), frames, video.Width, video.Height, fps, ct).ConfigureAwait(false);
         return Stopwatch.GetElapsedTime(start);
     }
+
+    /// <summary>What the run does about CUDA graphs, so a with/without pair of runs is told apart in the output.</summary>
+    private static string DescribeCudaGraphs(SvdPipeline pipeline, bool asked) =>
+        pipeline.UsesCudaGraphs ? "on (the UNet captured once per run shape, replayed every step)"
+        : asked ? "not used (the plain CUDA provider only, without model CPU offload; or the UNet session refused them, see the log)"
+        : "off (--cuda-graphs off)";
 
     private static (int Width, int Height) ParseSize(string? size, ModelPack pack)
     {

@@ -22,7 +22,7 @@ internal static class GenerateCommand
         Option<float?> MaxGuidance, Option<int?> Fps, Option<int?> MotionBucketId, Option<float?> NoiseAugStrength,
         Option<int?> DecodeChunkSize, Option<int?> VideosPerPrompt, Option<long?> Seed, Option<FitMode?> Fit,
         Option<HalfRandnMode?> HalfRandn, Option<ExecutionDevice> Device, Option<int> Threads, Option<int> Crf,
-        Option<bool> ModelCpuOffload, Option<bool> ForwardChunking, Option<bool> Draft);
+        Option<bool> ModelCpuOffload, Option<bool> ForwardChunking, Option<bool> Draft, Option<string> CudaGraphs);
 
     private static readonly SvdRecipe D = SvdRecipe.Defaults;
 
@@ -52,10 +52,11 @@ internal static class GenerateCommand
             new("--threads") { Description = "CPU threads per operator (0: one per core).", DefaultValueFactory = _ => 0 },
             new("--crf") { Description = Invariant($"x264 quality, 0 (lossless) to 51 (default {Mp4Encoder.DefaultCrf})."), DefaultValueFactory = _ => Mp4Encoder.DefaultCrf },
             MemoryFlags.ModelCpuOffload(), MemoryFlags.ForwardChunking(),
-            new("--draft") { Description = Invariant($"A quick preview of the motion: the recipe with the pack's draft steps (svdweb.json draft_inference_steps, else {ModelPack.DefaultDraftInferenceSteps}; never more than --num-inference-steps). The same command without --draft makes the final.") });
+            new("--draft") { Description = Invariant($"A quick preview of the motion: the recipe with the pack's draft steps (svdweb.json draft_inference_steps, else {ModelPack.DefaultDraftInferenceSteps}; never more than --num-inference-steps). The same command without --draft makes the final.") },
+            CudaGraphsFlag.Create());
 
         var command = new Command("generate", "Turn one image into a video with a model pack.");
-        foreach (var option in new Option[] { o.Model, o.Image, o.Out, o.FramesDir, o.Recipe, o.Height, o.Width, o.NumFrames, o.Steps, o.MinGuidance, o.MaxGuidance, o.Fps, o.MotionBucketId, o.NoiseAugStrength, o.DecodeChunkSize, o.VideosPerPrompt, o.Seed, o.Fit, o.HalfRandn, o.Device, o.Threads, o.Crf, o.ModelCpuOffload, o.ForwardChunking, o.Draft })
+        foreach (var option in new Option[] { o.Model, o.Image, o.Out, o.FramesDir, o.Recipe, o.Height, o.Width, o.NumFrames, o.Steps, o.MinGuidance, o.MaxGuidance, o.Fps, o.MotionBucketId, o.NoiseAugStrength, o.DecodeChunkSize, o.VideosPerPrompt, o.Seed, o.Fit, o.HalfRandn, o.Device, o.Threads, o.Crf, o.ModelCpuOffload, o.ForwardChunking, o.Draft, o.CudaGraphs })
             command.Add(option);
         command.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(parse, o, ct)));
         return command;
@@ -75,7 +76,8 @@ internal static class GenerateCommand
         var image = ImageLoader.Load(parse.GetRequiredValue(o.Image), ImageLimits.Input);
 
         var memory = new MemoryOptions(parse.GetValue(o.ModelCpuOffload), parse.GetValue(o.ForwardChunking));
-        using var pipeline = SvdPipeline.Load(pack, new ExecutionSettings(parse.GetValue(o.Device), IntraOpNumThreads: parse.GetValue(o.Threads), Memory: memory));
+        using var pipeline = SvdPipeline.Load(pack, new ExecutionSettings(parse.GetValue(o.Device), IntraOpNumThreads: parse.GetValue(o.Threads), Memory: memory,
+            CudaGraphs: CudaGraphsFlag.IsOn(parse.GetValue(o.CudaGraphs))));
         Console.Error.WriteLine($"{pack.Name} on {pipeline.Provider}: {pipeline.Provider.Reason}");
         if (pipeline.PrecisionWarning is { } precisionWarning) Console.Error.WriteLine($"warning: {precisionWarning}");
         if (memory != MemoryOptions.None) Console.Error.WriteLine($"memory options: {memory.Describe()}");

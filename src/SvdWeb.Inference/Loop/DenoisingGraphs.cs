@@ -20,23 +20,32 @@ namespace SvdWeb.Inference.Loop;
 internal static class DenoisingGraphs
 {
     public const string LatentsIn = "latents", ImageBlockIn = "image_block", CoefficientsIn = "coefficients",
-        NoisePredIn = "noise_pred", GuidanceIn = "guidance";
+        NoisePredIn = "noise_pred", GuidanceIn = "guidance", EncoderHiddenStatesIn = "encoder_hidden_states",
+        AddedTimeIdsIn = "added_time_ids";
 
     public const string LatentsOut = "latents_out", ImageBlockOut = "image_block_out", SampleOut = "sample_out",
-        TimestepOut = "timestep_out", PreviewOut = "denoised_first_frame";
+        TimestepOut = "timestep_out", PreviewOut = "denoised_first_frame", EncoderHiddenStatesOut = "encoder_hidden_states_out",
+        AddedTimeIdsOut = "added_time_ids_out";
 
     private const TensorElementType F32 = TensorElementType.Float, F16 = TensorElementType.Float16;
 
-    /// <summary>Inputs: <c>latents</c> f32, <c>image_block</c> f32 [Bu,F,C,h,w], <c>coefficients</c>.
+    /// <summary>Inputs: <c>latents</c> f32, <c>image_block</c> f32 [Bu,F,C,h,w], <c>coefficients</c>, and the UNet's
+    /// <c>encoder_hidden_states</c> and <c>added_time_ids</c> in its types.
     /// Outputs: <c>latents_out</c> (the same values, now where the graph ran), <c>image_block_out</c> (sample dtype),
-    /// <c>sample_out</c>, <c>timestep_out</c>.</summary>
+    /// <c>sample_out</c>, <c>timestep_out</c>, and the two conditioning tensors unchanged: written into buffers that
+    /// stay bound to the UNet, which a captured CUDA graph needs (a host tensor bound directly is copied to a new
+    /// device address at every binding).</summary>
     public static byte[] Prepare(DenoisingShape shape)
     {
         var g = new OnnxGraphBuilder("svdweb_prepare");
         var latents = g.Input(LatentsIn, F32, shape.Latents);
         var imageBlock = g.Input(ImageBlockIn, F32, shape.Batch);
         var coefficients = g.Input(CoefficientsIn, F32, StepCoefficientSlots.Count);
+        var encoderHiddenStates = g.Input(EncoderHiddenStatesIn, shape.EncoderHiddenStatesType, shape.EncoderHiddenStates);
+        var addedTimeIds = g.Input(AddedTimeIdsIn, shape.AddedTimeIdsType, shape.AddedTimeIds);
         var imageBlockTyped = CastTo(g, imageBlock, F32, shape.SampleType);
+        g.Output(EncoderHiddenStatesOut, encoderHiddenStates, shape.EncoderHiddenStatesType, shape.EncoderHiddenStates);
+        g.Output(AddedTimeIdsOut, addedTimeIds, shape.AddedTimeIdsType, shape.AddedTimeIds);
         g.Output(LatentsOut, latents, F32, shape.Latents);
         g.Output(ImageBlockOut, imageBlockTyped, shape.SampleType, shape.Batch);
         WriteUNetInputs(g, shape, latents, imageBlockTyped, coefficients);

@@ -14,6 +14,9 @@ namespace SvdWeb.Inference.Loop;
 /// <param name="NoisePredType">The UNet's output element type.</param>
 /// <param name="VPrediction">The scheduler's prediction type: v_prediction, or epsilon.</param>
 /// <param name="Preview">Also output the first frame's denoised estimate every step (for progress pictures).</param>
+/// <param name="EmbedDim">P: <c>encoder_hidden_states</c> is [Bu, 1, P].</param>
+/// <param name="EncoderHiddenStatesType">The UNet's <c>encoder_hidden_states</c> element type.</param>
+/// <param name="AddedTimeIdsType">The UNet's <c>added_time_ids</c> element type.</param>
 internal sealed record DenoisingShape(
     int Videos,
     int UNetBatch,
@@ -26,7 +29,10 @@ internal sealed record DenoisingShape(
     int TimestepCount,
     TensorElementType NoisePredType,
     bool VPrediction,
-    bool Preview)
+    bool Preview,
+    int EmbedDim,
+    TensorElementType EncoderHiddenStatesType,
+    TensorElementType AddedTimeIdsType)
 {
     public bool Guidance => UNetBatch != Videos;
 
@@ -40,6 +46,12 @@ internal sealed record DenoisingShape(
 
     /// <summary>[Bu, F, 2C, h, w]: the UNet's <c>sample</c>, noisy latents in channels 0..C−1, image latents after.</summary>
     public long[] Sample => [UNetBatch, Frames, 2 * LatentChannels, LatentHeight, LatentWidth];
+
+    /// <summary>[Bu, 1, P]</summary>
+    public long[] EncoderHiddenStates => [UNetBatch, 1, EmbedDim];
+
+    /// <summary>[Bu, 3]</summary>
+    public long[] AddedTimeIds => [UNetBatch, 3];
 
     /// <summary>[1, 1, C, h, w]: the first frame of the first video.</summary>
     public long[] FirstFrame => [1, 1, LatentChannels, LatentHeight, LatentWidth];

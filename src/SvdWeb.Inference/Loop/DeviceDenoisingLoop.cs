@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using SvdWeb.Inference.Models;
@@ -12,30 +13,43 @@ namespace SvdWeb.Inference.Loop;
 /// tensors through I/O bindings, so inside the loop nothing crosses to the host but the six step scalars (24 bytes up)
 /// and, when previews are on, the first frame's denoised estimate (C·h·w floats down). The final latents come back
 /// once, after the last step. On CPU the "device" is host memory and the same code runs with no copies at all.
-/// Buffers (all allocated once per run):
-/// <c>sample</c> [Bu,F,2C,h,w] and <c>timestep</c> [Bu|1] (UNet inputs, rewritten by each step graph run),
-/// <c>noise_pred</c> [Bu,F,C,h,w] (UNet output), <c>image block</c> [Bu,F,C,h,w], and two [V,F,C,h,w] float32 latents
-/// buffers used in turn (a graph may not write the buffer it reads).
+/// Buffers (<see cref="DenoisingBuffers"/>): <c>sample</c> [Bu,F,2C,h,w] and <c>timestep</c> [Bu|1] (UNet inputs,
+/// rewritten by each step graph run), <c>encoder_hidden_states</c> and <c>added_time_ids</c> (written once by the
+/// prepare graph), <c>noise_pred</c> [Bu,F,C,h,w] (UNet output), <c>image block</c> [Bu,F,C,h,w], and two [V,F,C,h,w]
+/// float32 latents buffers used in turn (a graph may not write the buffer it reads). They are allocated for the run,
+/// or, with CUDA graphs, are the captured shape's, which the UNet's graph was captured on (Inference README §4.9.1):
+/// every UNet input is then written into its fixed buffer by the glue before the UNet replays.
 /// </summary>
-internal sealed class DeviceDenoisingLoop(UNet unet, DenoisingGlue glue, DenoisingShape shape, SessionFactory factory) : IDenoisingLoop
+internal sealed class DeviceDenoisingLoop(UNet unet, DenoisingGlue glue, DenoisingShape shape, SessionFactory factory,
+    CapturedShapes? graphs, IUNetGraphRunner runner, ILogger logger) : IDenoisingLoop
 {
     public TimeSpan GlueTimeInRuns => glue.Prepare.TimeInRuns + glue.Step.TimeInRuns;
 
-    /// <remarks>encoder_hidden_states and added_time_ids are bound from <paramref name="unetInputs"/>'s host tensors
-    /// once (a device binding copies them there once).</remarks>
     public void Run(UNet.Run unetInputs, float[] latents, float[] imageBlock, float[] guidanceScale,
         EulerDiscreteScheduler scheduler, DenoisingStepDone stepDone, CancellationToken ct)
     {
-        using var deviceMemory = factory.DeviceMemory();
-        using var ownAllocator = deviceMemory is null ? null : unet.Model.CreateDeviceAllocator(deviceMemory);
-        var allocator = ownAllocator ?? OrtAllocator.DefaultInstance;
-        using var sample = OrtValue.CreateAllocatedTensorValue(allocator, shape.SampleType, shape.Sample);
-        using var timestep = OrtValue.CreateAllocatedTensorValue(allocator, shape.TimestepType, [shape.TimestepCount]);
-        using var noisePred = OrtValue.CreateAllocatedTensorValue(allocator, shape.NoisePredType, shape.Batch);
-        using var imageBlockOnDevice = OrtValue.CreateAllocatedTensorValue(allocator, shape.SampleType, shape.Batch);
-        using var latentsA = OrtValue.CreateAllocatedTensorValue(allocator, TensorElementType.Float, shape.Latents);
-        using var latentsB = OrtValue.CreateAllocatedTensorValue(allocator, TensorElementType.Float, shape.Latents);
+        var captured = graphs?.Acquire(shape);
+        try
+        {
+            if (captured is not null)
+            {
+                Run(captured.Buffers, captured, unetInputs, latents, imageBlock, guidanceScale, scheduler, stepDone, ct);
+                return;
+            }
+            using var deviceMemory = factory.DeviceMemory();
+            using var ownAllocator = deviceMemory is null ? null : unet.Model.CreateDeviceAllocator(deviceMemory);
+            using var buffers = new DenoisingBuffers(ownAllocator ?? OrtAllocator.DefaultInstance, shape);
+            Run(buffers, null, unetInputs, latents, imageBlock, guidanceScale, scheduler, stepDone, ct);
+        }
+        finally
+        {
+            if (captured is not null) graphs!.Return(captured);
+        }
+    }
 
+    private void Run(DenoisingBuffers buffers, CapturedShape? captured, UNet.Run unetInputs, float[] latents, float[] imageBlock,
+        float[] guidanceScale, EulerDiscreteScheduler scheduler, DenoisingStepDone stepDone, CancellationToken ct)
+    {
         using var latentsHost = OrtValue.CreateTensorValueFromMemory(latents, shape.Latents);
         using var imageBlockHost = OrtValue.CreateTensorValueFromMemory(imageBlock, shape.Batch);
         var coefficients = new float[StepCoefficientSlots.Count];
@@ -45,37 +59,41 @@ internal sealed class DeviceDenoisingLoop(UNet unet, DenoisingGlue glue, Denoisi
         using var previewHost = preview is null ? null : OrtValue.CreateTensorValueFromMemory(preview, shape.FirstFrame);
 
         var steps = scheduler.NumInferenceSteps;
-        // Step 0's UNet inputs: the latents and image block move to the device here, once.
+        // Step 0's UNet inputs: the latents, image block and conditioning move to the device here, once.
         SetNext(coefficients, scheduler, 0);
+        unetInputs.EncoderHiddenStates.CopyToOrt();
+        unetInputs.AddedTimeIds.CopyToOrt();
         using (var prepare = glue.Prepare.CreateIoBinding())
         {
             prepare.BindInput(DenoisingGraphs.LatentsIn, latentsHost);
             prepare.BindInput(DenoisingGraphs.ImageBlockIn, imageBlockHost);
             prepare.BindInput(DenoisingGraphs.CoefficientsIn, coefficientsHost);
-            prepare.BindOutput(DenoisingGraphs.LatentsOut, latentsA);
-            prepare.BindOutput(DenoisingGraphs.ImageBlockOut, imageBlockOnDevice);
-            prepare.BindOutput(DenoisingGraphs.SampleOut, sample);
-            prepare.BindOutput(DenoisingGraphs.TimestepOut, timestep);
+            prepare.BindInput(DenoisingGraphs.EncoderHiddenStatesIn, unetInputs.EncoderHiddenStates.Value);
+            prepare.BindInput(DenoisingGraphs.AddedTimeIdsIn, unetInputs.AddedTimeIds.Value);
+            prepare.BindOutput(DenoisingGraphs.LatentsOut, buffers.LatentsA);
+            prepare.BindOutput(DenoisingGraphs.ImageBlockOut, buffers.ImageBlock);
+            prepare.BindOutput(DenoisingGraphs.SampleOut, buffers.Sample);
+            prepare.BindOutput(DenoisingGraphs.TimestepOut, buffers.Timestep);
+            prepare.BindOutput(DenoisingGraphs.EncoderHiddenStatesOut, buffers.EncoderHiddenStates);
+            prepare.BindOutput(DenoisingGraphs.AddedTimeIdsOut, buffers.AddedTimeIds);
             glue.Prepare.Run(prepare, ct);
         }
 
         // The UNet's bindings never change: the step graph rewrites sample and timestep in place.
-        unetInputs.EncoderHiddenStates.CopyToOrt();
-        unetInputs.AddedTimeIds.CopyToOrt();
         using var unetBinding = unet.Model.CreateIoBinding();
-        unetBinding.BindInput(unet.InputNames[0], sample);
-        unetBinding.BindInput(unet.InputNames[1], timestep);
-        unetBinding.BindInput(unet.InputNames[2], unetInputs.EncoderHiddenStates.Value);
-        unetBinding.BindInput(unet.InputNames[3], unetInputs.AddedTimeIds.Value);
-        unetBinding.BindOutput(unet.OutputNameInGraph, noisePred);
+        unetBinding.BindInput(unet.InputNames[0], buffers.Sample);
+        unetBinding.BindInput(unet.InputNames[1], buffers.Timestep);
+        unetBinding.BindInput(unet.InputNames[2], buffers.EncoderHiddenStates);
+        unetBinding.BindInput(unet.InputNames[3], buffers.AddedTimeIds);
+        unetBinding.BindOutput(unet.OutputNameInGraph, buffers.NoisePred);
 
         using var stepBinding = glue.Step.CreateIoBinding();
-        OrtValue current = latentsA, next = latentsB;
+        OrtValue current = buffers.LatentsA, next = buffers.LatentsB;
         for (var i = 0; i < steps; i++)
         {
             ct.ThrowIfCancellationRequested();
             var start = Stopwatch.GetTimestamp();
-            unet.Model.Run(unetBinding, ct);
+            RunUNet(unetBinding, captured, ct);
 
             var c = scheduler.Coefficients(i);
             coefficients[StepCoefficientSlots.Sigma] = c.Sigma;
@@ -89,14 +107,14 @@ internal sealed class DeviceDenoisingLoop(UNet unet, DenoisingGlue glue, Denoisi
             // bound after they are written; and the latents buffers swap roles.
             stepBinding.ClearBoundInputs();
             stepBinding.ClearBoundOutputs();
-            stepBinding.BindInput(DenoisingGraphs.NoisePredIn, noisePred);
+            stepBinding.BindInput(DenoisingGraphs.NoisePredIn, buffers.NoisePred);
             stepBinding.BindInput(DenoisingGraphs.LatentsIn, current);
-            stepBinding.BindInput(DenoisingGraphs.ImageBlockIn, imageBlockOnDevice);
+            stepBinding.BindInput(DenoisingGraphs.ImageBlockIn, buffers.ImageBlock);
             if (shape.Guidance) stepBinding.BindInput(DenoisingGraphs.GuidanceIn, guidanceHost);
             stepBinding.BindInput(DenoisingGraphs.CoefficientsIn, coefficientsHost);
             stepBinding.BindOutput(DenoisingGraphs.LatentsOut, last ? latentsHost : next);
-            stepBinding.BindOutput(DenoisingGraphs.SampleOut, sample);
-            stepBinding.BindOutput(DenoisingGraphs.TimestepOut, timestep);
+            stepBinding.BindOutput(DenoisingGraphs.SampleOut, buffers.Sample);
+            stepBinding.BindOutput(DenoisingGraphs.TimestepOut, buffers.Timestep);
             if (previewHost is not null) stepBinding.BindOutput(DenoisingGraphs.PreviewOut, previewHost);
             glue.Step.Run(stepBinding, ct);
             if (last || previewHost is not null) stepBinding.SynchronizeBoundOutputs();
@@ -104,6 +122,29 @@ internal sealed class DeviceDenoisingLoop(UNet unet, DenoisingGlue glue, Denoisi
             (current, next) = (next, current);
             stepDone(i, Stopwatch.GetElapsedTime(start), preview, []);
         }
+    }
+
+    /// <summary>
+    /// The UNet as its captured graph when the shape has one, else a plain run. A graph that fails (to capture, or to
+    /// replay) is logged once for the shape, which then runs without graphs: this step is run again plainly on the same
+    /// buffers, which still hold its inputs, so the video is the one a run without graphs makes.
+    /// </summary>
+    private void RunUNet(OrtIoBinding unetBinding, CapturedShape? captured, CancellationToken ct)
+    {
+        if (captured is { Failed: false })
+        {
+            try
+            {
+                runner.Run(unet.Model, unetBinding, captured.GraphId, ct);
+                return;
+            }
+            catch (OnnxRuntimeException ex) when (!ct.IsCancellationRequested)
+            {
+                if (graphs!.MarkFailed(captured))
+                    CudaGraphLog.ShapeFailed(logger, captured.GraphId, captured.Shape.Describe(), CudaGraphLog.FirstLine(ex.Message));
+            }
+        }
+        runner.Run(unet.Model, unetBinding, null, ct);
     }
 
     /// <summary>The scale_model_input divisor and timestep of step <paramref name="stepIndex"/>; after the last step

@@ -37,6 +37,10 @@ internal sealed class UNet(OnnxModel model, IoMapping io, TimestepShape timestep
 
     public TensorElementType NoisePredType => _model.OutputType(_outputName);
 
+    public TensorElementType EncoderHiddenStatesType => _model.InputType(_inputNames[2]);
+
+    public TensorElementType AddedTimeIdsType => _model.InputType(_inputNames[3]);
+
     public bool TimestepPerRow => _timestepShape != TimestepShape.One;
 
     public Run StartRun(int batch, int frames, int latentChannels, int latentHeight, int latentWidth, int embedDim) =>

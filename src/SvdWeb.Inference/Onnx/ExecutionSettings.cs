@@ -22,6 +22,11 @@ namespace SvdWeb.Inference.Onnx;
 /// <param name="Memory">Model CPU offload and forward chunking (<see cref="Inference.Memory.MemoryOptions"/>); none unless set.</param>
 /// <param name="TensorRt">When set, sessions on a CUDA device run through the TensorRT provider (with CUDA for what it
 /// cannot take); loading fails, naming the missing library, when TensorRT is not installed. Ignored on CPU.</param>
+/// <param name="CudaGraphs">On the CUDA provider (not TensorRT, not with model CPU offload), capture the UNet's call once per
+/// run shape as a CUDA graph and replay it every later step (defaults to true; Inference README §4.9.1). Same frames;
+/// a shape whose capture fails runs without. Ignored elsewhere.</param>
+/// <param name="CudaGraphShapes">How many run shapes keep a captured graph and its fixed buffers, the least recently used
+/// dropped first; 1 to <see cref="MaxCudaGraphShapes"/>, default 4.</param>
 public sealed record ExecutionSettings(
     ExecutionDevice Device = ExecutionDevice.Auto,
     int CudaDeviceId = 0,
@@ -32,8 +37,18 @@ public sealed record ExecutionSettings(
     CudaTuning? Cuda = null,
     Inference.Memory.MemoryOptions? Memory = null,
     bool CpuFusedAttention = false,
-    TensorRtSettings? TensorRt = null)
+    TensorRtSettings? TensorRt = null,
+    bool CudaGraphs = true,
+    int CudaGraphShapes = 4)
 {
+    public const int MaxCudaGraphShapes = 16;
+
+    /// <summary>
+    /// Tests only: run the captured-graph path (fixed buffers per shape, graph ids in the run options) on the CPU
+    /// provider too, where ONNX Runtime ignores the ids; everything but the CUDA option itself is then exercised.
+    /// </summary>
+    internal bool GraphPathOnCpu { get; init; }
+
     /// <summary>The memory options; <see cref="Inference.Memory.MemoryOptions.None"/> unless set.</summary>
     public Inference.Memory.MemoryOptions MemoryOptions => Memory ?? Inference.Memory.MemoryOptions.None;
 

@@ -13,6 +13,9 @@ internal sealed class OnnxModel : IDisposable
     private readonly string _stage;
     // Model CPU offload: makes the session again from what is held in host memory; null when the session stays.
     private readonly Func<InferenceSession>? _recreate;
+    // For Recreate: how the session was made.
+    private readonly SessionFactory? _factory;
+    private readonly GraphRewrite _rewrite = GraphRewrite.None;
     private InferenceSession? _session;
     private readonly Dictionary<string, TensorElementType> _inputTypes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TensorElementType> _outputTypes = new(StringComparer.Ordinal);
@@ -24,10 +27,14 @@ internal sealed class OnnxModel : IDisposable
     /// <param name="offload">diffusers' model CPU offload: the session exists only between <see cref="Session"/>'s first
     /// use and <see cref="Offload"/>, so the device holds this network's weights and arena only while its stage runs;
     /// the graph stays in host memory, so bringing it back is a session creation from memory, not a parse of the file.</param>
-    public OnnxModel(SessionFactory factory, string path, string stage, GraphRewrite? rewrite = null, bool offload = false)
+    /// <param name="cudaGraphs">Create the session with CUDA graphs enabled (<see cref="SessionFactory.Create"/>); every run
+    /// then passes a graph id, <see cref="OrtRunner.NoGraph"/> unless <see cref="Run(OrtIoBinding, int, CancellationToken)"/>
+    /// names one. Not with offload.</param>
+    public OnnxModel(SessionFactory factory, string path, string stage, GraphRewrite? rewrite = null, bool offload = false, bool cudaGraphs = false)
     {
         _stage = stage;
         Path = path;
+        CudaGraphs = cudaGraphs && !offload;
         if (offload)
         {
             _recreate = factory.CreateFromMemory(path, rewrite ?? GraphRewrite.None);
@@ -35,9 +42,30 @@ internal sealed class OnnxModel : IDisposable
         }
         else
         {
-            Adopt(factory.Create(path, rewrite ?? GraphRewrite.None));
+            _factory = factory;
+            _rewrite = rewrite ?? GraphRewrite.None;
+            Adopt(factory.Create(path, _rewrite, CudaGraphs));
         }
     }
+
+    /// <summary>
+    /// Makes the session again from the file, as it was first made: the only way to free the CUDA graphs ONNX Runtime
+    /// keeps per session (Inference README §4.9.1). Values allocated from the old session must be disposed first.
+    /// Nothing to do for an offloaded model, whose session ends after every run.
+    /// </summary>
+    public void Recreate()
+    {
+        if (_factory is null) return;
+        _session?.Dispose();
+        _session = null;
+        Adopt(_factory.Create(Path, _rewrite, CudaGraphs));
+    }
+
+    /// <summary>Whether the session was made with CUDA graphs enabled.</summary>
+    public bool CudaGraphs { get; }
+
+    // A graph-enabled session would capture under ONNX Runtime's default id 0 on a run that names none.
+    private int? DefaultGraphId => CudaGraphs ? OrtRunner.NoGraph : null;
 
     /// <summary>A graph built in memory (the denoising loop's glue), run without graph optimisations: they may not
     /// change which float16 roundings happen (e.g. by removing a Cast to half and back), and there is nothing to gain.</summary>
@@ -113,7 +141,7 @@ internal sealed class OnnxModel : IDisposable
         {
             Session.Run(runOptions, [.. inputNames], [.. inputs.Select(i => i.Value)], [.. outputNames], [.. outputs.Select(o => o.Value)]);
             return true;
-        }));
+        }, DefaultGraphId));
         foreach (var output in outputs) output.CopyFromOrt();
     }
 
@@ -122,7 +150,7 @@ internal sealed class OnnxModel : IDisposable
     {
         foreach (var input in inputs) input.CopyToOrt();
         using var results = Timed(() => OrtRunner.Run(_stage, ct, runOptions =>
-            Session.Run(runOptions, [.. inputNames], [.. inputs.Select(i => i.Value)], [outputName])));
+            Session.Run(runOptions, [.. inputNames], [.. inputs.Select(i => i.Value)], [outputName]), DefaultGraphId));
         var output = results[0];
         var count = output.GetTensorTypeAndShape().ElementCount;
         if (count != destination.Length)
@@ -137,12 +165,18 @@ internal sealed class OnnxModel : IDisposable
     public OrtAllocator CreateDeviceAllocator(OrtMemoryInfo deviceMemory) => new(Session, deviceMemory);
 
     /// <summary>Runs with inputs and outputs bound in <paramref name="binding"/>; values bound on the device stay there.</summary>
-    public void Run(OrtIoBinding binding, CancellationToken ct) =>
+    public void Run(OrtIoBinding binding, CancellationToken ct) => Run(binding, DefaultGraphId, ct);
+
+    /// <summary>Runs <paramref name="binding"/> as CUDA graph <paramref name="graphId"/> (<see cref="OrtRunner.GraphIdKey"/>):
+    /// captured on its first run, replayed after; every bound value must stay at its address for as long as the id is used.</summary>
+    public void Run(OrtIoBinding binding, int graphId, CancellationToken ct) => Run(binding, (int?)graphId, ct);
+
+    private void Run(OrtIoBinding binding, int? graphId, CancellationToken ct) =>
         Timed(() => OrtRunner.Run(_stage, ct, runOptions =>
         {
             Session.RunWithBinding(runOptions, binding);
             return true;
-        }));
+        }, graphId));
 
     private T Timed<T>(Func<T> run)
     {

@@ -8,10 +8,19 @@ namespace SvdWeb.Inference.Onnx;
 /// </summary>
 internal static class OrtRunner
 {
-    public static T Run<T>(string stage, CancellationToken ct, Func<RunOptions, T> run)
+    /// <summary>The run option that selects a CUDA graph in a session made with <c>enable_cuda_graph</c>: the first run
+    /// with an id captures (after a warm-up run, inside the same call), later runs replay. 0 is ONNX Runtime's own.</summary>
+    public const string GraphIdKey = "gpu_graph_id";
+
+    /// <summary>The <see cref="GraphIdKey"/> value for a run that neither captures nor replays.</summary>
+    public const int NoGraph = -1;
+
+    /// <param name="graphId">When set, passed as <see cref="GraphIdKey"/>; providers without graphs ignore it.</param>
+    public static T Run<T>(string stage, CancellationToken ct, Func<RunOptions, T> run, int? graphId = null)
     {
         ct.ThrowIfCancellationRequested();
         using var runOptions = new RunOptions();
+        if (graphId is { } id) runOptions.AddRunConfigEntry(GraphIdKey, id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var registration = ct.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
         T result;
         try

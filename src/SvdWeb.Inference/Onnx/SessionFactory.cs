@@ -21,9 +21,11 @@ internal sealed class SessionFactory
     public ExecutionProviderInfo Provider { get; }
 
     /// <summary>A session for the ONNX file at <paramref name="modelPath"/>, after the load-time rewrites asked for.</summary>
-    public InferenceSession Create(string modelPath, GraphRewrite rewrite)
+    /// <param name="cudaGraphs">Create it with the CUDA provider's <c>enable_cuda_graph</c> (only where
+    /// <see cref="UsesCudaGraphs"/>): ONNX Runtime then refuses the session if any node would not run on CUDA.</param>
+    public InferenceSession Create(string modelPath, GraphRewrite rewrite, bool cudaGraphs = false)
     {
-        using var options = CreateOptions(TensorRtFor(modelPath));
+        using var options = CreateOptions(TensorRtFor(modelPath), cudaGraphs);
         if (_settings.ProfilePrefix is { } prefix)
         {
             // The prefix first: setting EnableProfiling hands ONNX Runtime the prefix it has at that moment.
@@ -51,7 +53,7 @@ internal sealed class SessionFactory
         var tensorRt = TensorRtFor(modelPath);
         return () =>
         {
-            using var options = CreateOptions(tensorRt);
+            using var options = CreateOptions(tensorRt, cudaGraphs: false);
             options.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", folder);
             return new InferenceSession(bytes, options);
         };
@@ -63,10 +65,22 @@ internal sealed class SessionFactory
     /// </summary>
     public InferenceSession CreateUnoptimised(byte[] model)
     {
-        using var options = CreateOptions(null);
+        using var options = CreateOptions(null, cudaGraphs: false);
         options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
         return new InferenceSession(model, options);
     }
+
+    /// <summary>
+    /// Whether the UNet is captured as CUDA graphs (Inference README §4.9.1): asked for, on the plain CUDA provider
+    /// (TensorRT runs its own engines; the CPU has no graphs), and not with model CPU offload, whose session, and with it
+    /// every captured graph, ends after each run.
+    /// </summary>
+    public bool UsesCudaGraphs => _settings.CudaGraphs && Provider.Provider == ExecutionProviderInfo.Cuda && !_settings.MemoryOptions.ModelCpuOffload;
+
+    /// <summary>Whether the loop keeps fixed buffers per run shape and passes graph ids: with CUDA graphs, and on the CPU
+    /// for tests (<see cref="ExecutionSettings.GraphPathOnCpu"/>), where ONNX Runtime ignores the ids.</summary>
+    public bool UsesGraphPath => _settings.CudaGraphs && !_settings.MemoryOptions.ModelCpuOffload
+        && (UsesCudaGraphs || (_settings.GraphPathOnCpu && !Provider.IsCuda));
 
     /// <summary>CUDA device memory when sessions run on CUDA; null on CPU, where host memory is the device's.</summary>
     public OrtMemoryInfo? DeviceMemory() => Provider.IsCuda
@@ -84,7 +98,7 @@ internal sealed class SessionFactory
 
     private sealed record TensorRtBuild(TensorRtSettings Settings, bool Fp16);
 
-    private SessionOptions CreateOptions(TensorRtBuild? tensorRt)
+    private SessionOptions CreateOptions(TensorRtBuild? tensorRt, bool cudaGraphs)
     {
         var options = new SessionOptions
         {
@@ -99,7 +113,7 @@ internal sealed class SessionFactory
             if (tensorRt is not null)
                 AppendTensorRt(options, _settings.CudaDeviceId, tensorRt.Settings, tensorRt.Fp16);
             if (Provider.IsCuda)
-                AppendCuda(options, _settings.CudaDeviceId, _settings.CudaOptions);
+                AppendCuda(options, _settings.CudaDeviceId, _settings.CudaOptions, cudaGraphs && tensorRt is null);
             return options;
         }
         catch
@@ -188,11 +202,14 @@ internal sealed class SessionFactory
         options.AppendExecutionProvider_Tensorrt(trt);
     }
 
-    private static void AppendCuda(SessionOptions options, int deviceId, CudaTuning tuning)
+    private static void AppendCuda(SessionOptions options, int deviceId, CudaTuning tuning, bool cudaGraphs = false)
     {
         using var cuda = new OrtCUDAProviderOptions();
         cuda.UpdateOptions(new Dictionary<string, string>
         {
+            // With it every run must bind its inputs and outputs at fixed device addresses, or pass gpu_graph_id -1
+            // (OnnxModel does for every run that names no graph).
+            ["enable_cuda_graph"] = cudaGraphs ? "1" : "0",
             ["device_id"] = deviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // See CudaTuning for why the defaults are HEURISTIC and kSameAsRequested.
             ["cudnn_conv_algo_search"] = tuning.CudnnConvAlgoSearch,

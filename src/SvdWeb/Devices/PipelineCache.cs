@@ -128,6 +128,8 @@ public sealed partial class PipelineCache(IOptions<SvdWebOptions> options, Media
             IntraOpNumThreads = options.Value.IntraOpNumThreads,
             Memory = memory,
             TensorRt = options.Value.Inference.Provider == InferenceProvider.TensorRt ? new TensorRtSettings(TensorRtCacheFolder(media)) : null,
+            CudaGraphs = options.Value.Inference.CudaGraphs,
+            CudaGraphShapes = options.Value.Inference.CudaGraphShapes,
         };
     }
 

@@ -37,4 +37,15 @@ public sealed class InferenceOptions
     /// CPU workers ignore it.
     /// </summary>
     public InferenceProvider Provider { get; set; } = InferenceProvider.Cuda;
+
+    /// <summary>
+    /// On CUDA workers (not TensorRT, not a job run with model CPU offload), capture the UNet's call once per run shape
+    /// as a CUDA graph and replay it every later step: same frames, less kernel-launch overhead per step. True by
+    /// default; false launches every kernel each step. A shape whose capture fails is logged and runs without.
+    /// </summary>
+    public bool CudaGraphs { get; set; } = true;
+
+    /// <summary>How many run shapes (size, frames, videos, guidance) keep a captured graph and its fixed buffers per
+    /// worker, the least recently used dropped first; 1 to 16, default 4 (a lab mostly runs the defaults).</summary>
+    public int CudaGraphShapes { get; set; } = 4;
 }

@@ -34,6 +34,8 @@ internal sealed class SvdWebOptionsValidator(IHostEnvironment environment) : IVa
             failures.Add($"SvdWeb:Inference:GpuMemoryBytes is {options.Inference.GpuMemoryBytes}; give the GPU's memory in bytes (e.g. 80000000000), or 0 to ask nvidia-smi.");
         if (!(options.Inference.MemoryCalibrationFactor is > 0 and <= 100))
             failures.Add($"SvdWeb:Inference:MemoryCalibrationFactor is {options.Inference.MemoryCalibrationFactor}; give measured peak ÷ estimate, a number above 0 (1.0 when not calibrated).");
+        if (options.Inference.CudaGraphShapes is < 1 or > ExecutionSettings.MaxCudaGraphShapes)
+            failures.Add($"SvdWeb:Inference:CudaGraphShapes is {options.Inference.CudaGraphShapes}; keep 1 to {ExecutionSettings.MaxCudaGraphShapes} captured run shapes per worker (4 by default), or set SvdWeb:Inference:CudaGraphs to false to capture none.");
 
         foreach (var device in options.Devices)
         {

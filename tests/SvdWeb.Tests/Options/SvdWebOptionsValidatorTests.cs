@@ -123,6 +123,17 @@ public sealed class SvdWebOptionsValidatorTests : IDisposable
         Assert.Contains("SvdWeb:Inference:MemoryCalibrationFactor is 0", message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(17)]
+    public void Validate_CudaGraphShapesOutOfRange_NamesKeyAndFix(int shapes)
+    {
+        var message = Failure(Valid(o => o.Inference.CudaGraphShapes = shapes));
+
+        Assert.Contains($"SvdWeb:Inference:CudaGraphShapes is {shapes}; keep 1 to 16", message, StringComparison.Ordinal);
+        Assert.Contains("SvdWeb:Inference:CudaGraphs to false", message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Validate_NegativeGpuMemory_NamesKeyAndFix()
     {
