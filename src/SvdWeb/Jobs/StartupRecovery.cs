@@ -127,7 +127,7 @@ public sealed partial class StartupRecovery(
         [LoggerMessage(6, LogLevel.Warning, "Removed {Count} media folder(s) from {MediaRoot} that belong to no gallery item (left by a crash between an upload and its row, or by restoring an older database): {Folders}")]
         public static partial void OrphansRemoved(ILogger logger, int count, string mediaRoot, string folders);
 
-        [LoggerMessage(9, LogLevel.Information, "Removed {Count} attempt folder(s) in {MediaRoot} that no running attempt owns (left by a worker stopped after its job was taken over): {Folders}")]
+        [LoggerMessage(9, LogLevel.Warning, "Removed {Count} attempt folder(s) in {MediaRoot} that no running attempt owns (left by a worker stopped after its job was taken over): {Folders}")]
         public static partial void StaleAttemptsRemoved(ILogger logger, int count, string mediaRoot, string folders);
 
         [LoggerMessage(8, LogLevel.Warning, "The database holds no job, but {MediaRoot} holds {Count} media folder(s): they are kept. If this is a new PostgreSQL database for an existing gallery, copy the gallery into it with svdweb copy-to-postgres; otherwise check the connection string.")]
