@@ -75,6 +75,23 @@ public sealed class BackupCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Backup_RunningAttemptsFolder_LeftOutNeitherTheItemsFilesNorOrphans()
+    {
+        var running = _data.AddGeneration("Running");
+        // The app's run writes its outputs into its attempt's folder; they become the item's only when it succeeds.
+        var attempt = Directory.CreateDirectory(Path.Combine(_data.MediaFolderOf(running), "attempt-1")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(attempt, "frames_0.zip"), "not the item's yet", TestContext.Current.CancellationToken);
+
+        var run = await BackupAsync();
+
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        var manifest = await ReadManifestAsync();
+        Assert.Equal([$"media/{running:N}/input.png"], manifest.Files.Select(f => f.Path));
+        Assert.Empty(manifest.Orphans);
+        Assert.Empty(manifest.Missing);
+    }
+
+    [Fact]
     public async Task Backup_MediaWithoutRow_ListsFolderAndLooseFileAsOrphans()
     {
         var kept = _data.AddGeneration("Succeeded");

@@ -64,7 +64,7 @@ internal sealed class MediaInventory
                     if (contents.Count == 0 || contents.Any(f => !IsTemporary(f))) orphans.Add($"{RelativeFolder(name)}/");
                     continue;
                 }
-                foreach (var file in EnumerateFilesOrNone(folder).Where(f => !IsTemporary(f)).Order(StringComparer.Ordinal))
+                foreach (var file in EnumerateFilesOrNone(folder).Where(f => !IsTemporary(f) && !InAttemptFolder(folder, f)).Order(StringComparer.Ordinal))
                 {
                     var relative = $"{RelativeFolder(name)}/{Path.GetRelativePath(folder, file).Replace(Path.DirectorySeparatorChar, '/')}";
                     if (await HashAsync(file, relative, ct).ConfigureAwait(false) is { } entry) files.Add(entry);
@@ -88,6 +88,13 @@ internal sealed class MediaInventory
         }
         return new MediaInventory(files, missing, orphans);
     }
+
+    /// <summary>
+    /// A file in a job's attempt-N folder is a run's output before its outcome is recorded (or a lost run's), not the
+    /// item's: the app moves the winner's up into the job's folder (README "Several GPU hosts").
+    /// </summary>
+    private static bool InAttemptFolder(string jobFolder, string path) =>
+        Path.GetRelativePath(jobFolder, path).StartsWith("attempt-", StringComparison.Ordinal);
 
     /// <summary>The app's temporary names (MediaStore, Mp4Writer) start with "." and contain ".tmp".</summary>
     private static bool IsTemporary(string path)

@@ -156,26 +156,29 @@ public sealed partial class JobClaims(
 
     /// <summary>
     /// Records a run's outcome on its row (status, error, finish time and, after a success, what the run measured) if
-    /// this attempt still holds the job; the outputs of a run that did not succeed are removed, and so is the folder of
-    /// a job deleted while it ran. The lease owner stays: which worker ran the job.
+    /// this attempt still holds the job. This is the fence: a success's files move from the attempt's folder into the
+    /// job's (and every other attempt's folder is removed) only while the row is held for this attempt, before the
+    /// outcome is committed. The outputs of a run that did not succeed are removed, and so is the folder of a job
+    /// deleted while it ran. The lease owner stays: which worker ran the job.
     /// </summary>
     /// <param name="job">The row as the run read it when it started (its media folder and input file).</param>
-    /// <returns>False when the lease was lost meanwhile: a newer attempt owns the row and the folder, and nothing was written.</returns>
+    /// <returns>False when the lease was lost meanwhile: a newer attempt owns the row and the job's files, nothing was
+    /// written and only this attempt's folder was removed.</returns>
     public async Task<bool> FinishAsync(ClaimedJob claimed, Job job, JobStatus outcome, string? error, SvdResult? result, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(claimed);
         ArgumentNullException.ThrowIfNull(job);
+        // The attempt's folder is this run's alone whoever holds the row, and on a full disk removing it first frees
+        // the space the outcome's write needs.
+        if (outcome != JobStatus.Succeeded) media.DeleteAttempt(job.MediaFolder, claimed.Attempt);
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var row = await db.Jobs.FindAsync([claimed.Id], ct).ConfigureAwait(false);
-        if (row is null)
+        await using var transaction = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
+        if (await FenceAsync(db, claimed, ct).ConfigureAwait(false) is not { } row)
         {
+            await transaction.RollbackAsync(ct).ConfigureAwait(false);
             // Deleted while running: nothing to record, and no files may stay behind.
-            media.DeleteFolder(job.MediaFolder);
-            return true;
+            return await LoseFenceAsync(db, claimed, job, ct).ConfigureAwait(false);
         }
-        if (row.Attempt != claimed.Attempt || row.Status != JobStatus.Running) return false;
-        if (outcome != JobStatus.Succeeded) media.DeleteOutputs(job.MediaFolder, job.InputFile);
-        row.LeaseUntil = null;
         row.Status = outcome;
         row.Error = error;
         row.FinishedUtc = time.GetUtcNow().UtcDateTime;
@@ -187,26 +190,69 @@ public sealed partial class JobClaims(
             row.VideoCount = result.Videos.Count;
         }
         await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        if (outcome == JobStatus.Succeeded) media.PromoteAttempt(job.MediaFolder, claimed.Attempt);
+        await transaction.CommitAsync(ct).ConfigureAwait(false);
         return true;
     }
 
     /// <summary>
     /// Puts a job this worker runs back at its place in line (its QueueOrder and PinRank are kept) because this host is
     /// stopping normally (SIGTERM, a deploy): nothing went wrong with the job, so, unlike a lease taken back, the
-    /// attempt is not counted as lost and the job is never Interrupted for it; another worker or the next start runs it.
-    /// The update names the attempt, so a run whose lease was already taken over changes nothing.
+    /// attempt is not counted as lost and the job is never Interrupted for it; another worker or the next start runs it
+    /// from its input alone. Fenced as <see cref="FinishAsync"/> is: this attempt's folder is removed whatever the row
+    /// says, and the row changes only while this attempt holds it.
     /// </summary>
-    /// <returns>Whether the job went back to the queue (false: it was no longer this attempt's).</returns>
-    public async Task<bool> ReturnToQueueAsync(ClaimedJob job, CancellationToken ct)
+    /// <param name="job">The row as the run read it when it started (its media folder).</param>
+    /// <returns>Whether the job went back to the queue (false: it was no longer this attempt's, or it was deleted and
+    /// its folder is gone).</returns>
+    public async Task<bool> ReturnToQueueAsync(ClaimedJob claimed, Job job, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(claimed);
         ArgumentNullException.ThrowIfNull(job);
+        media.DeleteAttempt(job.MediaFolder, claimed.Attempt);
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var changed = await db.Jobs.Where(g => g.Id == job.Id && g.Attempt == job.Attempt && g.Status == JobStatus.Running)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(g => g.Status, JobStatus.Queued).SetProperty(g => g.StartedUtc, (DateTime?)null)
-                .SetProperty(g => g.Error, (string?)null)
-                .SetProperty(g => g.LeaseOwner, (string?)null).SetProperty(g => g.LeaseUntil, (DateTime?)null), ct).ConfigureAwait(false);
-        return changed > 0;
+        await using var transaction = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
+        if (await FenceAsync(db, claimed, ct).ConfigureAwait(false) is not { } row)
+        {
+            await transaction.RollbackAsync(ct).ConfigureAwait(false);
+            await LoseFenceAsync(db, claimed, job, ct).ConfigureAwait(false);
+            return false;
+        }
+        row.Status = JobStatus.Queued;
+        row.StartedUtc = null;
+        row.Error = null;
+        row.LeaseOwner = null;
+        await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        await transaction.CommitAsync(ct).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// Holds the row for this attempt until the transaction ends, or null when the attempt no longer holds it. The
+    /// update names the attempt and takes the row's lock (PostgreSQL) or the database's write lock (SQLite), so a
+    /// requeue, a claim or a delete waits for this attempt's outcome rather than slipping between its check and its
+    /// files; clearing the lease is part of every outcome.
+    /// </summary>
+    private static async Task<Job?> FenceAsync(GalleryDbContext db, ClaimedJob claimed, CancellationToken ct)
+    {
+        var held = await db.Jobs.Where(g => g.Id == claimed.Id && g.Attempt == claimed.Attempt && g.Status == JobStatus.Running)
+            .ExecuteUpdateAsync(set => set.SetProperty(g => g.LeaseUntil, (DateTime?)null), ct).ConfigureAwait(false);
+        return held == 0 ? null : await db.Jobs.SingleAsync(g => g.Id == claimed.Id, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The attempt lost the row: only its own folder goes, or the whole folder of a job deleted while it ran.
+    /// </summary>
+    /// <returns>True when the job was deleted, false when another attempt holds it.</returns>
+    private async Task<bool> LoseFenceAsync(GalleryDbContext db, ClaimedJob claimed, Job job, CancellationToken ct)
+    {
+        if (await db.Jobs.AnyAsync(g => g.Id == claimed.Id, ct).ConfigureAwait(false))
+        {
+            media.DeleteAttempt(job.MediaFolder, claimed.Attempt);
+            return false;
+        }
+        media.DeleteFolder(job.MediaFolder);
+        return true;
     }
 
     /// <summary>
@@ -222,7 +268,7 @@ public sealed partial class JobClaims(
         var now = Now;
         var expired = await db.Jobs.AsNoTracking()
             .Where(g => g.Status == JobStatus.Running && (g.LeaseUntil == null || g.LeaseUntil < now))
-            .Select(g => new { g.Id, g.Attempt, g.LostAttempts, g.LeaseOwner, g.MediaFolder, g.InputFile }).ToListAsync(ct).ConfigureAwait(false);
+            .Select(g => new { g.Id, g.Attempt, g.LostAttempts, g.LeaseOwner, g.MediaFolder }).ToListAsync(ct).ConfigureAwait(false);
         var taken = 0;
         foreach (var job in expired)
         {
@@ -240,8 +286,9 @@ public sealed partial class JobClaims(
                     .SetProperty(g => g.LeaseOwner, (string?)null).SetProperty(g => g.LeaseUntil, (DateTime?)null), ct).ConfigureAwait(false);
             if (changed == 0) continue;
             taken++;
-            // The lost attempt's half-written outputs; the next attempt writes them again from the start.
-            media.DeleteOutputs(job.MediaFolder, job.InputFile);
+            // The lost attempt's half-written outputs, in its own folder; the next attempt writes its own from the start.
+            // The job's folder itself is left alone: only a fenced outcome writes there.
+            media.DeleteAttempt(job.MediaFolder, job.Attempt);
             Log.LeaseExpired(logger, job.Id, job.Attempt, job.LeaseOwner ?? "?", giveUp ? "interrupted" : "queued again");
         }
         return taken;

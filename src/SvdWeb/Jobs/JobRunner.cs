@@ -18,8 +18,10 @@ namespace SvdWeb.Jobs;
 /// <summary>
 /// Runs one queued job end to end and records the outcome on its row: Succeeded with its files, or Failed with the
 /// message the user sees, or Cancelled (the user asked). When the host stops normally (SIGTERM, a deploy) the job goes
-/// back to its place in the queue instead, for another worker or the next start. Outputs of a run that did not succeed
-/// are removed, the input is kept, so the job can be retried and nothing half-written is shown.
+/// back to its place in the queue instead, for another worker or the next start. The run writes into its attempt's own
+/// folder, which becomes the job's outputs only when its outcome is recorded (README "Several GPU hosts"); outputs of
+/// a run that did not succeed are removed, the input is kept, so the job can be retried and nothing half-written is
+/// shown.
 /// </summary>
 public sealed partial class JobRunner(
     IDbContextFactory<GalleryDbContext> dbFactory,
@@ -68,14 +70,16 @@ public sealed partial class JobRunner(
         SvdResult? result = null;
         try
         {
-            result = await GenerateAsync(job, device, running.Token).ConfigureAwait(false);
+            result = await GenerateAsync(job, claimed.Attempt, device, running.Token).ConfigureAwait(false);
             outcome = JobStatus.Succeeded;
         }
         catch (OperationCanceledException) when (running.LeaseLost)
         {
-            // Another attempt owns the job now: its files and its row are not this run's to touch.
+            // Another attempt owns the job now: its files and its row are not this run's to touch, this attempt's
+            // folder is.
             await heartbeatStop.CancelAsync().ConfigureAwait(false);
             await heartbeat.ConfigureAwait(false);
+            media.DeleteAttempt(job.MediaFolder, claimed.Attempt);
             Log.LeaseLost(logger, jobId, claimed.Attempt);
             return;
         }
@@ -127,28 +131,14 @@ public sealed partial class JobRunner(
     }
 
     /// <summary>
-    /// The host is stopping: this run's half-written outputs are removed before the row goes back to Queued, so the
-    /// worker that claims it next starts from the input alone, as after a lease taken back.
+    /// The host is stopping: the job goes back to Queued and this run's half-written outputs are removed (in one fenced
+    /// <see cref="JobClaims.ReturnToQueueAsync"/>), so the worker that claims it next starts from the input alone, as
+    /// after a lease taken back.
     /// </summary>
     private async Task ReturnToQueueAsync(ClaimedJob claimed, Job job)
     {
         // The stopping token is cancelled; these few writes must still happen, and the host waits for them.
-        await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None).ConfigureAwait(false))
-        {
-            var row = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(g => g.Id == claimed.Id, CancellationToken.None).ConfigureAwait(false);
-            if (row is null)
-            {
-                media.DeleteFolder(job.MediaFolder);
-                return;
-            }
-            if (row.Attempt != claimed.Attempt || row.Status != JobStatus.Running)
-            {
-                Log.LeaseLost(logger, claimed.Id, claimed.Attempt);
-                return;
-            }
-        }
-        media.DeleteOutputs(job.MediaFolder, job.InputFile);
-        if (!await claims.ReturnToQueueAsync(claimed, CancellationToken.None).ConfigureAwait(false))
+        if (!await claims.ReturnToQueueAsync(claimed, job, CancellationToken.None).ConfigureAwait(false))
         {
             Log.LeaseLost(logger, claimed.Id, claimed.Attempt);
             return;
@@ -202,7 +192,7 @@ public sealed partial class JobRunner(
         }
     }
 
-    private async Task<SvdResult> GenerateAsync(Job job, string device, CancellationToken ct)
+    private async Task<SvdResult> GenerateAsync(Job job, int attempt, string device, CancellationToken ct)
     {
         if (catalog.Get(job.ModelName) is null)
         {
@@ -223,7 +213,7 @@ public sealed partial class JobRunner(
         using var lease = await LoadPipelineAsync(job.Id, pack, device, memoryOptions, ct).ConfigureAwait(false);
         var pipeline = lease.Pipeline;
         var image = ImageLoader.Load(media.PathOf(job.MediaFolder, job.InputFile), options.Value.ImageLimits());
-        var output = new GalleryItemOutput(media, job.MediaFolder, job.Recipe.Fps);
+        var output = new GalleryItemOutput(media, job.MediaFolder, attempt, job.Recipe.Fps);
         var run = new VideoGenerationOptions(job.ToRecipeStamp(), options.Value.VideoCrf, new JobProgressReporter(job.Id, broadcaster, Stopwatch.GetElapsedTime(started)), Previews: true);
         return await VideoGeneration.RunAsync(pipeline, image, job.Recipe, output, run, ct).ConfigureAwait(false);
     }

@@ -14,7 +14,8 @@ namespace SvdWeb.Jobs;
 /// are the queue. Nothing stored is lost across a restart.
 /// It also takes group and other permissions off the data folder (see <see cref="PrivateFiles"/>) and removes media
 /// folders that no row owns once they are older than <see cref="OrphanGracePeriod"/> (a process killed between
-/// writing an upload and saving its row leaves one), unless the database holds no job at all.
+/// writing an upload and saving its row leaves one), unless the database holds no job at all, and attempt folders
+/// that no running attempt owns (a worker killed after its lease was taken back leaves one).
 /// </summary>
 public sealed partial class StartupRecovery(
     IDbContextFactory<GalleryDbContext> dbFactory,
@@ -51,27 +52,42 @@ public sealed partial class StartupRecovery(
             job.FinishedUtc = now;
             job.LeaseOwner = null;
             job.LeaseUntil = null;
+            // No worker of this process has started yet, so no outcome can be on its way into the job's folder: a
+            // run from before attempt folders may have left partial outputs there, and every attempt's are partial.
             media.DeleteOutputs(job.MediaFolder, job.InputFile);
+            foreach (var attempt in media.AttemptFolders(job.MediaFolder)) media.DeleteAttempt(job.MediaFolder, attempt);
         }
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
 
         var queued = await db.Jobs.CountAsync(g => g.Status == JobStatus.Queued, cancellationToken).ConfigureAwait(false);
         Log.Recovered(logger, queued, interrupted.Count, removed);
 
-        await AuditMediaAsync(db, cancellationToken).ConfigureAwait(false);
+        await AuditMediaAsync(db, sqlite, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Rows whose files are gone (a disk replaced, a folder deleted by hand) are flagged so the gallery says so instead
     /// of showing a broken player; folders without a row are listed in the log for the admin, never deleted.
     /// </summary>
-    private async Task AuditMediaAsync(GalleryDbContext db, CancellationToken ct)
+    private async Task AuditMediaAsync(GalleryDbContext db, bool sqlite, CancellationToken ct)
     {
         var flagged = 0;
         var folders = new HashSet<string>(StringComparer.Ordinal);
+        var staleAttempts = new List<string>();
+        var cutoff = time.GetUtcNow().UtcDateTime - OrphanGracePeriod;
         await foreach (var job in db.Jobs.AsAsyncEnumerable().WithCancellation(ct).ConfigureAwait(false))
         {
             folders.Add(job.MediaFolder);
+            foreach (var attempt in media.AttemptFolders(job.MediaFolder))
+            {
+                // The running attempt's folder is its worker's. Any other is a lost attempt's: on PostgreSQL its
+                // worker may be alive on another host and about to find out it lost (then it deletes it itself), so it
+                // is given the grace period; on SQLite no worker has started yet.
+                if (job.Status == JobStatus.Running && job.Attempt == attempt) continue;
+                if (!sqlite && media.LastWriteUtc(job.MediaFolder, attempt) >= cutoff) continue;
+                media.DeleteAttempt(job.MediaFolder, attempt);
+                staleAttempts.Add($"{job.MediaFolder}/{MediaStore.AttemptFolderName(attempt)}");
+            }
             var missing = media.MissingFiles(job);
             var text = missing.Count == 0 ? null : string.Join(", ", missing);
             if (text == job.MissingFiles) continue;
@@ -83,8 +99,8 @@ public sealed partial class StartupRecovery(
             }
         }
         await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        if (staleAttempts.Count > 0) Log.StaleAttemptsRemoved(logger, staleAttempts.Count, media.MediaRoot, string.Join(", ", staleAttempts));
         var orphans = media.OrphanFolders(folders);
-        var cutoff = time.GetUtcNow().UtcDateTime - OrphanGracePeriod;
         // A database with no job at all beside a media folder full of items is a new database next to an existing
         // gallery (a PostgreSQL database started once before svdweb copy-to-postgres fills it, a wrong connection
         // string), not a crash's leftovers: nothing is removed.
@@ -110,6 +126,9 @@ public sealed partial class StartupRecovery(
 
         [LoggerMessage(6, LogLevel.Warning, "Removed {Count} media folder(s) from {MediaRoot} that belong to no gallery item (left by a crash between an upload and its row, or by restoring an older database): {Folders}")]
         public static partial void OrphansRemoved(ILogger logger, int count, string mediaRoot, string folders);
+
+        [LoggerMessage(9, LogLevel.Warning, "Removed {Count} attempt folder(s) in {MediaRoot} that no running attempt owns (left by a worker stopped after its job was taken over): {Folders}")]
+        public static partial void StaleAttemptsRemoved(ILogger logger, int count, string mediaRoot, string folders);
 
         [LoggerMessage(8, LogLevel.Warning, "The database holds no job, but {MediaRoot} holds {Count} media folder(s): they are kept. If this is a new PostgreSQL database for an existing gallery, copy the gallery into it with svdweb copy-to-postgres; otherwise check the connection string.")]
         public static partial void NewDatabaseBesideMedia(ILogger logger, int count, string mediaRoot);

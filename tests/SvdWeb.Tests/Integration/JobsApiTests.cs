@@ -156,6 +156,8 @@ public sealed class JobsApiTests : IDisposable
         Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync($"/api/jobs/{waiting.Id}/cancel", null, ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await client.GetAsync($"/api/jobs/{slow.Id}/video", ct)).StatusCode);
         Assert.Equal(["input.png"], Directory.GetFiles(Path.Combine(_factory.DataFolder, "media", slow.Id.ToString("N"))).Select(Path.GetFileName));
+        // The cancelled run's attempt folder went with its outputs.
+        Assert.Empty(Directory.GetDirectories(Path.Combine(_factory.DataFolder, "media", slow.Id.ToString("N"))));
     }
 
     [Fact]

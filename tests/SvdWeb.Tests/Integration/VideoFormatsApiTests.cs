@@ -136,6 +136,30 @@ public sealed class VideoFormatsApiTests : IDisposable
         Assert.Equal(before, Directory.GetFiles(folder).Select(Path.GetFileName).Order());
     }
 
+    [Fact]
+    public async Task Succeeded_OutputsInTheItemsOwnFolderAsInGalleriesFromBeforeAttemptFolders_PlaysDownloadsConverts()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _factory.CreateClient();
+        var job = await SucceededJobAsync(client, ct);
+        var folder = Path.Combine(_factory.DataFolder, "media", job.Id.ToString("N"));
+
+        // The run wrote into attempt-1/ and its outcome moved the files up: the item's folder is laid out as every
+        // item made before attempt folders is, which is all the readers below look at.
+        Assert.Empty(Directory.GetDirectories(folder));
+        Assert.All(new[] { "video_0.mp4", "frames_0.zip", "thumb.png", "preview.gif" }, file => Assert.True(File.Exists(Path.Combine(folder, file)), file));
+
+        var video = await client.GetAsync($"/api/jobs/{job.Id}/video", ct);
+        Assert.Equal(HttpStatusCode.OK, video.StatusCode);
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(folder, "video_0.mp4"), ct), await video.Content.ReadAsByteArrayAsync(ct));
+        var zip = await client.GetAsync($"/api/jobs/{job.Id}/frames.zip", ct);
+        Assert.Equal(HttpStatusCode.OK, zip.StatusCode);
+        using (var archive = new System.IO.Compression.ZipArchive(await zip.Content.ReadAsStreamAsync(ct)))
+            Assert.Equal(4, archive.Entries.Count);
+        var gif = await client.GetAsync($"/api/jobs/{job.Id}/video?format=gif", ct);
+        Assert.Equal(("image/gif", true), (gif.Content.Headers.ContentType?.MediaType, File.Exists(Path.Combine(folder, "video_0.forward.gif"))));
+    }
+
     private static async Task<JobDto> SucceededJobAsync(HttpClient client, CancellationToken ct)
     {
         var response = await client.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct);

@@ -77,10 +77,7 @@ public sealed class FairQueueTests : IDisposable
         } // stops mid-job: Alice was served last, Bob is owed the next turn even though Alice's jobs are older
 
         using var second = new SvdWebFactory(_data);
-        var restarted = second.Services.GetRequiredService<JobService>();
-        var restartedServices = second.Services;
-        // The stopped run went back to its place (a normal stop requeues it); it is long and not what is ordered here.
-        await restarted.CancelAsync(running, ct);
+        var restartedServices = await CancelRequeuedLongRunAsync(second, running, ct);
         var jobs = new List<Job>();
         foreach (var id in (Guid[])[alicesA, alicesB, bobs]) jobs.Add(await ProgressWaits.UntilEndAsync(restartedServices, id, ct));
 
@@ -111,10 +108,7 @@ public sealed class FairQueueTests : IDisposable
         } // stops mid-job: the queue in memory is gone, only the rows remain
 
         using var second = new SvdWebFactory(_data);
-        var restarted = second.Services.GetRequiredService<JobService>();
-        var restartedServices = second.Services;
-        // The stopped run went back to its place (a normal stop requeues it); it is long and not what is ordered here.
-        await restarted.CancelAsync(running, ct);
+        var restartedServices = await CancelRequeuedLongRunAsync(second, running, ct);
         var jobs = new List<Job>();
         foreach (var id in (Guid[])[alicesA, alicesB, alicesC, bobs]) jobs.Add(await ProgressWaits.UntilEndAsync(restartedServices, id, ct));
 
@@ -146,16 +140,23 @@ public sealed class FairQueueTests : IDisposable
         } // stops mid-job: the queue in memory is gone, only the rows remain
 
         using var second = new SvdWebFactory(_data);
-        var restarted = second.Services.GetRequiredService<JobService>();
-        var restartedServices = second.Services;
-        // The stopped run went back to its place (a normal stop requeues it); it is long and not what is ordered here.
-        await restarted.CancelAsync(running, ct);
+        var restartedServices = await CancelRequeuedLongRunAsync(second, running, ct);
         var jobs = new List<Job>();
         foreach (var id in (Guid[])[alicesA, alicesB, alicesC, bobs]) jobs.Add(await ProgressWaits.UntilEndAsync(restartedServices, id, ct));
 
         Assert.All(jobs, j => Assert.Equal(JobStatus.Succeeded, j.Status));
         // Still pinned, B would run right after Bob's pinned job; unpinned, it waits behind A in Alice's line.
         Assert.Equal([bobs, alicesA, alicesB, alicesC], jobs.OrderBy(j => j.StartedUtc).Select(j => j.Id));
+    }
+
+    /// <summary>
+    /// The run stopped with the first host went back to its place (a normal stop requeues it); it is long and not what
+    /// the restart tests order, so it is cancelled on the restarted host, whose services are returned.
+    /// </summary>
+    private static async Task<IServiceProvider> CancelRequeuedLongRunAsync(SvdWebFactory restarted, Guid running, CancellationToken ct)
+    {
+        await restarted.Services.GetRequiredService<JobService>().CancelAsync(running, ct);
+        return restarted.Services;
     }
 
     internal static async Task<Guid> SubmitAsync(JobService service, SvdRecipe recipe, JobOwner owner, CancellationToken ct)

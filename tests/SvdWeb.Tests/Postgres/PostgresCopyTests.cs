@@ -107,6 +107,77 @@ public sealed class PostgresCopyTests(PostgresServer server) : IDisposable
         Assert.Equal(JobStatus.Queued, (await QueueRows.GetAsync(web.Services, existing, ct)).Status);
     }
 
+    [Fact]
+    public async Task Copy_TargetNotMigrated_RefusedSayingToStartTheAppOnItAndNothingCopied()
+    {
+        Assert.SkipWhen(server.Unavailable is not null, server.Unavailable ?? "");
+        var ct = TestContext.Current.CancellationToken;
+        await SourceGalleryAsync(ct);
+        var connection = await server.CreateDatabaseAsync(ct);
+
+        var refused = await CopyCommand.RunAsync(_data, connection, ct);
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("has no gallery tables yet", refused.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Start the app once with SvdWeb:Database:Provider=postgres and this connection string", refused.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", refused.StandardError, StringComparison.Ordinal);
+        Assert.Equal(0L, await ScalarAsync(connection, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()", ct));
+    }
+
+    /// <summary>
+    /// The target migrated by another app version than the gallery's: a column a later migration adds (the target is
+    /// newer) or one it lacks (the target is older), as the app's own migrations would leave it.
+    /// </summary>
+    [Theory]
+    [InlineData("""ALTER TABLE "Generations" ADD COLUMN "AddedLater" integer""", "table Generations of the gallery", "has no column AddedLater: the gallery is older than the PostgreSQL database", "Start the current app once on that data folder with the sqlite provider (it upgrades the database), stop it, then copy.")]
+    [InlineData("""ALTER TABLE "Generations" DROP COLUMN "LostAttempts" """, "table Generations of the PostgreSQL database", "has no column LostAttempts: the database is older than the gallery", "Start the current app once with the postgres provider (it upgrades the database), stop it, then copy.")]
+    public async Task Copy_TargetAtAnotherMigration_RefusedNamingTableColumnAndUpgradeAndNothingCopied(string alter, string where, string problem, string fix)
+    {
+        Assert.SkipWhen(server.Unavailable is not null, server.Unavailable ?? "");
+        var ct = TestContext.Current.CancellationToken;
+        await SourceGalleryAsync(ct);
+        var connection = await server.CreateDatabaseAsync(ct);
+        await using (var once = new SvdWebFactory(_data, settings: OnPostgres(connection, "web")))
+        {
+            _ = once.Server;   // starts the host: the app's migrations make the tables
+        }
+        await ExecuteAsync(connection, alter, ct);
+
+        var refused = await CopyCommand.RunAsync(_data, connection, ct);
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains(where, refused.StandardError, StringComparison.Ordinal);
+        Assert.Contains(problem, refused.StandardError, StringComparison.Ordinal);
+        Assert.Contains(fix, refused.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", refused.StandardError, StringComparison.Ordinal);
+        Assert.Equal(0L, await ScalarAsync(connection, """SELECT COUNT(*) FROM "AspNetUsers" WHERE "UserName" = 'bob'""", ct));
+        Assert.Equal(0L, await ScalarAsync(connection, """SELECT COUNT(*) FROM "Generations" """, ct));
+    }
+
+    /// <summary>A gallery on SQLite holding an account and a job, what a copy would carry over.</summary>
+    private async Task SourceGalleryAsync(CancellationToken ct)
+    {
+        await using var sqlite = new SvdWebFactory(_data);
+        await sqlite.Services.GetRequiredService<AccountService>().CreateAsync("bob", "bob password", admin: false, ct);
+        await QueueRows.AddAsync(sqlite.Services, "bob", ct);
+    }
+
+    private static async Task ExecuteAsync(string connection, string sql, CancellationToken ct)
+    {
+        await using var db = new Npgsql.NpgsqlConnection(connection);
+        await db.OpenAsync(ct);
+        await using var command = new Npgsql.NpgsqlCommand(sql, db);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<long> ScalarAsync(string connection, string sql, CancellationToken ct)
+    {
+        await using var db = new Npgsql.NpgsqlConnection(connection);
+        await db.OpenAsync(ct);
+        await using var command = new Npgsql.NpgsqlCommand(sql, db);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static HttpClient Bearer(SvdWebFactory factory, string secret)
     {
         var client = SignIn.Client(factory);

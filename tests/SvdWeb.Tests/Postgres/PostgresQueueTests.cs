@@ -3,6 +3,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using SvdWeb.Gallery;
 using SvdWeb.Jobs;
+using SvdWeb.Storage;
+using SvdWeb.Tests.Jobs;
 using SvdWeb.TestSupport;
 
 namespace SvdWeb.Tests.Postgres;
@@ -180,6 +182,115 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
         await using var db = await a.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct);
         Assert.Equal(1, await db.DataProtectionKeys.CountAsync(ct));
     }
+
+    [Fact]
+    public async Task StaleWorker_NewerAttemptSucceededMidRun_WinnersFilesStayAndTheStaleFolderIsGone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var connection = await DatabaseAsync(ct);
+        await NodeAsync(connection, "web", ("SvdWeb:Queue:HeartbeatInterval", "00:00:00.5"));
+        var node = _nodes[^1];
+        var slow = await SubmitAsync(node.CreateClient(), SlowRecipe, ct);
+        var claims = node.Services.GetRequiredService<JobClaims>();
+        var media = node.Services.GetRequiredService<MediaStore>();
+        var stale = await claims.ClaimNextAsync("host-a:1:cpu", ct);
+        var run = node.Services.GetRequiredService<JobRunner>().RunAsync(stale!, "cpu", ct);
+        await ProgressWaits.UntilDenoisedAsync(node.Services.GetRequiredService<JobProgressBroadcaster>(), slow, 1, ct);
+        var job = await QueueRows.GetAsync(node.Services, slow, ct);
+        Assert.Equal([1], media.AttemptFolders(job.MediaFolder));
+        // Meanwhile the job was taken back and claimed again on another host, whose run wrote its outputs into its
+        // own folder and recorded its success.
+        await using (var db = await node.Services.GetRequiredService<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync(ct))
+        {
+            await db.Jobs.Where(g => g.Id == slow).ExecuteUpdateAsync(set => set
+                .SetProperty(g => g.Attempt, 2).SetProperty(g => g.LeaseOwner, "host-b:2:cpu"), ct);
+        }
+        var winner = new ClaimedJob(slow, 2, "host-b:2:cpu");
+        await AttemptFiles.WriteOutputsAsync(media, job.MediaFolder, winner.Attempt, "winner", ct);
+        Assert.True(await claims.FinishAsync(winner, job, JobStatus.Succeeded, null, null, ct));
+
+        await run.WaitAsync(TimeSpan.FromSeconds(30), ct);
+
+        AttemptFiles.AssertOutputsOf(media, job.MediaFolder, "winner");
+        Assert.True(File.Exists(media.PathOf(job.MediaFolder, job.InputFile)));
+        Assert.Empty(media.AttemptFolders(job.MediaFolder));
+        var row = await QueueRows.GetAsync(node.Services, slow, ct);
+        Assert.Equal((JobStatus.Succeeded, 2, "host-b:2:cpu"), (row.Status, row.Attempt, row.LeaseOwner));
+        Assert.Contains(node.Logs.Entries, e => e.Message.Contains($"Job {slow} attempt 1 lost its lease", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task LeaseExpired_LostAttemptsPartialFilesRemovedTheJobsOwnFilesKept()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var connection = await DatabaseAsync(ct);
+        var node = await NodeAsync(connection, "web", ("SvdWeb:Queue:LeaseDuration", "00:00:01"), ("SvdWeb:Queue:HeartbeatInterval", "00:00:00.5"));
+        var claims = node.GetRequiredService<JobClaims>();
+        var media = node.GetRequiredService<MediaStore>();
+        var id = await QueueRows.AddAsync(node, "alice", ct);
+        var lost = (await claims.ClaimNextAsync("host-a:1:cpu", ct))!;
+        var job = await QueueRows.GetAsync(node, id, ct);
+        await AttemptFiles.WriteAsync(media, job.MediaFolder, null, job.InputFile, "the input", ct);
+        await AttemptFiles.WriteAsync(media, job.MediaFolder, lost.Attempt, MediaStore.FramesZipFile(0), "partial", ct);
+        _leases.Advance(TimeSpan.FromSeconds(1.5));   // no heartbeat: the worker was killed
+
+        Assert.Equal(1, await claims.RequeueExpiredAsync(ct));
+
+        Assert.Equal(JobStatus.Queued, (await QueueRows.GetAsync(node, id, ct)).Status);
+        Assert.Empty(media.AttemptFolders(job.MediaFolder));
+        Assert.Equal("the input", await File.ReadAllTextAsync(media.PathOf(job.MediaFolder, job.InputFile), ct));
+    }
+
+    [Fact]
+    public async Task PutBackAtShutdown_DatabaseDown_LoggedAndTheLeaseTakesTheJobBackToRunAgain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var connection = await DatabaseAsync(ct);
+        await NodeAsync(connection, "web");
+        var web = _nodes[^1];
+        (string, string)[] worker = [("SvdWeb:Queue:HeartbeatInterval", "00:00:00.5"), ("SvdWeb:Queue:PollInterval", "00:00:00.2")];
+        await NodeAsync(connection, "worker", worker);
+        var stopping = _nodes[^1];
+        var client = web.CreateClient();
+        var slow = await SubmitAsync(client, SlowRecipe, ct);
+        await ProgressWaits.UntilDenoisedAsync(stopping.Services.GetRequiredService<JobProgressBroadcaster>(), slow, 1, ct);
+        var media = web.Services.GetRequiredService<MediaStore>();
+        var folder = (await QueueRows.GetAsync(web.Services, slow, ct)).MediaFolder;
+        Assert.Equal([1], media.AttemptFolders(folder));
+
+        // The database goes away, then the worker's host stops normally: the job cannot be put back.
+        await server.StopAsync();
+        try
+        {
+            _nodes.Remove(stopping);
+            await stopping.DisposeAsync();
+        }
+        finally
+        {
+            await server.StartAsync();
+            Npgsql.NpgsqlConnection.ClearAllPools();
+        }
+
+        Assert.Contains(stopping.Logs.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning
+            && e.Message.Contains($"Job {slow}: the server is stopping but the job could not be put back in the queue; it is taken back when its lease expires.", StringComparison.Ordinal));
+        var left = await QueueRows.GetAsync(web.Services, slow, ct);
+        Assert.Equal((JobStatus.Running, 1), (left.Status, left.Attempt));
+        // Its partial outputs went before the database was asked, so nothing of the stopped run stays.
+        Assert.Empty(media.AttemptFolders(folder));
+
+        await NodeAsync(connection, "worker", worker);
+        var next = _nodes[^1];
+        _leases.Advance(TimeSpan.FromSeconds(31));   // the default 30 s lease runs out with no heartbeat to renew it
+        await ProgressWaits.UntilDenoisedAsync(next.Services.GetRequiredService<JobProgressBroadcaster>(), slow, 1, ct);
+
+        var again = await QueueRows.GetAsync(web.Services, slow, ct);
+        Assert.Equal((JobStatus.Running, 2, 1), (again.Status, again.Attempt, again.LostAttempts));
+        Assert.Equal(JobClaims.WorkerName("cpu"), again.LeaseOwner);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await client.PostAsync($"/api/jobs/{slow}/cancel", null, ct)).StatusCode);
+        Assert.Equal(JobStatus.Cancelled, (await JobPolls.WaitForEndAsync(client, slow, ct)).Status);
+    }
+
+    private const string SlowRecipe = """{"height":256,"width":512,"numFrames":14,"numInferenceSteps":50,"seed":1}""";
 
     private static async Task<Guid> SubmitAsync(HttpClient client, string recipe, CancellationToken ct)
     {
