@@ -286,6 +286,8 @@ run_variant() {
     local v=$1 pack=$2 steps=${1##*-}
     case $v in
         device-heuristic-*) bench_variant "$v" "$pack" --steps "$steps" --loop device --cudnn-conv-algo-search HEURISTIC ;;
+        # The same run without CUDA graphs: the pair measures what capturing the UNet saves per step.
+        nographs-device-heuristic-*) bench_variant "$v" "$pack" --steps "$steps" --loop device --cudnn-conv-algo-search HEURISTIC --cuda-graphs off ;;
         device-exhaustive-*) bench_variant "$v" "$pack" --steps "$steps" --loop device --cudnn-conv-algo-search EXHAUSTIVE ;;
         host-heuristic-*) bench_variant "$v" "$pack" --steps "$steps" --loop host --cudnn-conv-algo-search HEURISTIC ;;
         plain-device-heuristic-*) bench_variant "$v" "$K/pack-plain" --steps "$steps" --loop device --cudnn-conv-algo-search HEURISTIC ;;
@@ -323,7 +325,7 @@ device_bench() {
     # Variants in order of need; each is skipped (and left for the next device-bench call) when it cannot finish
     # before the call's deadline. Estimates in seconds: session creation + 1-step warm-up + one timed run.
     local -a variants=("$@")
-    ((${#variants[@]})) || variants=(device-heuristic-25 device-exhaustive-5 host-heuristic-5)
+    ((${#variants[@]})) || variants=(device-heuristic-25 nographs-device-heuristic-5 device-exhaustive-5 host-heuristic-5)
     local v est steps
     for v in "${variants[@]}"; do
         [[ -f $K/done-$v ]] && continue
