@@ -128,9 +128,22 @@ public sealed partial class PipelineCache(IOptions<SvdWebOptions> options, Media
             IntraOpNumThreads = options.Value.IntraOpNumThreads,
             Memory = memory,
             TensorRt = options.Value.Inference.Provider == InferenceProvider.TensorRt ? new TensorRtSettings(TensorRtCacheFolder(media)) : null,
-            CudaGraphs = options.Value.Inference.CudaGraphs,
+            CudaGraphs = options.Value.Inference.CudaGraphs && !SharesProcessWithAnotherGpuWorker(options.Value.WorkerDevices),
             CudaGraphShapes = options.Value.Inference.CudaGraphShapes,
         };
+    }
+
+    /// <summary>
+    /// ONNX Runtime captures CUDA graphs in CUDA's global capture mode, in which an allocation or synchronisation by any
+    /// other thread of the process fails that thread's call and breaks the capture. Two GPU workers in one process would
+    /// do exactly that to each other's runs (a failed job, not a fallback), so CUDA graphs are used only where one
+    /// worker device of the process can be a GPU ("auto" or "cuda:N"; "cpu" workers never capture). A host with several
+    /// GPUs gets graphs by running one worker process per GPU (README "Several GPU hosts").
+    /// </summary>
+    public static bool SharesProcessWithAnotherGpuWorker(IReadOnlyList<string> workerDevices)
+    {
+        ArgumentNullException.ThrowIfNull(workerDevices);
+        return workerDevices.Count(d => !string.Equals(d.Trim(), "cpu", StringComparison.OrdinalIgnoreCase)) > 1;
     }
 
     /// <summary>TensorRT's engine and timing caches: under the data folder, so they survive restarts and upgrades.</summary>

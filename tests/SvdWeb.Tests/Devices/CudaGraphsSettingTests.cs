@@ -30,4 +30,30 @@ public sealed class CudaGraphsSettingTests
         Assert.False(settings.CudaGraphs);
         Assert.Equal(2, settings.CudaGraphShapes);
     }
+
+    [Fact]
+    public async Task TwoGpuWorkersInOneProcess_CudaGraphsOff_OneGpuBesideCpuKeepsThem()
+    {
+        await using var two = new SvdWebFactory(settings: new Dictionary<string, string?>
+        {
+            ["SvdWeb:Devices:0"] = "cuda:0",
+            ["SvdWeb:Devices:1"] = "cuda:1",
+        });
+        await using var oneAndCpu = new SvdWebFactory(settings: new Dictionary<string, string?>
+        {
+            ["SvdWeb:Devices:0"] = "cuda:0",
+            ["SvdWeb:Devices:1"] = "cpu",
+        });
+
+        Assert.False(two.Services.GetRequiredService<PipelineCache>().SettingsFor("cuda:0", MemoryOptions.None).CudaGraphs);
+        Assert.True(oneAndCpu.Services.GetRequiredService<PipelineCache>().SettingsFor("cuda:0", MemoryOptions.None).CudaGraphs);
+    }
+
+    [Theory]
+    [InlineData(new[] { "auto" }, false)]
+    [InlineData(new[] { "cuda:0", "CPU" }, false)]
+    [InlineData(new[] { "cuda:0", "cuda:1" }, true)]
+    [InlineData(new[] { "auto", "cuda:1" }, true)]
+    public void SharesProcessWithAnotherGpuWorker_CountsEveryNonCpuDevice(string[] devices, bool shares) =>
+        Assert.Equal(shares, PipelineCache.SharesProcessWithAnotherGpuWorker(devices));
 }
