@@ -248,7 +248,7 @@ public sealed partial class JobRunner(
         [LoggerMessage(2, LogLevel.Information, "Job {JobId} ended {Status}. {Message}")]
         public static partial void JobFinished(ILogger logger, Guid jobId, JobStatus status, string message);
 
-        [LoggerMessage(4, LogLevel.Warning, "Job {JobId} attempt {Attempt} lost its lease (another worker runs the job now); this run stops and records nothing.")]
+        [LoggerMessage(4, LogLevel.Warning, "Job {JobId} attempt {Attempt} no longer holds the job (it was deleted, or its lease expired and another worker runs it now); this run stops and records nothing.")]
         public static partial void LeaseLost(ILogger logger, Guid jobId, int attempt);
 
         [LoggerMessage(5, LogLevel.Warning, "Job {JobId}: could not renew its lease; retrying while the lease holds.")]

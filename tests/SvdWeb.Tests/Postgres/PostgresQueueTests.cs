@@ -161,7 +161,7 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
         Assert.Equal((JobStatus.Running, 2, "host-b:2:cpu"), (row.Status, row.Attempt, row.LeaseOwner));
         Assert.Null(row.Error);
         Assert.Null(row.FinishedUtc);
-        Assert.Contains(node.Logs.Entries, e => e.Message.Contains($"Job {slow} attempt 1 lost its lease", StringComparison.Ordinal));
+        Assert.Contains(node.Logs.Entries, e => e.Message.Contains($"Job {slow} attempt 1 no longer holds the job", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -216,7 +216,7 @@ public sealed class PostgresQueueTests(PostgresServer server) : IAsyncDisposable
         Assert.Empty(media.AttemptFolders(job.MediaFolder));
         var row = await QueueRows.GetAsync(node.Services, slow, ct);
         Assert.Equal((JobStatus.Succeeded, 2, "host-b:2:cpu"), (row.Status, row.Attempt, row.LeaseOwner));
-        Assert.Contains(node.Logs.Entries, e => e.Message.Contains($"Job {slow} attempt 1 lost its lease", StringComparison.Ordinal));
+        Assert.Contains(node.Logs.Entries, e => e.Message.Contains($"Job {slow} attempt 1 no longer holds the job", StringComparison.Ordinal));
     }
 
     [Fact]
