@@ -35,9 +35,6 @@ public sealed class UserFacingStatusTests : IDisposable
         { new NotADraftException(Guid.Empty), 409, "Not a draft" },
         { new QueueFullException(50), 503, "Queue full" },
         { new UserQueueLimitException(5, 5), 429, "Too many waiting jobs" },
-        // A sweep whose cells do not all fit: the same refusals, counted for the whole set.
-        { new QueueFullException(45, adding: 6, limit: 50), 503, "Queue full" },
-        { new UserQueueLimitException(2, 5, adding: 4), 429, "Too many waiting jobs" },
         { new GpuQuotaException(Used, Used.ResetsUtc.AddMinutes(-90)), 429, "Daily GPU quota used" },
         { new AccountException("An account named 'alice' already exists."), 400, "Account change refused" },
     };
