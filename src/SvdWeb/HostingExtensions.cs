@@ -43,6 +43,8 @@ internal static class HostingExtensions
         services.AddSingleton<IJobRunner>(provider => provider.GetRequiredService<JobRunner>());
         services.AddSingleton<GpuQuota>();
         services.AddSingleton<JobService>();
+        services.AddSingleton<SweepService>();
+        services.AddSingleton<SweepGridCache>();
         services.AddSingleton<QueueEstimator>();
         services.AddSingleton<FfmpegStatus>();
         services.AddSingleton<AccountsState>();

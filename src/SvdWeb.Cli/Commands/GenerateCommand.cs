@@ -16,7 +16,7 @@ namespace SvdWeb.Cli.Commands;
 /// </summary>
 internal static class GenerateCommand
 {
-    private sealed record Options(
+    internal sealed record Options(
         Option<string> Model, Option<string> Image, Option<string> Out, Option<string?> FramesDir, Option<string?> Recipe,
         Option<int?> Height, Option<int?> Width, Option<int?> NumFrames, Option<int?> Steps, Option<float?> MinGuidance,
         Option<float?> MaxGuidance, Option<int?> Fps, Option<int?> MotionBucketId, Option<float?> NoiseAugStrength,
@@ -28,10 +28,19 @@ internal static class GenerateCommand
 
     public static Command Create()
     {
-        var o = new Options(
+        var o = NewOptions(new("--out") { Description = "Output MP4 path (H.264, yuv420p, faststart). With several videos: NAME_0.mp4, NAME_1.mp4, …", Required = true });
+        var command = new Command("generate", "Turn one image into a video with a model pack.");
+        AddTo(command, o);
+        command.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(parse, o, ct)));
+        return command;
+    }
+
+    /// <summary>Every option of <c>generate</c>, with <paramref name="output"/> as its --out: <c>sweep</c> takes the same recipe options.</summary>
+    internal static Options NewOptions(Option<string> output) =>
+        new(
             new("--model") { Description = "Model pack folder (e.g. models/tiny-svd).", Required = true },
             new("--image") { Description = "Input image (PNG, JPEG, WebP, BMP, GIF, TIFF).", Required = true },
-            new("--out") { Description = "Output MP4 path (H.264, yuv420p, faststart). With several videos: NAME_0.mp4, NAME_1.mp4, …", Required = true },
+            output,
             new("--frames-dir") { Description = "Also write lossless PNG frames frame_0000.png, … here (one subfolder per video when several)." },
             new("--recipe") { Description = "Read settings from a recipe JSON (as written beside every video), or from a video or PNG frame SvdWeb made (MP4, WebM, PNG, GIF, WebP: the recipe inside it); options given here override it." },
             new("--height") { Description = "Output height, multiple of 8 × the UNet's down-sampling (default: the pack's, 576)." },
@@ -55,11 +64,12 @@ internal static class GenerateCommand
             new("--draft") { Description = Invariant($"A quick preview of the motion: the recipe with the pack's draft steps (svdweb.json draft_inference_steps, else {ModelPack.DefaultDraftInferenceSteps}; never more than --num-inference-steps). The same command without --draft makes the final.") },
             CudaGraphsFlag.Create());
 
-        var command = new Command("generate", "Turn one image into a video with a model pack.");
+    internal static void AddTo(Command command, Options o)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(o);
         foreach (var option in new Option[] { o.Model, o.Image, o.Out, o.FramesDir, o.Recipe, o.Height, o.Width, o.NumFrames, o.Steps, o.MinGuidance, o.MaxGuidance, o.Fps, o.MotionBucketId, o.NoiseAugStrength, o.DecodeChunkSize, o.VideosPerPrompt, o.Seed, o.Fit, o.HalfRandn, o.Device, o.Threads, o.Crf, o.ModelCpuOffload, o.ForwardChunking, o.Draft, o.CudaGraphs })
             command.Add(option);
-        command.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(parse, o, ct)));
-        return command;
     }
 
     private static async Task<int> RunAsync(ParseResult parse, Options o, CancellationToken ct)
@@ -94,7 +104,7 @@ internal static class GenerateCommand
         return 0;
     }
 
-    private static async Task<SvdRecipe> BuildRecipeAsync(ParseResult parse, Options o, CancellationToken ct)
+    internal static async Task<SvdRecipe> BuildRecipeAsync(ParseResult parse, Options o, CancellationToken ct)
     {
         var recipe = parse.GetValue(o.Recipe) is { } recipeFile
             ? await ReadRecipeAsync(recipeFile, ct).ConfigureAwait(false)

@@ -63,9 +63,11 @@ public static class ShareEncoder
     /// the new ones made by ffmpeg's motion-compensated interpolation (minterpolate), for smoother motion at the same
     /// speed. Applied after the loop, so a ping-pong turns smoothly too.</param>
     /// <param name="recipe">Written into the file (<see cref="RecipeEmbedding"/>: a tag, a GIF comment or WebP XMP).</param>
+    /// <param name="overlay">An ffmpeg filter drawn onto every frame after any interpolation (a sweep grid's labels), or null.</param>
     /// <exception cref="FfmpegException">ffmpeg is missing or failed; the message names the cause and the fix.</exception>
     public static async Task WriteAsync(string path, IReadOnlyList<ReadOnlyMemory<byte>> framesRgb24, int width, int height, double fps,
-        ShareFormat format, LoopMode loop, CancellationToken ct, int crf = Mp4Encoder.DefaultCrf, int interpolation = 1, RecipeStamp? recipe = null)
+        ShareFormat format, LoopMode loop, CancellationToken ct, int crf = Mp4Encoder.DefaultCrf, int interpolation = 1, RecipeStamp? recipe = null,
+        string? overlay = null)
     {
         if (!InterpolationFactors.Contains(interpolation))
             throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation, "Interpolation is 1, 2 or 4.");
@@ -87,7 +89,7 @@ public static class ShareEncoder
                 .FromPipeInput(new RawVideoPipeSource(frames) { FrameRate = fps })
                 .OutputToFile(temporary, overwrite: true, options =>
                 {
-                    Encode(options, format, fps * interpolation, crf, Interpolate(fps, interpolation));
+                    Encode(options, format, fps * interpolation, crf, string.Join(',', new[] { Interpolate(fps, interpolation), overlay }.OfType<string>()) is { Length: > 0 } filter ? filter : null);
                     if (recipe is not null && format is ShareFormat.Mp4 or ShareFormat.WebM) options.WithCustomArgument(RecipeEmbedding.FfmpegMetadata(recipe));
                     if (interpolation > 1) options.WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-frames:v {InterpolatedFrames(order.Count, interpolation)}"));
                 })
@@ -140,12 +142,12 @@ public static class ShareEncoder
     private static string? Interpolate(double fps, int interpolation) => interpolation == 1 ? null
         : string.Create(CultureInfo.InvariantCulture, $"tpad=stop_mode=clone:stop=3,minterpolate=fps={fps * interpolation}:mi_mode=mci:mc_mode=aobmc:me_mode=bidir:vsbmc=1:scd=none");
 
-    private static void Encode(FFMpegOutputOptions options, ShareFormat format, double fps, int crf, string? interpolate)
+    private static void Encode(FFMpegOutputOptions options, ShareFormat format, double fps, int crf, string? filter)
     {
         var rate = fps.ToString(CultureInfo.InvariantCulture);
-        // GIF's filter graph takes the interpolation as its first link; the others get a plain -vf.
-        var videoFilter = interpolate is null ? "" : $"-vf {interpolate} ";
-        var gifInput = interpolate is null ? "[0:v]" : $"[0:v]{interpolate},";
+        // GIF's filter graph takes the interpolation and any overlay as its first link; the others get a plain -vf.
+        var videoFilter = filter is null ? "" : $"-vf \"{filter}\" ";
+        var gifInput = filter is null ? "[0:v]" : $"[0:v]{filter},";
         switch (format)
         {
             case ShareFormat.Mp4:

@@ -37,6 +37,21 @@ internal static class ApiDocument
         return Task.CompletedTask;
     }
 
+    /// <summary>The body of <c>POST /api/sweeps</c>: the form of <c>POST /api/jobs</c> plus one or two <c>vary</c> fields.</summary>
+    public static async Task DescribeSweepForm(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        await DescribeSubmitForm(operation, context, ct).ConfigureAwait(false);
+        var form = (OpenApiSchema)operation.RequestBody!.Content!["multipart/form-data"].Schema!;
+        form.Required!.Add("vary");
+        form.Properties!["vary"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Array,
+            Items = new OpenApiSchema { Type = JsonSchemaType.String },
+            Description = $"One or two settings varied over listed values, each NAME=V1,V2,… (the first along the grid's columns, the second down its rows; at most {Inference.Sweeps.SweepPlan.MaxCells} cells). " +
+                $"NAME is one of {Inference.Sweeps.SweepParameter.Names}. Every cell is a job with the recipe and that cell's values; the set is queued whole or not at all.",
+        };
+    }
+
     /// <summary>The body of <c>POST /api/jobs</c>: the picture as the file part <c>image</c>, the optional
     /// <c>recipe</c> part, a JSON object with any of <see cref="Inference.SvdRecipe"/>'s fields (camelCase), and the optional
     /// <c>lowMemory</c> and <c>draft</c> switches.</summary>

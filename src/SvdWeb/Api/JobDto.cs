@@ -8,7 +8,8 @@ namespace SvdWeb.Api;
 /// <c>LowMemory</c>: its owner asked for every memory option the server allows (see <see cref="Job.LowMemory"/>).
 /// <c>Draft</c>: a quick preview with few denoising steps; <c>FinalInferenceSteps</c> the steps its final runs
 /// (POST /api/jobs/{id}/final), null for a job that is not a draft.
-/// <c>WaitingReason</c>: why a waiting job runs on no worker (no live worker has its pack with its hash), else null.</summary>
+/// <c>WaitingReason</c>: why a waiting job runs on no worker (no live worker has its pack with its hash), else null.
+/// <c>SweepId</c>: the sweep this job is a cell of (GET /api/sweeps/{id}), else null.</summary>
 public sealed record JobDto(
     Guid Id,
     JobStatus Status,
@@ -32,7 +33,8 @@ public sealed record JobDto(
     bool LowMemory,
     bool Draft,
     int? FinalInferenceSteps,
-    string? WaitingReason = null)
+    string? WaitingReason = null,
+    Guid? SweepId = null)
 {
     public static JobDto From(Job job, JobProgress? progress, QueueEntry? queued, string? waitingReason = null)
     {
@@ -41,7 +43,7 @@ public sealed record JobDto(
             job.InputFileName, job.Error, job.Provider, job.DurationSeconds, job.VideoCount,
             progress is null || job.IsFinished ? null : new JobProgressDto(progress.Stage, progress.Step, progress.TotalSteps, progress.Fraction, progress.ElapsedSeconds, progress.RemainingSeconds),
             queued?.Position, queued?.EstimatedSecondsLeft, job.SourceId, job.IsPrivate, job.Status == JobStatus.Queued && job.PinRank is not null, job.LowMemory,
-            job.IsDraft, job.FinalInferenceSteps, waitingReason);
+            job.IsDraft, job.FinalInferenceSteps, waitingReason, job.SweepId);
     }
 }
 

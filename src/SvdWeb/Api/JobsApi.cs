@@ -98,6 +98,7 @@ public static class JobsApi
             .Produces<PageDto<JobDto>>()
             .ProducesValidationProblem();
         api.MapModelsApi();
+        api.MapSweepsApi(bodyLimit);
         return app;
     }
 
@@ -371,7 +372,7 @@ public static class JobsApi
             Status = status,
         });
 
-    private static bool RecipeHasSeed(string? json)
+    internal static bool RecipeHasSeed(string? json)
     {
         if (string.IsNullOrWhiteSpace(json)) return false;
         try

@@ -33,6 +33,8 @@ public class GalleryDbContext : IdentityDbContext<IdentityUser>, IDataProtection
 
     public DbSet<Job> Jobs => Set<Job>();
 
+    public DbSet<Sweep> Sweeps => Set<Sweep>();
+
     public DbSet<SvdWeb.Accounts.ApiToken> ApiTokens => Set<SvdWeb.Accounts.ApiToken>();
 
     public DbSet<SvdWeb.Packs.PackLicenseAcceptance> PackLicenseAcceptances => Set<SvdWeb.Packs.PackLicenseAcceptance>();
@@ -46,6 +48,7 @@ public class GalleryDbContext : IdentityDbContext<IdentityUser>, IDataProtection
         ArgumentNullException.ThrowIfNull(builder);
         base.OnModelCreating(builder);
         builder.ApplyConfiguration(new JobConfiguration());
+        builder.ApplyConfiguration(new SweepConfiguration());
         builder.ApplyConfiguration(new SvdWeb.Accounts.ApiTokenConfiguration());
         builder.ApplyConfiguration(new SvdWeb.Packs.PackLicenseAcceptanceConfiguration());
         builder.ApplyConfiguration(new SvdWeb.Packs.SiteSettingConfiguration());

@@ -86,6 +86,15 @@ public sealed class Job
     /// </summary>
     public int? FinalInferenceSteps { get; init; }
 
+    /// <summary>The sweep this job is a cell of (<see cref="Sweep"/>), or null; a cell is an ordinary job otherwise.</summary>
+    public Guid? SweepId { get; init; }
+
+    /// <summary>The cell's row in its sweep's grid (0 for a sweep of one setting); null outside a sweep.</summary>
+    public int? SweepRow { get; init; }
+
+    /// <summary>The cell's column in its sweep's grid; null outside a sweep.</summary>
+    public int? SweepColumn { get; init; }
+
     /// <summary>A quick preview of a recipe (see <see cref="FinalInferenceSteps"/>).</summary>
     public bool IsDraft => FinalInferenceSteps is not null;
 

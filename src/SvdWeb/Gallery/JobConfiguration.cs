@@ -15,6 +15,7 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         builder.HasIndex(g => new { g.Status, g.CreatedUtc });
         builder.HasIndex(g => g.ModelName);
         builder.HasIndex(g => new { g.OwnerId, g.Status });
+        builder.HasIndex(g => g.SweepId);
         builder.Property(g => g.OwnerId).HasMaxLength(64).HasDefaultValue("local");
         builder.Property(g => g.OwnerName).HasMaxLength(256).HasDefaultValue("local");
         builder.Property(g => g.Status).HasConversion<string>().HasMaxLength(16);

@@ -6,6 +6,7 @@ using SvdWeb.Inference;
 using SvdWeb.Inference.Imaging;
 using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Models;
+using SvdWeb.Inference.Sweeps;
 using SvdWeb.Devices;
 using SvdWeb.Packs;
 using SvdWeb.Options;
@@ -88,21 +89,22 @@ public sealed partial class JobService(
     /// used, and neither the queue nor their own waiting jobs are at the limit. Checked before an upload is read or
     /// decoded, and again when the job is admitted (others may have queued in between).
     /// </summary>
-    public async Task EnsureAdmissibleAsync(JobOwner owner, CancellationToken ct)
+    /// <param name="adding">How many jobs the submission queues at once (a sweep's cells): all must fit, or none is queued.</param>
+    public async Task EnsureAdmissibleAsync(JobOwner owner, CancellationToken ct, int adding = 1)
     {
         ArgumentNullException.ThrowIfNull(owner);
         ffmpeg.EnsureAvailable();
         await quota.EnsureAvailableAsync(owner, ct).ConfigureAwait(false);
         await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        await EnsureQueueRoomAsync(db, owner.Id, ct).ConfigureAwait(false);
+        await EnsureQueueRoomAsync(db, owner.Id, ct, adding).ConfigureAwait(false);
     }
 
-    private async Task EnsureQueueRoomAsync(GalleryDbContext db, string ownerId, CancellationToken ct)
+    private async Task EnsureQueueRoomAsync(GalleryDbContext db, string ownerId, CancellationToken ct, int adding = 1)
     {
         var waiting = await db.Jobs.CountAsync(g => g.Status == JobStatus.Queued, ct).ConfigureAwait(false);
-        if (waiting >= options.Value.MaxQueuedJobs) throw new QueueFullException(waiting);
+        if (waiting + adding > options.Value.MaxQueuedJobs) throw new QueueFullException(waiting, adding, options.Value.MaxQueuedJobs);
         var mine = await db.Jobs.CountAsync(g => g.Status == JobStatus.Queued && g.OwnerId == ownerId, ct).ConfigureAwait(false);
-        if (mine >= options.Value.MaxQueuedJobsPerUser) throw new UserQueueLimitException(mine, options.Value.MaxQueuedJobsPerUser);
+        if (mine + adding > options.Value.MaxQueuedJobsPerUser) throw new UserQueueLimitException(mine, options.Value.MaxQueuedJobsPerUser, adding);
     }
 
     /// <summary>
@@ -200,7 +202,27 @@ public sealed partial class JobService(
             throw;
         }
         var order = await QueuePlan.NextOrderAsync(db, ct).ConfigureAwait(false);
-        var job = new Job
+        var job = NewJob(id, folder, order, png, image, displayName, pack, hash, resolved, owner, sourceId, lowMemory, finalSteps);
+        db.Jobs.Add(job);
+        try
+        {
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            media.DeleteFolder(folder);
+            throw;
+        }
+        signal.Pulse();
+        broadcaster.Publish(new JobProgress(id, JobStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
+        if (finalSteps is { } final) Log.QueuedDraft(logger, id, pack.Name, job.Recipe.Seed, job.Recipe.NumInferenceSteps, final);
+        else Log.Queued(logger, id, pack.Name, job.Recipe.Seed);
+        return job;
+    }
+
+    private Job NewJob(Guid id, string folder, long order, byte[] png, RgbImage image, string displayName, ModelPack pack, string hash,
+        ResolvedRecipe resolved, JobOwner owner, Guid? sourceId, bool lowMemory, int? finalSteps, Guid? sweepId = null, int? sweepRow = null, int? sweepColumn = null) =>
+        new()
         {
             QueueOrder = order,
             Id = id,
@@ -220,22 +242,97 @@ public sealed partial class JobService(
             InputSha256 = Convert.ToHexStringLower(SHA256.HashData(png)),
             InputWidth = image.Width,
             InputHeight = image.Height,
+            SweepId = sweepId,
+            SweepRow = sweepRow,
+            SweepColumn = sweepColumn,
         };
-        db.Jobs.Add(job);
+
+    /// <summary>
+    /// Queues a sweep (README, "Sweeps"): one image, every cell of <paramref name="plan"/> an ordinary job with its own
+    /// recipe, each through the checks of a single job (pack, license, ranges, fit, GPU memory, ffmpeg, quota), and the
+    /// queue limits counted for all cells at once: the set is queued entirely, in one transaction, or not at all. The
+    /// cells wait in their owner's line in grid order, so the fair queue takes them one turn at a time like any jobs.
+    /// </summary>
+    public async Task<(Sweep Sweep, IReadOnlyList<Job> Cells)> SubmitSweepAsync(Stream upload, string fileName, SweepPlan plan, JobOwner owner, CancellationToken ct,
+        bool lowMemory = false, bool draft = false)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(owner);
+        await EnsureAdmissibleAsync(owner, ct, plan.Cells.Count).ConfigureAwait(false);
+        var image = await ReadImageAsync(upload, fileName, ct).ConfigureAwait(false);
+        var pack = catalog.Require(plan.BaseRecipe.Model);
+        // Every cell checked before anything is stored; the plan already named a value out of range with its cell.
+        var checkedCells = plan.Cells.Select(cell =>
+        {
+            var recipe = cell.Recipe;
+            int? finalSteps = null;
+            if (draft)
+            {
+                finalSteps = recipe.NumInferenceSteps;
+                recipe = recipe with { NumInferenceSteps = pack.DraftStepsFor(recipe.NumInferenceSteps) };
+            }
+            var (cellPack, resolved) = CheckRecipe(recipe, image.Width, image.Height);
+            return (Cell: cell, Pack: cellPack, Resolved: resolved, FinalSteps: finalSteps);
+        }).ToList();
+        var hash = await catalog.GetHashAsync(pack, ct).ConfigureAwait(false);
+        var png = PreviewRenderer.ToPng(image);
+        var displayName = DisplayName(fileName);
+        var sweep = new Sweep
+        {
+            Id = Guid.NewGuid(),
+            CreatedUtc = time.GetUtcNow().UtcDateTime,
+            OwnerId = owner.Id,
+            OwnerName = owner.Name,
+            ModelName = pack.Name,
+            InputFileName = displayName,
+            ColumnAxis = plan.Columns.Parameter.Name,
+            ColumnValues = plan.Columns.ValuesText,
+            RowAxis = plan.Rows?.Parameter.Name,
+            RowValues = plan.Rows?.ValuesText,
+            BaseRecipeJson = (plan.BaseRecipe with { Model = pack.Name }).ToJson(),
+            Draft = draft,
+        };
+
+        await _admission.WaitAsync(ct).ConfigureAwait(false);
+        var folders = new List<string>();
+        var jobs = new List<Job>();
         try
         {
-            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+            ffmpeg.EnsureAvailable();
+            await quota.EnsureAvailableAsync(owner, ct).ConfigureAwait(false);
+            await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
+            await EnsureQueueRoomAsync(db, owner.Id, ct, plan.Cells.Count).ConfigureAwait(false);
+            var order = await QueuePlan.NextOrderAsync(db, ct).ConfigureAwait(false);
+            try
+            {
+                foreach (var (cell, cellPack, resolved, finalSteps) in checkedCells)
+                {
+                    var id = Guid.NewGuid();
+                    var folder = MediaStore.FolderName(id);
+                    folders.Add(folder);
+                    // Each cell its own copy of the input: a cell is deleted, regenerated or backed up like any job.
+                    await media.WriteAtomicallyAsync(folder, InputFile, (s, token) => s.WriteAsync(png, token).AsTask(), ct).ConfigureAwait(false);
+                    jobs.Add(NewJob(id, folder, order++, png, image, displayName, cellPack, hash, resolved, owner, sourceId: null, lowMemory, finalSteps,
+                        sweep.Id, cell.Row, cell.Column));
+                }
+                db.Sweeps.Add(sweep);
+                db.Jobs.AddRange(jobs);
+                await db.SaveChangesAsync(ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                foreach (var folder in folders) media.DeleteFolder(folder);
+                throw;
+            }
+            signal.Pulse();
         }
-        catch
+        finally
         {
-            media.DeleteFolder(folder);
-            throw;
+            _admission.Release();
         }
-        signal.Pulse();
-        broadcaster.Publish(new JobProgress(id, JobStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
-        if (finalSteps is { } final) Log.QueuedDraft(logger, id, pack.Name, job.Recipe.Seed, job.Recipe.NumInferenceSteps, final);
-        else Log.Queued(logger, id, pack.Name, job.Recipe.Seed);
-        return job;
+        foreach (var job in jobs) broadcaster.Publish(new JobProgress(job.Id, JobStatus.Queued, SvdStage.Preprocessing, 0, 1, 0, 0, null, null));
+        Log.QueuedSweep(logger, sweep.Id, jobs.Count, pack.Name, string.Join(" × ", plan.Axes.Select(a => a.ToString())));
+        return (sweep, jobs);
     }
 
     /// <summary>
@@ -404,5 +501,8 @@ public sealed partial class JobService(
 
         [LoggerMessage(4, LogLevel.Information, "Job {JobId} queued on {Pack}, seed {Seed}, as a draft of {DraftSteps} steps (its final: {FinalSteps}).")]
         public static partial void QueuedDraft(ILogger logger, Guid jobId, string pack, long seed, int draftSteps, int finalSteps);
+
+        [LoggerMessage(5, LogLevel.Information, "Sweep {SweepId} queued: {Cells} jobs on {Pack}, varying {Axes}.")]
+        public static partial void QueuedSweep(ILogger logger, Guid sweepId, int cells, string pack, string axes);
     }
 }

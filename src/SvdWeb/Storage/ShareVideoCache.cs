@@ -51,7 +51,7 @@ public sealed class ShareVideoCache(MediaStore media, IOptions<SvdWebOptions> op
 
     /// <summary>The video's frames as RGB24, from its ZIP of PNG frames (frame_0000.png, …, in name order).</summary>
     /// <exception cref="FileNotFoundException">The ZIP is missing, or damaged so that no frame can be read from it.</exception>
-    private static async Task<(IReadOnlyList<ReadOnlyMemory<byte>> Frames, int Width, int Height)> ReadFramesAsync(string zipPath)
+    internal static async Task<(IReadOnlyList<ReadOnlyMemory<byte>> Frames, int Width, int Height)> ReadFramesAsync(string zipPath)
     {
         if (!File.Exists(zipPath)) throw new FileNotFoundException("The video's frames are missing from the data folder.", zipPath);
         try

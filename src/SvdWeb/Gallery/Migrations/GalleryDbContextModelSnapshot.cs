@@ -413,6 +413,15 @@ namespace SvdWeb.Gallery.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("SweepColumn")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("SweepId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("SweepRow")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("VideoCount")
                         .HasColumnType("INTEGER");
 
@@ -487,6 +496,8 @@ namespace SvdWeb.Gallery.Migrations
 
                     b.HasIndex("ModelName");
 
+                    b.HasIndex("SweepId");
+
                     b.HasIndex("OwnerId", "Status");
 
                     b.HasIndex("Status", "CreatedUtc");
@@ -494,6 +505,68 @@ namespace SvdWeb.Gallery.Migrations
                     b.HasIndex("Status", "LeaseUntil");
 
                     b.ToTable("Generations", (string)null);
+                });
+
+            modelBuilder.Entity("SvdWeb.Gallery.Sweep", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BaseRecipeJson")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ColumnAxis")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ColumnValues")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Draft")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("InputFileName")
+                        .IsRequired()
+                        .HasMaxLength(260)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ModelName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OwnerId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OwnerName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RowAxis")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RowValues")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedUtc");
+
+                    b.ToTable("Sweeps", (string)null);
                 });
 
             modelBuilder.Entity("SvdWeb.Jobs.WorkerOffer", b =>

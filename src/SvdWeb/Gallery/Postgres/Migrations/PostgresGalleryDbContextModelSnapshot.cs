@@ -426,6 +426,15 @@ namespace SvdWeb.Gallery.Postgres.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<int?>("SweepColumn")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("SweepId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int?>("SweepRow")
+                        .HasColumnType("integer");
+
                     b.Property<int>("VideoCount")
                         .HasColumnType("integer");
 
@@ -500,6 +509,8 @@ namespace SvdWeb.Gallery.Postgres.Migrations
 
                     b.HasIndex("ModelName");
 
+                    b.HasIndex("SweepId");
+
                     b.HasIndex("OwnerId", "Status");
 
                     b.HasIndex("Status", "CreatedUtc");
@@ -507,6 +518,68 @@ namespace SvdWeb.Gallery.Postgres.Migrations
                     b.HasIndex("Status", "LeaseUntil");
 
                     b.ToTable("Generations", (string)null);
+                });
+
+            modelBuilder.Entity("SvdWeb.Gallery.Sweep", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("BaseRecipeJson")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("ColumnAxis")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("ColumnValues")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("Draft")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("InputFileName")
+                        .IsRequired()
+                        .HasMaxLength(260)
+                        .HasColumnType("character varying(260)");
+
+                    b.Property<string>("ModelName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("OwnerId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("OwnerName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("RowAxis")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("RowValues")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedUtc");
+
+                    b.ToTable("Sweeps", (string)null);
                 });
 
             modelBuilder.Entity("SvdWeb.Jobs.WorkerOffer", b =>
