@@ -34,8 +34,10 @@ public sealed class ModelPack
     internal ModelPack(string folder, FeatureExtractorConfig featureExtractor, ImageEncoderConfig imageEncoder, VaeConfig vae,
         UNetConfig unet, int defaultHeight, int defaultWidth, PackIo io, string precision, long parameterCount, long sizeOnDiskBytes,
         IReadOnlyDictionary<PackComponent, string> weightTypes, IReadOnlyDictionary<PackComponent, long> weightBytes, PackLicense? license,
-        IReadOnlyDictionary<PackComponent, Onnx.GraphAttention> attention, int draftInferenceSteps)
+        IReadOnlyDictionary<PackComponent, Onnx.GraphAttention> attention, int draftInferenceSteps,
+        IReadOnlyDictionary<PackComponent, IReadOnlyDictionary<string, int>>? fusedOperators = null)
     {
+        FusedOperators = fusedOperators ?? new Dictionary<PackComponent, IReadOnlyDictionary<string, int>>();
         DraftInferenceSteps = draftInferenceSteps;
         Attention = attention;
         Folder = folder;
@@ -124,6 +126,23 @@ public sealed class ModelPack
     /// SVD-XT's default size). The memory estimate and <see cref="AttentionWarning"/> read it.
     /// </summary>
     public IReadOnlyDictionary<PackComponent, Onnx.GraphAttention> Attention { get; }
+
+    /// <summary>
+    /// Each graph's com.microsoft operators (MultiHeadAttention and ONNX Runtime's UNet fusions) with their node counts,
+    /// from its nodes; a graph with none has an empty map. Loading checks them against
+    /// <see cref="Onnx.FusedOperatorKernels"/> for the provider it runs on.
+    /// </summary>
+    public IReadOnlyDictionary<PackComponent, IReadOnlyDictionary<string, int>> FusedOperators { get; }
+
+    /// <summary>"UNet: GroupNorm 61, MultiHeadAttention 24; image encoder: MultiHeadAttention 2", or "none".</summary>
+    public string DescribeFusedOperators()
+    {
+        var parts = Enum.GetValues<PackComponent>()
+            .Where(c => FusedOperators.TryGetValue(c, out var ops) && ops.Count > 0)
+            .Select(c => $"{DisplayName(c)}: {string.Join(", ", FusedOperators[c].Select(o => $"{o.Key} {o.Value}"))}")
+            .ToList();
+        return parts.Count == 0 ? "none" : string.Join("; ", parts);
+    }
 
     /// <summary>
     /// Whether the UNet materialises its attention scores: the memory that matters (at SVD-XT's default size one spatial
