@@ -134,6 +134,30 @@ public sealed class ModelPack
     /// </summary>
     public IReadOnlyDictionary<PackComponent, IReadOnlyDictionary<string, int>> FusedOperators { get; }
 
+    /// <summary>
+    /// For each graph whose com.microsoft operators cannot all run on <paramref name="provider"/> (no ONNX Runtime kernel
+    /// there and no decomposition; <see cref="Onnx.FusedOperatorKernels"/>), the problem and its fix; empty when the pack
+    /// loads there. <see cref="SvdPipeline.Load"/> refuses the pack with the first one.
+    /// </summary>
+    public IReadOnlyList<string> FusionProblems(Onnx.ExecutionProviderInfo provider)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        var problems = new List<string>();
+        foreach (var (component, operators) in FusedOperators)
+        {
+            try
+            {
+                Onnx.FusedOperatorKernels.Check(Folder, DisplayName(component), operators, provider,
+                    WeightTypes.TryGetValue(component, out var type) && type == "float16");
+            }
+            catch (ModelPackException ex)
+            {
+                problems.Add(ex.Problems[0]);
+            }
+        }
+        return problems;
+    }
+
     /// <summary>"UNet: GroupNorm 61, MultiHeadAttention 24; image encoder: MultiHeadAttention 2", or "none".</summary>
     public string DescribeFusedOperators()
     {
