@@ -35,11 +35,14 @@ internal static class FusedOperatorDecomposition
     {
         ArgumentNullException.ThrowIfNull(model);
         var replaced = new Dictionary<string, int>(StringComparer.Ordinal);
+        var producers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var node in model.Nodes)
+            foreach (var output in node.Outputs) producers[output] = node.Name;
         for (var i = 0; i < model.Nodes.Count; i++)
         {
             var node = model.Nodes[i];
             if (node.Domain != FusedOperatorKernels.MicrosoftDomain || !Operators.Contains(node.OpType)) continue;
-            var nodes = new DecompositionNodes(model, node.Name.Length > 0 ? node.Name : node.OpType);
+            var nodes = new DecompositionNodes(model, Prefix(node, producers));
             switch (node.OpType)
             {
                 case "GroupNorm": GroupNorm(nodes, node, half); break;
@@ -151,6 +154,20 @@ internal static class FusedOperatorDecomposition
 
     private static string AsGraphType(DecompositionNodes nodes, string value, bool half) =>
         half ? nodes.Op("Cast", [value], OnnxAttribute.Int("to", (long)Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16)) : value;
+
+    /// <summary>
+    /// The decomposed nodes' name prefix: the fused node's name, under its input's module scope when ONNX Runtime's
+    /// optimizer named it without one ("BiasSplitGelu_3" after …/ff/net.0/proj/MatMul), so forward chunking still finds
+    /// the feed-forward's nodes by their scope.
+    /// </summary>
+    private static string Prefix(OnnxNode node, Dictionary<string, string> producers)
+    {
+        var name = node.Name.Length > 0 ? node.Name : node.OpType;
+        if (name.Contains('/', StringComparison.Ordinal) || node.Inputs.Count == 0 || !producers.TryGetValue(node.Inputs[0], out var producer))
+            return name;
+        var scope = producer.LastIndexOf('/');
+        return scope > 0 && Onnx.ForwardChunking.IsFeedForward(producer) ? $"{producer[..scope]}/{name}" : name;
+    }
 
     private static bool ChannelsLast(OnnxNode node) => (node.IntAttribute("channels_last") ?? 1) != 0;
 

@@ -45,4 +45,44 @@ public sealed class FusedUNetTests
         var first = Enumerable.Range(0, e.Length).FirstOrDefault(i => BitConverter.SingleToInt32Bits(e[i]) != BitConverter.SingleToInt32Bits(a[i]), -1);
         Assert.True(first < 0, $"value {first}: fused {(first < 0 ? 0 : a[first]):R}, unfused {(first < 0 ? 0 : e[first]):R}; max difference {worst:E3}");
     }
+
+    [Fact]
+    public void ForwardChunking_UNetWithBiasSplitGelu_ChunksEveryFeedForwardItChunksUnfused()
+    {
+        // ONNX Runtime names BiasSplitGelu without the module scope (the test fuser does too): on CUDA it joins its
+        // feed-forward's group, on the CPU its decomposed nodes are named under that scope.
+        var original = File.ReadAllBytes(Path.Combine(Fixtures.TinyPack, "unet", "model.onnx"));
+        var unfused = ForwardChunking.Apply(OnnxModelEditor.Parse(original), Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float);
+        var fused = UNetTestFuser.Fuse(original).Model;
+
+        var onCuda = ForwardChunking.Apply(OnnxModelEditor.Parse(fused), Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float);
+        var cpuEditor = OnnxModelEditor.Parse(fused);
+        FusedOperatorDecomposition.Apply(cpuEditor, half: false);
+        var onCpu = ForwardChunking.Apply(cpuEditor, Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float);
+
+        Assert.True(unfused.Chunked >= 12, $"unfused: {unfused}");
+        Assert.Equal(unfused, onCuda);
+        Assert.Equal(unfused, onCpu);
+    }
+
+    [Fact]
+    public async Task RunAsync_FusedUNetWithForwardChunking_GivesTheUnfusedPacksFrames()
+    {
+        using var fusedPack = new TempPackCopy();
+        var unet = fusedPack.PathOf("unet/model.onnx");
+        File.WriteAllBytes(unet, UNetTestFuser.Fuse(File.ReadAllBytes(unet)).Model);
+        var golden = PipelineCase.Load("A");
+        var chunked = new ExecutionSettings(ExecutionDevice.Cpu, IntraOpNumThreads: 1,
+            Memory: new SvdWeb.Inference.Memory.MemoryOptions(ForwardChunking: true));
+        using var fusedPipeline = SvdPipeline.Load(ModelPack.Load(fusedPack.Folder), chunked);
+        using var unfusedPipeline = SvdPipeline.Load(ModelPack.Load(Fixtures.TinyPack), new ExecutionSettings(ExecutionDevice.Cpu, IntraOpNumThreads: 1));
+
+        var expected = await unfusedPipeline.RunAsync(golden.LoadImage(), golden.Recipe.Resolve(unfusedPipeline.Pack), null, TestContext.Current.CancellationToken);
+        var actual = await fusedPipeline.RunAsync(golden.LoadImage(), golden.Recipe.Resolve(fusedPipeline.Pack), null, TestContext.Current.CancellationToken);
+
+        var e = expected.Videos[0].FramesZeroToOne;
+        var a = actual.Videos[0].FramesZeroToOne;
+        var first = Enumerable.Range(0, e.Length).FirstOrDefault(i => BitConverter.SingleToInt32Bits(e[i]) != BitConverter.SingleToInt32Bits(a[i]), -1);
+        Assert.True(first < 0, $"value {first}: fused and chunked {(first < 0 ? 0 : a[first]):R}, unfused {(first < 0 ? 0 : e[first]):R}");
+    }
 }

@@ -91,6 +91,7 @@ internal static class UNetTestFuser
         var nodes = editor.Nodes;
         var scopes = nodes.Where(n => n.Name.EndsWith("/ff/net.0/proj/MatMul", StringComparison.Ordinal))
             .Select(n => n.Name[..^"proj/MatMul".Length]).ToList();
+        var fused = 0;
         foreach (var scope in scopes)
         {
             var matMul = nodes.Single(n => n.Name == scope + "proj/MatMul");
@@ -102,7 +103,8 @@ internal static class UNetTestFuser
             var bias = biasAdd.Inputs.Single(i => i != matMul.Outputs[0]);
             var at = nodes.IndexOf(inScope[0]);
             foreach (var node in inScope) nodes.Remove(node);
-            nodes.Insert(at, new OnnxNode(editor.NewName(scope + "BiasSplitGelu"), "BiasSplitGelu", [matMul.Outputs[0], bias], [output],
+            // Named as ONNX Runtime's optimizer names it: without the module scope.
+            nodes.Insert(at, new OnnxNode($"BiasSplitGelu_{fused++}", "BiasSplitGelu", [matMul.Outputs[0], bias], [output],
                 FusedOperatorKernels.MicrosoftDomain));
         }
         return scopes.Count;
