@@ -122,6 +122,12 @@ public sealed partial class SvdPipeline : IDisposable
             Log.Float16OnCpu(logger, pack.Name, precisionWarning);
         var schedulerConfig = EulerSchedulerConfig.Load(pack.SchedulerConfigPath);
         var components = new[] { (PackComponent.ImageEncoder, "image encoder"), (PackComponent.VaeEncoder, "VAE encoder"), (PackComponent.VaeDecoder, "VAE decoder"), (PackComponent.UNet, "UNet") };
+        // Before any weight is read: a missing kernel would otherwise surface from ONNX Runtime minutes later, naming a node.
+        foreach (var (component, stage) in components)
+        {
+            if (pack.FusedOperators.TryGetValue(component, out var operators))
+                FusedOperatorKernels.Check(pack.Folder, stage, operators, factory.Provider, pack.WeightTypes[component] == "float16");
+        }
         var models = new List<OnnxModel>();
         var start = Stopwatch.GetTimestamp();
         try
@@ -175,13 +181,16 @@ public sealed partial class SvdPipeline : IDisposable
     /// <summary>
     /// On the CPU provider, fused attention is decomposed back into the traced operators (why: AttentionDecomposition)
     /// unless <see cref="ExecutionSettings.CpuFusedAttention"/> asks for ONNX Runtime's float32 CPU kernel; CUDA runs the
-    /// fused node as exported.
+    /// fused node as exported. ONNX Runtime's UNet fusions (GroupNorm, BiasSplitGelu, …) have no CPU kernel: on the CPU
+    /// they are always decomposed (FusedOperatorDecomposition).
     /// </summary>
     private static GraphRewrite RewriteFor(ModelPack pack, PackComponent component, ExecutionProviderInfo provider, ExecutionSettings settings) => new(
         DecomposeAttention: !provider.IsCuda && pack.Attention[component].FusedNodes > 0
             && (!settings.CpuFusedAttention || pack.WeightTypes[component] == "float16"),
         Half: pack.WeightTypes[component] == "float16",
-        ForwardChunking: settings.MemoryOptions.ForwardChunking && component == PackComponent.UNet);
+        ForwardChunking: settings.MemoryOptions.ForwardChunking && component == PackComponent.UNet,
+        DecomposeFusedOperators: !provider.IsCuda && pack.FusedOperators.TryGetValue(component, out var operators)
+            && operators.Keys.Any(FusedOperatorDecomposition.Operators.Contains));
 
     public static Task<SvdPipeline> LoadAsync(ModelPack pack, ExecutionSettings? settings = null, ILogger? logger = null, CancellationToken ct = default) =>
         Task.Run(() => Load(pack, settings, logger), ct);

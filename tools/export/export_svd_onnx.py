@@ -614,35 +614,159 @@ def finish_graph(exported_path, path, fp16, parameters, keep_fp32_inputs=(), fp3
 # Optimizer and verification
 
 
-def optimize_unet(path):
+# The com.microsoft operators the optimized UNet may hold, with where the ONNX Runtime SvdWeb ships (1.31,
+# Directory.Packages.props) has kernels: (CPU float32, CPU float16, CUDA float32, CUDA float16), from ONNX Runtime's
+# docs/OperatorKernels.md. The same table as src/SvdWeb.Inference/Onnx/FusedOperatorKernels.cs; on the CPU, SvdWeb
+# decomposes the first six back into standard operators at load time, so only the CUDA columns decide the export.
+SHIPPED_ORT_KERNELS = {
+    "GroupNorm": (False, False, True, True),
+    "SkipGroupNorm": (False, False, True, True),
+    "BiasSplitGelu": (False, False, True, True),
+    "BiasAdd": (False, False, True, True),
+    "NhwcConv": (False, False, True, True),
+    "Gelu": (True, False, True, True),
+    "MultiHeadAttention": (True, False, True, True),
+    "SkipLayerNormalization": (True, True, True, True),
+    "BiasGelu": (True, False, True, True),
+    "FastGelu": (True, False, True, True),
+}
+
+# The fusions asked for, by FusionOptions attribute; an attribute the installed onnxruntime does not have is reported.
+UNET_FUSIONS_ON = (
+    "enable_group_norm",        # Reshape → InstanceNormalization → Reshape → Mul → Add (→ Sigmoid·Mul) ⇒ GroupNorm
+    "group_norm_channels_last",  # GroupNorm in NHWC, its CUDA kernel's layout, with Transposes around it
+    "enable_skip_group_norm",   # Add(s) feeding a GroupNorm ⇒ SkipGroupNorm (the sum as its second output)
+    "enable_bias_splitgelu",    # GEGLU: Add bias, two Slices, Gelu, Mul ⇒ BiasSplitGelu
+    "enable_bias_add",          # the feed-forward's out bias + the residual ⇒ BiasAdd
+    "enable_nhwc_conv",         # Conv ⇒ Transpose, NhwcConv, Transpose (the Transposes between fused ops cancel)
+    "enable_skip_layer_norm",   # Add + LayerNormalization ⇒ SkipLayerNormalization
+    "enable_bias_skip_layer_norm",
+    "enable_layer_norm",
+    "enable_gelu",              # erf-form GELU ⇒ Gelu, which BiasSplitGelu then absorbs
+)
+UNET_FUSIONS_OFF = (
+    # our own MultiHeadAttention nodes are already in the graph; the optimizer's attention fusions look for
+    # MatMul → Softmax → MatMul and would only repack what is there
+    "enable_attention",
+    "use_multi_head_attention",
+    "enable_packed_qkv",
+    "enable_packed_kv",
+    # keeps the erf GELU exact (FastGelu is the tanh approximation)
+    "enable_gelu_approximation",
+    "enable_bias_gelu",
+)
+
+# Fused vs unfused UNet on the same provider and inputs, as max |fused - unfused| / max |unfused|. float32: the fused
+# kernels reorder reductions (GroupNorm's mean and variance in one pass, cuDNN's NHWC algorithms), a few float32 ulps per
+# op, measured in the 1e-6..1e-5 range over a UNet; 1e-3 leaves two orders of margin and still catches a wrong layout or
+# group count (those differ by O(1)). float16: unit roundoff 2^-11 = 4.9e-4, and the fused kernels keep float32
+# intermediates the unfused graph rounds to float16 tens of times; 3e-2 is a few dozen of those roundings.
+FUSION_TOLERANCE = {False: 1e-3, True: 3e-2}
+
+
+def count_microsoft_ops(model):
+    counts = {}
+    for node in model.graph.node:
+        if node.domain == "com.microsoft":
+            counts[node.op_type] = counts.get(node.op_type, 0) + 1
+    return counts
+
+
+def optimize_unet(path, verification_inputs, is_fp16):
+    """ONNX Runtime's UNet fusions on the exported UNet, checked against the shipped ONNX Runtime's CUDA kernels and
+    against the unfused graph. Returns quietly (the pack keeps the unfused UNet) where onnxruntime is missing."""
     try:
         from onnxruntime.transformers import optimizer
+        from onnxruntime.transformers.fusion_options import FusionOptions
     except ImportError:
-        print("  --optimize: onnxruntime.transformers is not importable here; the UNet is left unoptimized")
+        print("  --optimize skipped: onnxruntime.transformers is not importable here, so the UNet stays unfused "
+              "(the pack works as it is, without the fused GroupNorm/GEGLU/NHWC kernels); "
+              "`pip install onnxruntime-gpu` and export again to fuse it")
         return
-    print("  running onnxruntime's transformer optimizer (model_type=unet) on the UNet")
-    opt = optimizer.optimize_model(path, model_type="unet", opt_level=0)
-    is_fp16 = any(t.data_type == TensorProto.FLOAT16 for t in opt.model.graph.initializer)
-    data = os.path.join(os.path.dirname(path), "model.onnx_data")
-    if os.path.exists(data):
-        os.remove(data)
-    save_graph(opt.model, path)
-    print(f"  optimized UNet saved ({'float16' if is_fp16 else 'float32'})")
+    import onnxruntime as ort
+
+    options = FusionOptions("unet")
+    missing = []
+    for name in UNET_FUSIONS_ON:
+        if hasattr(options, name):
+            setattr(options, name, True)
+        else:
+            missing.append(name)
+    for name in UNET_FUSIONS_OFF:
+        if hasattr(options, name):
+            setattr(options, name, False)
+    if missing:
+        print(f"  onnxruntime {ort.__version__} has no fusion option {', '.join(missing)}; those fusions are not applied")
+
+    folder = os.path.dirname(path)
+    with tempfile.TemporaryDirectory(prefix=".unfused-", dir=folder) as tmp:
+        # the unfused UNet, kept for the comparison below, with its external data beside it
+        unfused = os.path.join(tmp, "model.onnx")
+        save_graph(onnx.load(path), unfused)
+        before = count_microsoft_ops(onnx.load(unfused, load_external_data=False))
+
+        print(f"  running onnxruntime {ort.__version__}'s transformer optimizer (model_type=unet, opt_level=0) on the UNet")
+        opt = optimizer.optimize_model(unfused, model_type="unet", opt_level=0, optimization_options=options,
+                                       use_gpu=True, only_onnxruntime=False)
+        after = count_microsoft_ops(opt.model)
+        if after.get("MultiHeadAttention", 0) != before.get("MultiHeadAttention", 0):
+            raise SystemExit(f"--optimize changed the fused attention ({before.get('MultiHeadAttention', 0)} "
+                             f"MultiHeadAttention before, {after.get('MultiHeadAttention', 0)} after); "
+                             "export with --no-optimize")
+        print("  fused operators: " + (", ".join(f"{op} {n}" for op, n in sorted(after.items())) or "none"))
+        column = 3 if is_fp16 else 2
+        refused = sorted(op for op in after if op not in SHIPPED_ORT_KERNELS or not SHIPPED_ORT_KERNELS[op][column])
+        if refused:
+            raise SystemExit(
+                f"--optimize wrote {', '.join(refused)}, which the ONNX Runtime SvdWeb ships (1.31) has no CUDA "
+                f"{'float16' if is_fp16 else 'float32'} kernel for (or SvdWeb does not know); export with --no-optimize, "
+                "or add the operator to SHIPPED_ORT_KERNELS and FusedOperatorKernels.cs once SvdWeb ships a runtime that has it")
+
+        data = os.path.join(folder, "model.onnx_data")
+        if os.path.exists(data):
+            os.remove(data)
+        save_graph(opt.model, path)
+        print(f"  optimized UNet saved ({'float16' if is_fp16 else 'float32'})")
+        compare_fused_unet(path, unfused, verification_inputs, is_fp16)
 
 
-def verify(pack, modules, cfgs, fp16_names):
-    """Runs each graph in onnxruntime on inputs of other shapes than the export ones and prints max |ort - torch|."""
-    try:
-        import onnxruntime as ort
-    except ImportError:
-        print("verification skipped: onnxruntime is not importable here (the pack was still written)")
+def compare_fused_unet(fused, unfused, inputs, is_fp16):
+    """Runs the fused and the unfused UNet on the verification inputs and fails over FUSION_TOLERANCE."""
+    import onnxruntime as ort
+
+    if "CUDAExecutionProvider" not in ort.get_available_providers():
+        print("  fused-vs-unfused check skipped: this onnxruntime has no CUDA provider, and GroupNorm, SkipGroupNorm, "
+              "BiasSplitGelu, BiasAdd and NhwcConv have no CPU kernel; run `svdweb models --check-fusions` on the pack, "
+              "and a CPU generate (SvdWeb decomposes them there)")
         return
+    options = ort.SessionOptions()
+    outputs = []
+    for graph in (unfused, fused):
+        session = ort.InferenceSession(graph, options, providers=["CUDAExecutionProvider"])
+        feeds = {}
+        for meta, value in zip(session.get_inputs(), inputs):
+            feeds[meta.name] = value.numpy().astype(np.float16 if meta.type == "tensor(float16)" else np.float32)
+        outputs.append(session.run(None, feeds)[0].astype(np.float32))
+        del session
+    expected, got = outputs
+    diff = np.abs(got - expected)
+    scale = max(float(np.abs(expected).max()), 1e-12)
+    tolerance = FUSION_TOLERANCE[is_fp16]
+    print(f"  fused vs unfused UNet (CUDA, shapes {[tuple(i.shape) for i in inputs]}): max_abs {diff.max():.3g}, "
+          f"max_rel {diff.max() / scale:.3g} (tolerance {tolerance:g}), finite {bool(np.isfinite(got).all())}")
+    if not np.isfinite(got).all() or diff.max() / scale > tolerance:
+        raise SystemExit("the fused UNet does not compute what the unfused one does; export with --no-optimize "
+                         "and report the onnxruntime version above")
+
+
+def verification_cases(cfgs):
+    """Inputs of other shapes than the export ones, per graph, seeded."""
     unet_cfg, vae_cfg, clip_cfg = cfgs
     down = 2 ** (len(unet_cfg["block_out_channels"]) - 1)
     h, w = 2 * down, 4 * down
     f = 2
     torch.manual_seed(1234)
-    cases = {
+    return {
         "image_encoder": (torch.rand(1, 3, clip_cfg.image_size, clip_cfg.image_size) * 2 - 1,),
         "vae_encoder": (torch.rand(2, 3, 8 * h, 8 * w) * 2 - 1,),
         "vae_decoder": (torch.randn(f, vae_cfg["latent_channels"], h, w),),
@@ -653,6 +777,16 @@ def verify(pack, modules, cfgs, fp16_names):
             torch.tensor([[6.0, 127.0, 0.02]]),
         ),
     }
+
+
+def verify(pack, modules, cfgs, fp16_names):
+    """Runs each graph in onnxruntime on inputs of other shapes than the export ones and prints max |ort - torch|."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        print("verification skipped: onnxruntime is not importable here (the pack was still written)")
+        return
+    cases = verification_cases(cfgs)
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in ort.get_available_providers()]
@@ -660,7 +794,14 @@ def verify(pack, modules, cfgs, fp16_names):
     for name, inputs in ((n, c) for n, c in cases.items() if n in modules):
         with torch.no_grad(), torch113_baddbmm_fix():
             expected = modules[name](*inputs).numpy()
-        session = ort.InferenceSession(os.path.join(pack, name, "model.onnx"), options, providers=providers)
+        graph = os.path.join(pack, name, "model.onnx")
+        fused_ops = sorted(op for op in count_microsoft_ops(onnx.load(graph, load_external_data=False))
+                           if not SHIPPED_ORT_KERNELS.get(op, (False,) * 4)[0])
+        if providers[0] == "CPUExecutionProvider" and fused_ops:
+            print(f"  {name:13s} skipped: {', '.join(fused_ops)} have no CPU kernel in onnxruntime (SvdWeb decomposes "
+                  "them on its CPU provider); check the pack with `svdweb models --check-fusions`")
+            continue
+        session = ort.InferenceSession(graph, options, providers=providers)
         feeds = {}
         for meta, value in zip(session.get_inputs(), inputs):
             dtype = np.float16 if meta.type == "tensor(float16)" else np.float32
@@ -717,8 +858,9 @@ def main(argv=None):
     parser.add_argument("--out", required=True, help="pack folder to write (must be empty or absent)")
     parser.add_argument("--fp16", action="store_true", help="UNet, image encoder and VAE decoder in float16")
     parser.add_argument(
-        "--optimize", action=argparse.BooleanOptionalAction, default=False,
-        help="run onnxruntime's transformer optimizer on the UNet (off by default: its fused ops target CUDA)",
+        "--optimize", action=argparse.BooleanOptionalAction, default=True,
+        help="fuse the UNet with onnxruntime's transformer optimizer (GroupNorm, SkipGroupNorm, BiasSplitGelu, BiasAdd, "
+             "NhwcConv, SkipLayerNormalization; on by default, skipped with a message when onnxruntime is missing)",
     )
     parser.add_argument("--opset", type=int, default=17)
     parser.add_argument(
@@ -784,7 +926,7 @@ def main(argv=None):
             mha, softmax = count_attention(onnx.load(path, load_external_data=False))
             print(f"  attention: {mha} fused MultiHeadAttention, {softmax} Softmax (materialised)")
         if name == "unet" and args.optimize:
-            optimize_unet(path)
+            optimize_unet(path, verification_cases((unet_cfg, vae_cfg, clip_cfg))["unet"], name in fp16_names)
 
     if args.verify:
         verify(args.out, modules, (unet_cfg, vae_cfg, clip_cfg), fp16_names)

@@ -3,6 +3,7 @@ using System.Globalization;
 using SvdWeb.Inference;
 using SvdWeb.Inference.Memory;
 using SvdWeb.Inference.Models;
+using SvdWeb.Inference.Onnx;
 
 namespace SvdWeb.Cli.Commands;
 
@@ -20,12 +21,17 @@ internal static class ModelsCommand
             Description = "A models folder (each subfolder a pack) or one pack folder.",
             DefaultValueFactory = _ => "models",
         };
-        var command = new Command("models", "List model packs and check each against the pipeline's contract.") { folder };
-        command.SetAction(parse => CliErrors.RunAsync(() => Task.FromResult(Run(parse.GetRequiredValue(folder)))));
+        var checkFusions = new Option<bool>("--check-fusions")
+        {
+            Description = "Also check that every fused (com.microsoft) operator of each graph has an ONNX Runtime kernel, or a " +
+                "decomposition, on the provider this machine would run it on (CUDA when it loads, else CPU); exit 1 if not.",
+        };
+        var command = new Command("models", "List model packs and check each against the pipeline's contract.") { folder, checkFusions };
+        command.SetAction(parse => CliErrors.RunAsync(() => Task.FromResult(Run(parse.GetRequiredValue(folder), parse.GetValue(checkFusions)))));
         return command;
     }
 
-    private static int Run(string folder)
+    private static int Run(string folder, bool checkFusions)
     {
         if (!Directory.Exists(folder))
         {
@@ -41,6 +47,9 @@ internal static class ModelsCommand
             return 1;
         }
         var invalid = 0;
+        // Probed once, as SvdPipeline.Load would (device Auto): the CLI reads no appsettings.
+        var provider = checkFusions ? ExecutionProviders.Probe(ExecutionSettings.Default) : null;
+        if (provider is not null) Console.WriteLine($"Fusions checked for the {provider.Provider} provider: {provider.Reason}");
         foreach (var packFolder in packs)
         {
             var validation = ModelPack.Validate(packFolder);
@@ -58,6 +67,16 @@ internal static class ModelsCommand
                 Console.WriteLine($"  Attention: {pack.DescribeAttention()}");
                 if (pack.AttentionWarning is { } attentionWarning) Console.WriteLine($"  Warning: {attentionWarning}");
                 if (pack.CpuPrecisionWarning is { } precisionWarning) Console.WriteLine($"  Note: {precisionWarning}");
+                Console.WriteLine($"  Fused operators: {pack.DescribeFusedOperators()}");
+                if (provider is not null)
+                {
+                    var problems = pack.FusionProblems(provider);
+                    Console.WriteLine(problems.Count == 0
+                        ? $"  Fusions: every fused operator runs on {provider.Provider} (an ONNX Runtime kernel, or decomposed at load)"
+                        : $"  Fusions: {problems.Count} graph(s) cannot run on {provider.Provider}");
+                    foreach (var problem in problems) Console.WriteLine($"  - {problem}");
+                    if (problems.Count > 0) invalid++;
+                }
             }
             else
             {

@@ -34,8 +34,10 @@ public sealed class ModelPack
     internal ModelPack(string folder, FeatureExtractorConfig featureExtractor, ImageEncoderConfig imageEncoder, VaeConfig vae,
         UNetConfig unet, int defaultHeight, int defaultWidth, PackIo io, string precision, long parameterCount, long sizeOnDiskBytes,
         IReadOnlyDictionary<PackComponent, string> weightTypes, IReadOnlyDictionary<PackComponent, long> weightBytes, PackLicense? license,
-        IReadOnlyDictionary<PackComponent, Onnx.GraphAttention> attention, int draftInferenceSteps)
+        IReadOnlyDictionary<PackComponent, Onnx.GraphAttention> attention, int draftInferenceSteps,
+        IReadOnlyDictionary<PackComponent, IReadOnlyDictionary<string, int>>? fusedOperators = null)
     {
+        FusedOperators = fusedOperators ?? new Dictionary<PackComponent, IReadOnlyDictionary<string, int>>();
         DraftInferenceSteps = draftInferenceSteps;
         Attention = attention;
         Folder = folder;
@@ -124,6 +126,47 @@ public sealed class ModelPack
     /// SVD-XT's default size). The memory estimate and <see cref="AttentionWarning"/> read it.
     /// </summary>
     public IReadOnlyDictionary<PackComponent, Onnx.GraphAttention> Attention { get; }
+
+    /// <summary>
+    /// Each graph's com.microsoft operators (MultiHeadAttention and ONNX Runtime's UNet fusions) with their node counts,
+    /// from its nodes; a graph with none has an empty map. Loading checks them against
+    /// <see cref="Onnx.FusedOperatorKernels"/> for the provider it runs on.
+    /// </summary>
+    public IReadOnlyDictionary<PackComponent, IReadOnlyDictionary<string, int>> FusedOperators { get; }
+
+    /// <summary>
+    /// For each graph whose com.microsoft operators cannot all run on <paramref name="provider"/> (no ONNX Runtime kernel
+    /// there and no decomposition; <see cref="Onnx.FusedOperatorKernels"/>), the problem and its fix; empty when the pack
+    /// loads there. <see cref="SvdPipeline.Load"/> refuses the pack with the first one.
+    /// </summary>
+    public IReadOnlyList<string> FusionProblems(Onnx.ExecutionProviderInfo provider)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        var problems = new List<string>();
+        foreach (var (component, operators) in FusedOperators)
+        {
+            try
+            {
+                Onnx.FusedOperatorKernels.Check(Folder, DisplayName(component), operators, provider,
+                    WeightTypes.TryGetValue(component, out var type) && type == "float16");
+            }
+            catch (ModelPackException ex)
+            {
+                problems.Add(ex.Problems[0]);
+            }
+        }
+        return problems;
+    }
+
+    /// <summary>"UNet: GroupNorm 61, MultiHeadAttention 24; image encoder: MultiHeadAttention 2", or "none".</summary>
+    public string DescribeFusedOperators()
+    {
+        var parts = Enum.GetValues<PackComponent>()
+            .Where(c => FusedOperators.TryGetValue(c, out var ops) && ops.Count > 0)
+            .Select(c => $"{DisplayName(c)}: {string.Join(", ", FusedOperators[c].Select(o => $"{o.Key} {o.Value}"))}")
+            .ToList();
+        return parts.Count == 0 ? "none" : string.Join("; ", parts);
+    }
 
     /// <summary>
     /// Whether the UNet materialises its attention scores: the memory that matters (at SVD-XT's default size one spatial

@@ -58,7 +58,8 @@ internal sealed class ModelPackValidator(string folder)
         var weightBytes = graphs.ToDictionary(g => g.Key, g => GraphBytes(g.Key, g.Value));
         var pack = new ModelPack(folder, featureExtractor, imageEncoder, vae, unet, defaultHeight.Value, defaultWidth.Value, io,
             precision, graphs.Values.Sum(g => g.ParameterCount), sizeOnDisk.Value, weightTypes, weightBytes, license,
-            graphs.ToDictionary(g => g.Key, g => g.Value.Attention), draftSteps);
+            graphs.ToDictionary(g => g.Key, g => g.Value.Attention), draftSteps,
+            graphs.ToDictionary(g => g.Key, g => g.Value.MicrosoftOperators));
         CheckDefaultSizeFitsUNet(pack);
         return Result(pack);
     }

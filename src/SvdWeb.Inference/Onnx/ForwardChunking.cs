@@ -38,6 +38,8 @@ internal static partial class ForwardChunking
             members.Add(i);
         }
 
+        AbsorbBiasSplitGelus(model, groups);
+
         int chunked = 0, skipped = 0;
         var replacements = new List<(HashSet<int> Members, int At, OnnxNode Scan)>();
         foreach (var (scope, members) in groups)
@@ -68,6 +70,27 @@ internal static partial class ForwardChunking
             model.Nodes.AddRange(rewritten);
         }
         return new Result(chunked, skipped);
+    }
+
+    /// <summary>
+    /// ONNX Runtime's optimizer names the BiasSplitGelu it fuses GEGLU into without the module scope ("BiasSplitGelu_3"),
+    /// so the feed-forward's group would lose its middle: such a node joins the group that produces its input.
+    /// </summary>
+    private static void AbsorbBiasSplitGelus(OnnxModelEditor model, Dictionary<string, List<int>> groups)
+    {
+        var groupOf = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        foreach (var members in groups.Values)
+            foreach (var i in members)
+                foreach (var output in model.Nodes[i].Outputs) groupOf[output] = members;
+        for (var i = 0; i < model.Nodes.Count; i++)
+        {
+            var node = model.Nodes[i];
+            if (!node.Is(FusedOperatorKernels.MicrosoftDomain, "BiasSplitGelu") || FeedForwardScope().IsMatch(node.Name)) continue;
+            if (node.Inputs.Count == 0 || !groupOf.TryGetValue(node.Inputs[0], out var members)) continue;
+            members.Add(i);
+            members.Sort();
+            foreach (var output in node.Outputs) groupOf[output] = members;
+        }
     }
 
     private static (int At, OnnxNode Scan)? TryBuildScan(OnnxModelEditor model, string scope, List<int> members, int axis, TensorElementType elementType)
@@ -144,6 +167,9 @@ internal static partial class ForwardChunking
         value.String(1, name);
         value.Message(2, type => type.Message(1, tensor => tensor.Varint(1, (ulong)elementType)));
     }
+
+    /// <summary>The feed-forward scope of a node name, for rewrites that name their nodes after it.</summary>
+    public static bool IsFeedForward(string nodeName) => FeedForwardScope().IsMatch(nodeName);
 
     [GeneratedRegex(@"^(?<scope>.*/(?:transformer_blocks|temporal_transformer_blocks)\.\d+/(?:ff|ff_in))/")]
     private static partial Regex FeedForwardScope();

@@ -5,16 +5,20 @@ namespace SvdWeb.Inference.Onnx;
 /// on the CPU provider, for exactness and for float16 graphs.</param>
 /// <param name="Half">The graph computes in float16.</param>
 /// <param name="ForwardChunking">The UNet's feed-forward one slice at a time (<see cref="Onnx.ForwardChunking"/>).</param>
-internal sealed record GraphRewrite(bool DecomposeAttention = false, bool Half = false, bool ForwardChunking = false)
+/// <param name="DecomposeFusedOperators">ONNX Runtime's UNet fusions (GroupNorm, BiasSplitGelu, …) back to standard
+/// operators (<see cref="FusedOperatorDecomposition"/>): on the CPU provider, which has no kernel for them.</param>
+internal sealed record GraphRewrite(bool DecomposeAttention = false, bool Half = false, bool ForwardChunking = false, bool DecomposeFusedOperators = false)
 {
     public static GraphRewrite None { get; } = new();
 
-    public bool Any => DecomposeAttention || ForwardChunking;
+    public bool Any => DecomposeAttention || ForwardChunking || DecomposeFusedOperators;
 
     /// <summary>The rewritten model, encoded.</summary>
     public byte[] Apply(byte[] model)
     {
         var editor = OnnxModelEditor.Parse(model);
+        if (DecomposeFusedOperators)
+            FusedOperatorDecomposition.Apply(editor, Half);
         if (DecomposeAttention)
             AttentionDecomposition.Apply(editor, Half);
         if (ForwardChunking)

@@ -19,6 +19,7 @@ internal sealed class OnnxGraphBuilder(string name)
     private readonly List<Action<ProtobufWriter>> _inputs = [];
     private readonly List<Action<ProtobufWriter>> _outputs = [];
     private int _nextValue;
+    private bool _usesMicrosoftDomain;
 
     /// <summary>Declares a graph input and returns its name, for use as a node input.</summary>
     public string Input(string inputName, TensorElementType type, params long[] dims)
@@ -43,6 +44,18 @@ internal sealed class OnnxGraphBuilder(string name)
         return output;
     }
 
+    /// <summary>
+    /// A com.microsoft node (ONNX Runtime's contrib operators, opset 1) with <paramref name="outputCount"/> outputs;
+    /// returns their generated names. Tests build single fused operators with it.
+    /// </summary>
+    public string[] MicrosoftNode(string opType, string[] inputs, int outputCount, params (string Name, object Value)[] attributes)
+    {
+        var outputs = Enumerable.Range(0, outputCount).Select(_ => NewName(opType)).ToArray();
+        _usesMicrosoftDomain = true;
+        AddNode(opType, inputs, outputs, attributes, "com.microsoft");
+        return outputs;
+    }
+
     /// <summary>An int64 tensor constant of shape [values.Length] (the index and shape inputs of Slice and Expand).</summary>
     public string Int64s(params long[] values)
     {
@@ -60,23 +73,28 @@ internal sealed class OnnxGraphBuilder(string name)
     }
 
     /// <summary>The serialised ModelProto, for <c>new InferenceSession(byte[])</c>.</summary>
-    public byte[] Build() => new ProtobufWriter()
-        .Varint(1, IrVersion)
-        .String(2, "svdweb")
-        .Message(7, graph =>
-        {
-            foreach (var write in _nodes) write(graph);
-            graph.String(2, name);
-            foreach (var write in _initializers) write(graph);
-            foreach (var write in _inputs) write(graph);
-            foreach (var write in _outputs) write(graph);
-        })
-        .Message(8, opset => opset.String(1, "").Varint(2, Opset))
-        .ToArray();
+    public byte[] Build()
+    {
+        var model = new ProtobufWriter()
+            .Varint(1, IrVersion)
+            .String(2, "svdweb")
+            .Message(7, graph =>
+            {
+                foreach (var write in _nodes) write(graph);
+                graph.String(2, name);
+                foreach (var write in _initializers) write(graph);
+                foreach (var write in _inputs) write(graph);
+                foreach (var write in _outputs) write(graph);
+            })
+            .Message(8, opset => opset.String(1, "").Varint(2, Opset));
+        if (_usesMicrosoftDomain)
+            model.Message(8, opset => opset.String(1, "com.microsoft").Varint(2, 1));
+        return model.ToArray();
+    }
 
     private string NewName(string prefix) => string.Create(CultureInfo.InvariantCulture, $"{prefix}_{_nextValue++}");
 
-    private void AddNode(string opType, string[] inputs, string[] outputs, (string Name, object Value)[] attributes)
+    private void AddNode(string opType, string[] inputs, string[] outputs, (string Name, object Value)[] attributes, string domain = "")
     {
         var nodeName = NewName(opType + "_node");
         _nodes.Add(graph => graph.Message(1, node =>
@@ -87,6 +105,7 @@ internal sealed class OnnxGraphBuilder(string name)
             node.String(4, opType);
             foreach (var (attributeName, value) in attributes)
                 node.Message(5, attribute => Attribute(attribute, attributeName, value));
+            if (domain.Length > 0) node.String(7, domain);
         }));
     }
 
@@ -103,6 +122,10 @@ internal sealed class OnnxGraphBuilder(string name)
                 break;
             case float f:
                 attribute.Float(2, f).Varint(20, 1);       // f, type FLOAT
+                break;
+            case long[] values:
+                foreach (var v in values) attribute.Int64(8, v);
+                attribute.Varint(20, 7);                   // ints, type INTS
                 break;
             case TensorElementType t:
                 attribute.Int64(3, (long)t).Varint(20, 2); // Cast's "to"

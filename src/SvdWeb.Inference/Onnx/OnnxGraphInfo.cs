@@ -113,6 +113,10 @@ internal sealed record OnnxGraphInfo(
     /// </summary>
     public bool ParameterCountFromExporter { get; init; }
 
+    /// <summary>The graph's com.microsoft operators (fused attention, ONNX Runtime's UNet fusions) and how many nodes of
+    /// each, by name; empty for a graph of standard operators only.</summary>
+    public IReadOnlyDictionary<string, int> MicrosoftOperators { get; init; } = new Dictionary<string, int>();
+
     private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
 
     private static OnnxGraphInfo ReadGraph(ProtobufReader reader)
@@ -125,6 +129,7 @@ internal sealed record OnnxGraphInfo(
         var externalFiles = new Dictionary<string, long>(StringComparer.Ordinal);
         long parameters = 0;
         int fused = 0, softmax = 0;
+        var microsoft = new SortedDictionary<string, int>(StringComparer.Ordinal);
         while (reader.TryReadTag(out var field, out var wire))
         {
             if (wire != ProtobufReader.WireLengthDelimited)
@@ -135,11 +140,14 @@ internal sealed record OnnxGraphInfo(
             switch (field)
             {
                 case GraphNode:
-                    switch (ReadNodeOp(reader))
+                    var (domain, opType) = ReadNodeOp(reader);
+                    switch ((domain, opType))
                     {
                         case ("com.microsoft", "MultiHeadAttention"): fused++; break;
                         case ("" or "ai.onnx", "Softmax"): softmax++; break;
                     }
+                    if (domain == "com.microsoft")
+                        microsoft[opType] = microsoft.GetValueOrDefault(opType) + 1;
                     break;
                 case GraphInitializer:
                     parameters = checked(parameters + ReadInitializer(reader, initializerNames, byType, externalFiles));
@@ -163,7 +171,10 @@ internal sealed record OnnxGraphInfo(
         // Exporters may list initializers among the graph inputs (keep_initializers_as_inputs, IR version < 4): those
         // are weights with a default, not inputs the pipeline must feed.
         var inputs = declaredInputs.Where(i => !initializerNames.Contains(i.Name)).ToArray();
-        return new OnnxGraphInfo(inputs, outputs, parameters, byType, externalFiles, new GraphAttention(fused, softmax));
+        return new OnnxGraphInfo(inputs, outputs, parameters, byType, externalFiles, new GraphAttention(fused, softmax))
+        {
+            MicrosoftOperators = microsoft,
+        };
     }
 
     private static (string Domain, string OpType) ReadNodeOp(ProtobufReader reader)
