@@ -96,6 +96,9 @@ public sealed class ModelsPageTests : RealServicesContext
         Assert.Contains("--attention fused", page.Find($"{Card("tiny-unfused")} [data-field='attention-warning']").TextContent, StringComparison.Ordinal);
         Assert.Contains("UNet 24 fused", page.Find($"{Card("tiny-svd")} [data-field='attention']").TextContent, StringComparison.Ordinal);
         Assert.Empty(page.FindAll($"{Card("tiny-svd")} [data-field='attention-warning']"));
+        // The fused attention is ONNX Runtime's com.microsoft operator, listed per graph; the unfused export has none.
+        Assert.Equal("image encoder: MultiHeadAttention 2; UNet: MultiHeadAttention 24", page.Find($"{Card("tiny-svd")} [data-field='fused-operators']").TextContent);
+        Assert.Equal("none", page.Find($"{Card("tiny-unfused")} [data-field='fused-operators']").TextContent);
     }
 
     [Fact]
