@@ -37,6 +37,10 @@ public static class SweepsApi
         api.MapGet("/sweeps/{id:guid}", GetAsync).WithName("GetSweep")
             .Produces<SweepDto>()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/sweeps/{id:guid}", DeleteAsync).WithName("DeleteSweep")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/sweeps/{id:guid}/grid.mp4", GridAsync).WithName("GetSweepGrid")
             .Produces<Stream>(StatusCodes.Status200OK, "video/mp4")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -98,6 +102,15 @@ public static class SweepsApi
         await sweeps.FindVisibleAsync(id, user, ct).ConfigureAwait(false) is { } found
             ? TypedResults.Ok(SweepDto.From(found.Sweep, found.Cells, broadcaster.Latest))
             : NotFound(id);
+
+    private static async Task<IResult> DeleteAsync(Guid id, ClaimsPrincipal user, SweepService sweeps, CancellationToken ct) =>
+        await sweeps.DeleteAsync(id, user, ct).ConfigureAwait(false) switch
+        {
+            SweepDeletion.Deleted => TypedResults.NoContent(),
+            SweepDeletion.Forbidden => TypedResults.Problem("Only the sweep's owner or an admin may delete it; open a cell and use Remix to make your own.",
+                statusCode: StatusCodes.Status403Forbidden, title: "Not your sweep"),
+            _ => NotFound(id),
+        };
 
     private static async Task<IResult> GridAsync(Guid id, ClaimsPrincipal user, SweepService sweeps, SweepGridCache grids, HttpContext context, CancellationToken ct)
     {

@@ -46,6 +46,11 @@ public sealed class SweepGridBrowserTests : BrowserTest
 
         await page.WaitForFunctionAsync($"() => ({Frames})().every(f => f === 1) && [...document.querySelectorAll('video.sweep-video')].every(v => v.paused)");
         await Expect(page.Locator("#sweep-frame")).ToHaveTextAsync("Frame 2 / 4");
+        // The grid takes focus from the keyboard, and its arrow keys step every cell as the buttons do.
+        await page.Locator("#sweep-grid").FocusAsync();
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.WaitForFunctionAsync($"() => ({Frames})().every(f => f === 2)");
+        await Expect(page.Locator("#sweep-frame")).ToHaveTextAsync("Frame 3 / 4");
         Assert.Equal("svdweb-sweep-" + sweep.Id.ToString("N") + ".mp4", await page.Locator("#sweep-download").GetAttributeAsync("download"));
         await Browser.ScreenshotAsync("sweep-grid");
     }

@@ -41,6 +41,34 @@ public sealed class SweepPageTests : RealServicesContext
     }
 
     [Fact]
+    public async Task DeleteSweep_AfterConfirming_RemovesEveryCellAndTheSweepAndOpensTheGallery()
+    {
+        var ct = Xunit.TestContext.Current.CancellationToken;
+        var jobs = Services.GetRequiredService<JobService>();
+        var plan = SweepPlan.Create(SvdRecipe.Defaults with { Seed = 3, NumInferenceSteps = 2 }, ["seed=1,2"], null);
+        await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
+        var (sweep, cells) = await jobs.SubmitSweepAsync(image, "logo.png", plan, JobOwner.Local, ct);
+        var dialogs = Render<MudDialogProvider>();
+        Render<MudPopoverProvider>();
+        var page = Render<SweepPage>(p => p.Add(x => x.Id, sweep.Id));
+        page.WaitForElement("#sweep-delete");
+
+        page.Find("#sweep-delete").Click();
+        dialogs.WaitForAssertion(() => Assert.Contains("Its 2 cell(s) are removed", dialogs.Markup, StringComparison.Ordinal));
+        // Keep first: nothing changes.
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Keep").Click();
+        foreach (var cell in cells) Assert.NotNull(await jobs.FindAsync(cell.Id, ct));
+        page.Find("#sweep-delete").Click();
+        dialogs.WaitForAssertion(() => Assert.Contains("Delete this sweep?", dialogs.Markup, StringComparison.Ordinal));
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Delete").Click();
+
+        var navigation = Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+        page.WaitForAssertion(() => Assert.EndsWith("/gallery", navigation.Uri, StringComparison.Ordinal));
+        foreach (var cell in cells) Assert.Null(await jobs.FindAsync(cell.Id, ct));
+        Assert.Null(await Services.GetRequiredService<SweepService>().FindVisibleAsync(sweep.Id, SvdWeb.Accounts.LocalUser.Principal, ct));
+    }
+
+    [Fact]
     public void Render_UnknownSweep_SaysSo()
     {
         var page = Render<SweepPage>(p => p.Add(x => x.Id, Guid.NewGuid()));

@@ -33,6 +33,7 @@ public sealed class OpenApiDocumentTests : IDisposable
         [("GET", "/api/sweeps")] = [200, 401],
         [("GET", "/api/sweeps/{id}")] = [200, 401, 404],
         [("GET", "/api/sweeps/{id}/grid.mp4")] = [200, 401, 404, 409, 410, 503],
+        [("DELETE", "/api/sweeps/{id}")] = [204, 401, 403, 404],
         [("GET", "/api/models")] = [200, 401],
         [("POST", "/api/models/{name}/license/accept")] = [200, 401, 403, 404, 409, 422],
         [("PUT", "/api/models/default")] = [200, 400, 401, 403, 404, 409, 422],

@@ -143,6 +143,44 @@ public sealed class SweepsApiTests : IDisposable
         foreach (var cell in sweep.Cells) await alice.PostAsync($"/api/jobs/{cell.JobId}/cancel", null, ct);
     }
 
+    [Fact]
+    public async Task Delete_ByAnotherUser403_ByItsOwner204WithEveryCellAndItsFiles_Then404()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var accounts = _factory.Services.GetRequiredService<AccountService>();
+        await accounts.CreateAsync("alice", "alice password", admin: false, ct);
+        await accounts.CreateAsync("bob", "bob password", admin: false, ct);
+        var alice = await SignIn.AsAsync(_factory, "alice", "alice password", ct);
+        var bob = await SignIn.AsAsync(_factory, "bob", "bob password", ct);
+        var sweep = (await (await SubmitAsync(alice, JobRequests.SmallRecipe, ct, "seed=1,2")).Content.ReadFromJsonAsync<SweepDto>(JobRequests.Json, ct))!;
+        foreach (var cell in sweep.Cells) await JobPolls.WaitForEndAsync(alice, cell.JobId, ct);
+        var jobs = _factory.Services.GetRequiredService<SvdWeb.Jobs.JobService>();
+        var media = _factory.Services.GetRequiredService<SvdWeb.Storage.MediaStore>();
+        var inputs = new List<string>();
+        foreach (var cell in sweep.Cells)
+        {
+            var job = (await jobs.FindAsync(cell.JobId, ct))!;
+            inputs.Add(media.PathOf(job.MediaFolder, job.InputFile));
+        }
+        Assert.All(inputs, path => Assert.True(File.Exists(path), path));
+
+        var refused = await bob.DeleteAsync($"/api/sweeps/{sweep.Id}", ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("Only the sweep's owner or an admin", await refused.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        Assert.All(inputs, path => Assert.True(File.Exists(path), path));
+
+        var deleted = await alice.DeleteAsync($"/api/sweeps/{sweep.Id}", ct);
+
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        foreach (var cell in sweep.Cells)
+            Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync($"/api/jobs/{cell.JobId}", ct)).StatusCode);
+        Assert.All(inputs, path => Assert.False(File.Exists(path), path));
+        Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync($"/api/sweeps/{sweep.Id}", ct)).StatusCode);
+        Assert.DoesNotContain(await ListAsync(alice, ct), s => s.Id == sweep.Id);
+        Assert.Equal(HttpStatusCode.NotFound, (await alice.DeleteAsync($"/api/sweeps/{sweep.Id}", ct)).StatusCode);
+    }
+
     internal static async Task<HttpResponseMessage> SubmitAsync(HttpClient client, string recipe, CancellationToken ct, params string[] vary)
     {
         using var form = JobRequests.Form(Fixtures.Image("logo_128x64.png"), recipe);
