@@ -181,6 +181,27 @@ public sealed class SweepsApiTests : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, (await alice.DeleteAsync($"/api/sweeps/{sweep.Id}", ct)).StatusCode);
     }
 
+    [Fact]
+    public async Task Grid_AfterACellWasDeleted_410SayingHowManyCellsAreGone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _factory.CreateClient();
+        var sweep = (await (await SubmitAsync(client, JobRequests.SmallRecipe, ct, "motionBucketId=60,200")).Content.ReadFromJsonAsync<SweepDto>(JobRequests.Json, ct))!;
+        foreach (var cell in sweep.Cells) Assert.Equal(JobStatus.Succeeded, (await JobPolls.WaitForEndAsync(client, cell.JobId, ct)).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/jobs/{sweep.Cells[1].JobId}", ct)).StatusCode);
+
+        var grid = await client.GetAsync($"/api/sweeps/{sweep.Id}/grid.mp4", ct);
+
+        Assert.Equal(HttpStatusCode.Gone, grid.StatusCode);
+        var body = await grid.Content.ReadAsStringAsync(ct);
+        Assert.Contains("application/problem+json", grid.Content.Headers.ContentType?.ToString() ?? "", StringComparison.Ordinal);
+        Assert.Contains("has 1 of its 2 cells deleted", body, StringComparison.Ordinal);
+        // The page and the API still show the cell that is left.
+        var left = (await client.GetFromJsonAsync<SweepDto>($"/api/sweeps/{sweep.Id}", JobRequests.Json, ct))!;
+        Assert.Equal([sweep.Cells[0].JobId], left.Cells.Select(c => c.JobId));
+        Assert.False(left.GridReady);
+    }
+
     internal static async Task<HttpResponseMessage> SubmitAsync(HttpClient client, string recipe, CancellationToken ct, params string[] vary)
     {
         using var form = JobRequests.Form(Fixtures.Image("logo_128x64.png"), recipe);
