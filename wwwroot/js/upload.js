@@ -2,7 +2,9 @@
 // no setup. Both hand the file to the page's own file input, so a picked, dropped, typed-at or pasted image takes the
 // one path (its checks, its messages).
 (() => {
-  const fileInput = () => document.querySelector('#create-page input[type=file]');
+  // MudFileUpload adds a fresh input after each pick and hides the used one (kept, as its file is still being read):
+  // the last is the one it listens to next. Clicking a used one again may open no picker at all.
+  const fileInput = () => [...document.querySelectorAll('#create-page input[type=file]')].at(-1);
 
   // Enter or Space on the focused zone opens the picker, as on a button. Clicked here, in the key's own event, so the
   // browser sees the user's gesture.

@@ -20,11 +20,12 @@ public sealed class UploadInputTests : BrowserTest
             await page.Keyboard.PressAsync("Tab");
         await Expect(zone).ToBeFocusedAsync();
 
-        foreach (var key in new[] { "Enter", " " })
+        // Two picks, each of another image, so the second is seen to arrive (the upload keeps a used input per pick).
+        foreach (var (key, image, size) in new[] { ("Enter", "rose_70x46.png", "70 × 46"), (" ", "logo_128x64.png", "128 × 64") })
         {
             var chooser = await page.RunAndWaitForFileChooserAsync(() => page.Keyboard.PressAsync(key));
-            await chooser.SetFilesAsync(Fixtures.Image("rose_70x46.png"));
-            await Expect(page.Locator("#input-info")).ToContainTextAsync("70 × 46");
+            await chooser.SetFilesAsync(Fixtures.Image(image));
+            await Expect(page.Locator("#input-info")).ToContainTextAsync($"{image} · {size}");
             await zone.FocusAsync();
         }
     }
