@@ -23,7 +23,10 @@ public sealed class ModelLoadingBrowserTests : BrowserTest
         blockerForm.Add(new StringContent("true"), "lowMemory");
         var blocker = (await (await api.PostAsync("/api/jobs", blockerForm, ct)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<Api.JobDto>(JobRequests.Json, ct))!.Id;
         await JobPolls.WaitForDenoisedAsync(api, blocker, 1, ct);
-        var watched = (await (await api.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), JobRequests.SmallRecipe), ct))
+        // Enough steps that denoising lasts longer than a render batch: two tiny steps can finish between two renders
+        // of the page (Blazor coalesces them while the browser acknowledges the last), and then no step is ever shown.
+        const string watchedRecipe = """{"height":64,"width":128,"numFrames":4,"numInferenceSteps":40,"decodeChunkSize":2,"seed":42}""";
+        var watched = (await (await api.PostAsync("/api/jobs", JobRequests.Form(Fixtures.Image("logo_128x64.png"), watchedRecipe), ct))
             .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<Api.JobDto>(JobRequests.Json, ct))!.Id;
 
         await Browser.GotoAsync(new Uri(Root, $"/gallery/{watched}"));
@@ -32,7 +35,7 @@ public sealed class ModelLoadingBrowserTests : BrowserTest
         (await api.PostAsync($"/api/jobs/{blocker}/cancel", null, ct)).EnsureSuccessStatusCode();
         var stages = await StageRecorder.UntilVideoAsync(page, watched);
 
-        var loading = stages.FindIndex( s => s.StartsWith("Loading the model (first run of this pack on this worker)", StringComparison.Ordinal));
+        var loading = stages.FindIndex(s => s.StartsWith("Loading the model (first run of this pack on this worker)", StringComparison.Ordinal));
         var denoising = stages.FindIndex(s => s.StartsWith("Denoising step", StringComparison.Ordinal));
         Assert.True(loading >= 0 && denoising > loading, "Expected the loading stage before denoising; saw: " + string.Join(" | ", stages));
     }

@@ -41,6 +41,28 @@ public sealed class SweepPageTests : RealServicesContext
     }
 
     [Fact]
+    public async Task Render_SeveralVideosPerCell_SaysTheGridShowsEachCellsFirst()
+    {
+        var ct = Xunit.TestContext.Current.CancellationToken;
+        var jobs = Services.GetRequiredService<JobService>();
+        var single = SweepPlan.Create(SvdRecipe.Defaults with { Seed = 3, NumInferenceSteps = 2 }, ["seed=1,2"], null);
+        var several = SweepPlan.Create(SvdRecipe.Defaults with { Seed = 3, NumInferenceSteps = 2, NumVideosPerPrompt = 2 }, ["seed=1,2"], null);
+        await using var image = File.OpenRead(Fixtures.Image("logo_128x64.png"));
+        var (one, _) = await jobs.SubmitSweepAsync(image, "logo.png", single, JobOwner.Local, ct);
+        image.Position = 0;
+        var (two, _) = await jobs.SubmitSweepAsync(image, "logo.png", several, JobOwner.Local, ct);
+        Render<MudPopoverProvider>();
+
+        var plain = Render<SweepPage>(p => p.Add(x => x.Id, one.Id));
+        plain.WaitForElement("#sweep-summary");
+        Assert.Empty(plain.FindAll("#sweep-videos-note"));
+
+        var page = Render<SweepPage>(p => p.Add(x => x.Id, two.Id));
+        page.WaitForAssertion(() => Assert.Contains("Each cell made 2 videos: the grid plays and the grid MP4 holds each cell's first",
+            page.Find("#sweep-videos-note").TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task DeleteSweep_AfterConfirming_RemovesEveryCellAndTheSweepAndOpensTheGallery()
     {
         var ct = Xunit.TestContext.Current.CancellationToken;
