@@ -22,6 +22,20 @@ internal sealed class BrowserSession : IAsyncDisposable
 
     public IPage Page { get; }
 
+    /// <summary>What the pages logged as errors or warnings, and scripts that threw: for the test's output when it fails.</summary>
+    public IReadOnlyList<string> ConsoleProblems => [.. _consoleProblems];
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _consoleProblems = new();
+
+    private void Watch(IPage page)
+    {
+        page.Console += (_, message) =>
+        {
+            if (message.Type is "error" or "warning") _consoleProblems.Enqueue($"console {message.Type}: {message.Text}");
+        };
+        page.PageError += (_, error) => _consoleProblems.Enqueue($"page error: {error}");
+    }
+
     /// <summary>
     /// Another tab in the same browser: a second Blazor circuit. <paramref name="options"/> may emulate another locale
     /// and time zone (a context of its own).
@@ -30,6 +44,7 @@ internal sealed class BrowserSession : IAsyncDisposable
     {
         var page = await _browser.NewPageAsync(options);
         page.SetDefaultTimeout(60_000);
+        Watch(page);
         return page;
     }
 
@@ -51,7 +66,9 @@ internal sealed class BrowserSession : IAsyncDisposable
         // Expect(...) polls until its condition holds; its own 5 s default is shorter than a Blazor round trip can take
         // while the whole suite shares two cores, so it gets the same limit as the page's actions.
         Assertions.SetDefaultExpectTimeout(60_000);
-        return new BrowserSession(playwright, browser, page);
+        var session = new BrowserSession(playwright, browser, page);
+        session.Watch(page);
+        return session;
     }
 
     /// <summary>Opens a page and waits until the Blazor circuit is interactive (MainLayout sets the marker after first render).</summary>

@@ -100,6 +100,24 @@ public sealed class GalleryPageTests : RealServicesContext
     }
 
     [Fact]
+    public async Task NewJobArrives_EachCardStaysWithItsJob()
+    {
+        // The browser sends a click or a tick to the component that drew the card under the pointer. A job queued
+        // elsewhere goes first and shifts every card: a card reused by position would now be another job's, and the
+        // click meant for the old job (select, then Delete selected) would act on the one shifted into its place.
+        var older = await SubmitAsync("older.png", 1, Owner);
+        var page = RenderGallery();
+        page.WaitForAssertion(() => Assert.Equal([older.Id.ToString()], Shown(page)));
+        var card = page.FindComponents<SvdWeb.Components.Shared.GalleryCard>().Single().Instance;
+
+        var newer = await SubmitAsync("newer.png", 2, Owner);
+        page.WaitForAssertion(() => Assert.Equal([newer.Id.ToString(), older.Id.ToString()], Shown(page)));
+
+        Assert.Equal(older.Id, card.Item.Id);
+        Assert.Contains(page.FindComponents<SvdWeb.Components.Shared.GalleryCard>(), c => ReferenceEquals(c.Instance, card));
+    }
+
+    [Fact]
     public async Task DeleteSelected_DeletesOwnItemsAfterConfirming_OthersHaveNoCheckbox()
     {
         var first = await SubmitAsync("one.png", 1, Owner);

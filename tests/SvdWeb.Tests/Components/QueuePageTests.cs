@@ -217,6 +217,26 @@ public sealed class QueuePageTests : RealServicesContext
     }
 
     [Fact]
+    public async Task Cancel_ButtonFoundBeforeARefresh_StillAsks()
+    {
+        // The browser clicks what it last drew; by the time the click reaches the server a progress refresh may have
+        // re-rendered the table. The row (and its button's handler) must survive that, or the click is dropped.
+        await SubmitAsync(Bob);
+        var page = RenderPage("bob-id", admin: false);
+        page.WaitForElement("#queue-table");
+        var cancel = page.Find("button[aria-label='cancel job']");
+        var button = page.FindComponents<MudIconButton>().Single(b => b.Instance.UserAttributes.TryGetValue("aria-label", out var label) && Equals(label, "cancel job"));
+
+        await SubmitAsync(Alice);
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("#queue-table tbody tr").Count));
+
+        Assert.Contains(page.FindComponents<MudIconButton>(), b => ReferenceEquals(b.Instance, button.Instance));
+        cancel.Click();
+        var dialogs = _dialogs!;
+        dialogs.WaitForAssertion(() => Assert.Contains("Cancel bob.png?", dialogs.Markup, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Cancel_ClickThenKeep_JobStaysQueued()
     {
         var bobs = await SubmitAsync(Bob);

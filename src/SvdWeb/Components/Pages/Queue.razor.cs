@@ -43,6 +43,7 @@ public sealed partial class Queue
 
     private System.Security.Claims.ClaimsPrincipal? _viewer;
     private IReadOnlyList<QueueEntry>? _entries;
+    private IReadOnlyList<QueueRow> _rows = [];
     private int _refreshes;
     // Without an authentication state (no accounts wired) everyone is the local admin, as in CancelAsync.
     private bool _mayReorder;
@@ -71,6 +72,7 @@ public sealed partial class Queue
     private async Task RefreshAsync()
     {
         _entries = await Estimator.SnapshotAsync(CancellationToken.None);
+        _rows = QueueRow.Update(_rows, _entries);
         _snapshotAt = Time.GetTimestamp();
         _refreshes++;
         // Others' private items keep their place in the line but show neither name nor link.
